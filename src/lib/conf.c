@@ -1,0 +1,285 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "log.h"
+#include "util.h"
+#include "ydoc.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+
+enum opt_type { OPT_STRING, OPT_INT, OPT_LEVEL };
+
+struct opt {
+	const char *section;
+	const char *key;
+	enum opt_type type;
+	size_t offset;
+	const char *def;        /* default, as it would be written in the file */
+	long min, max;          /* OPT_INT bounds */
+	int secret;             /* masked by conf_print */
+};
+
+#define OFF(field) offsetof(struct conf, field)
+
+/* Every option and its default: the one place they are defined. */
+static const struct opt opts[] = {
+	{ "database", "conninfo", OPT_STRING, OFF(database.conninfo), "dbname=ocim", 0, 0, 1 },
+	{ "database", "statement_timeout_ms", OPT_INT, OFF(database.statement_timeout_ms), "5000", 0, 3600000, 0 },
+	{ "database", "connect_timeout", OPT_INT, OFF(database.connect_timeout), "5", 1, 600, 0 },
+	{ "http", "base_url", OPT_STRING, OFF(http.base_url), "http://127.0.0.1:8080", 0, 0, 0 },
+	{ "http", "max_body_bytes", OPT_INT, OFF(http.max_body_bytes), "1048576", 1024, 64L * 1024 * 1024, 0 },
+	{ "http", "webhook_max_body_bytes", OPT_INT, OFF(http.webhook_max_body_bytes), "10485760", 1024, 64L * 1024 * 1024, 0 },
+	{ "fcgi", "max_requests", OPT_INT, OFF(fcgi.max_requests), "10000", 1, 100000000, 0 },
+	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", 0, 0, 0 },
+};
+#define NOPTS (sizeof opts / sizeof opts[0])
+
+const char *
+conf_path(const char *cli_path)
+{
+	const char *env;
+
+	if (cli_path != NULL && cli_path[0] != '\0')
+		return cli_path;
+	env = getenv("OCIM_CONFIG");
+	if (env != NULL && env[0] != '\0')
+		return env;
+	return SYSCONFDIR "/ocim/ocim.yml";
+}
+
+/* Checks and stores one value.  Returns 0 or -1 with a reason in why. */
+static int
+opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_t whysz)
+{
+	char *base = (char *)c;
+
+	switch (o->type) {
+	case OPT_STRING:
+	case OPT_LEVEL: {
+		char **dst = (char **)(base + o->offset);
+		char *copy;
+
+		if (o->type == OPT_LEVEL && log_level_parse(value) < 0) {
+			snprintf(why, whysz, "must be one of debug, info, warning, error");
+			return -1;
+		}
+		copy = strdup(value);
+		if (copy == NULL) {
+			snprintf(why, whysz, "out of memory");
+			return -1;
+		}
+		free(*dst);
+		*dst = copy;
+		return 0;
+	}
+	case OPT_INT: {
+		long *dst = (long *)(base + o->offset);
+		long v;
+
+		if (parse_long(value, &v) < 0) {
+			snprintf(why, whysz, "must be an integer");
+			return -1;
+		}
+		if (v < o->min || v > o->max) {
+			snprintf(why, whysz, "must be between %ld and %ld", o->min, o->max);
+			return -1;
+		}
+		*dst = v;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+int
+conf_defaults(struct conf *c)
+{
+	char why[128];
+
+	memset(c, 0, sizeof *c);
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opt_set(c, &opts[i], opts[i].def, why, sizeof why) < 0)
+			return -1;
+	return 0;
+}
+
+static const struct opt *
+opt_find(const char *section, const char *key)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].section, section) == 0 && strcmp(opts[i].key, key) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static int
+section_known(const char *section)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].section, section) == 0)
+			return 1;
+	return 0;
+}
+
+int
+conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
+                 char *err, size_t errsz)
+{
+	struct ylimits lim = { .max_bytes = CONF_MAX_BYTES, .max_depth = 8, .max_nodes = 10000 };
+	char yerr[256], why[160];
+	struct ynode *root;
+	int rc = -1;
+
+	root = ydoc_parse(buf, len, &lim, yerr, sizeof yerr);
+	if (root == NULL) {
+		snprintf(err, errsz, "%s: %s", name, yerr);
+		return -1;
+	}
+	if (root->kind != YNODE_MAP) {
+		snprintf(err, errsz, "%s: line %u, column %u: the configuration must be a mapping of sections",
+		         name, root->line, root->col);
+		goto out;
+	}
+	for (size_t i = 0; i + 1 < root->n; i += 2) {
+		const struct ynode *sk = root->items[i], *sv = root->items[i + 1];
+
+		if (!section_known(sk->value)) {
+			snprintf(err, errsz, "%s: line %u, column %u: unknown section '%s'",
+			         name, sk->line, sk->col, sk->value);
+			goto out;
+		}
+		if (ynode_is_null(sv))
+			continue;
+		if (sv->kind != YNODE_MAP) {
+			snprintf(err, errsz, "%s: line %u, column %u: '%s' must be a mapping, not %s",
+			         name, sv->line, sv->col, sk->value, ynode_kind_name(sv->kind));
+			goto out;
+		}
+		for (size_t j = 0; j + 1 < sv->n; j += 2) {
+			const struct ynode *k = sv->items[j], *v = sv->items[j + 1];
+			const struct opt *o = opt_find(sk->value, k->value);
+
+			if (o == NULL) {
+				snprintf(err, errsz, "%s: line %u, column %u: unknown key '%s.%s'",
+				         name, k->line, k->col, sk->value, k->value);
+				goto out;
+			}
+			if (v->kind != YNODE_SCALAR || ynode_is_null(v)) {
+				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be %s",
+				         name, v->line, v->col, sk->value, k->value,
+				         o->type == OPT_INT ? "an integer" : "a string");
+				goto out;
+			}
+			if (o->type == OPT_INT && !v->plain) {
+				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be an integer, not a quoted string",
+				         name, v->line, v->col, sk->value, k->value);
+				goto out;
+			}
+			if (opt_set(c, o, v->value, why, sizeof why) < 0) {
+				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' %s",
+				         name, v->line, v->col, sk->value, k->value, why);
+				goto out;
+			}
+		}
+	}
+	rc = 0;
+out:
+	ynode_free(root);
+	return rc;
+}
+
+int
+conf_load_file(struct conf *c, const char *path, char *err, size_t errsz)
+{
+	char *buf;
+	size_t len;
+	int rc;
+
+	free(c->path);
+	c->path = strdup(path);
+	if (read_file(path, CONF_MAX_BYTES, &buf, &len, err, errsz) < 0)
+		return -1;
+	rc = conf_load_buffer(c, buf, len, path, err, errsz);
+	free(buf);
+	return rc;
+}
+
+/* Copies a libpq conninfo with the value of password= replaced by ***. */
+static void
+mask_conninfo(const char *in, char *out, size_t outsz)
+{
+	const char *p = strstr(in, "password");
+
+	if (p == NULL || (p != in && p[-1] != ' ' && p[-1] != '?' && p[-1] != '&')) {
+		if (strstr(in, "://") != NULL && strchr(in, '@') != NULL) {
+			/* URI form: scheme://user:secret@host */
+			const char *at = strchr(in, '@'), *colon = strchr(strstr(in, "://") + 3, ':');
+			if (colon != NULL && colon < at) {
+				snprintf(out, outsz, "%.*s:***%s", (int)(colon - in), in, at);
+				return;
+			}
+		}
+		snprintf(out, outsz, "%s", in);
+		return;
+	}
+	snprintf(out, outsz, "%.*spassword=***", (int)(p - in), in);
+	p = strpbrk(p, " &");
+	if (p != NULL)
+		snprintf(out + strlen(out), outsz - strlen(out), "%s", p);
+}
+
+void
+conf_print(const struct conf *c, FILE *out)
+{
+	const char *section = "";
+	const char *base = (const char *)c;
+
+	fprintf(out, "# effective configuration%s%s\n", c->path ? " from " : " (defaults)",
+	        c->path ? c->path : "");
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+
+		if (strcmp(section, o->section) != 0) {
+			section = o->section;
+			fprintf(out, "%s:\n", section);
+		}
+		if (o->type == OPT_INT) {
+			fprintf(out, "  %s: %ld\n", o->key, *(const long *)(base + o->offset));
+		} else {
+			const char *v = *(char *const *)(base + o->offset);
+			char masked[1024];
+			if (o->secret)
+				mask_conninfo(v, masked, sizeof masked);
+			else
+				snprintf(masked, sizeof masked, "%s", v);
+			fprintf(out, "  %s: \"", o->key);
+			for (const char *s = masked; *s; s++) {
+				if (*s == '"' || *s == '\\')
+					fputc('\\', out);
+				fputc(*s, out);
+			}
+			fputs("\"\n", out);
+		}
+	}
+}
+
+void
+conf_free(struct conf *c)
+{
+	char *base = (char *)c;
+
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].type != OPT_INT) {
+			char **p = (char **)(base + opts[i].offset);
+			free(*p);
+			*p = NULL;
+		}
+	free(c->path);
+	c->path = NULL;
+}

@@ -1,0 +1,53 @@
+/* The one configuration file shared by all programs (see docs/ocim.example.yml).
+ * Defaults live in one table in conf.c. */
+#ifndef OCIM_CONF_H
+#define OCIM_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+struct conf {
+	char *path;                     /* file it was read from, or NULL */
+	struct {
+		char *conninfo;
+		long statement_timeout_ms;
+		long connect_timeout;
+	} database;
+	struct {
+		char *base_url;
+		long max_body_bytes;
+		long webhook_max_body_bytes;
+	} http;
+	struct {
+		long max_requests;
+	} fcgi;
+	struct {
+		char *level;
+	} log;
+};
+
+/* Largest configuration file accepted. */
+#define CONF_MAX_BYTES (256 * 1024)
+
+/* The path to read: cli_path if given, else $OCIM_CONFIG, else the
+ * compiled-in default (SYSCONFDIR/ocim/ocim.yml).  Borrowed. */
+const char *conf_path(const char *cli_path);
+
+/* Fills c with the defaults.  Returns 0, or -1 when out of memory. */
+int conf_defaults(struct conf *c);
+
+/* Loads path over the defaults.  Returns 0, or -1 with a message that names
+ * the file, line, column and key in err.  c is filled either way and must
+ * be released with conf_free. */
+int conf_load_file(struct conf *c, const char *path, char *err, size_t errsz);
+
+/* Same for a buffer; name is used in messages. */
+int conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
+                     char *err, size_t errsz);
+
+/* Prints the effective configuration as YAML; secrets are masked. */
+void conf_print(const struct conf *c, FILE *out);
+
+void conf_free(struct conf *c);
+
+#endif

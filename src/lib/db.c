@@ -1,0 +1,243 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+#include "util.h"
+
+struct stmt_def {
+	const char *name;
+	const char *sql;
+};
+
+/* Every SQL statement Ocim runs, in one place. */
+static const struct stmt_def stmts[STMT__COUNT] = {
+	[STMT_PING] = { "ping", "SELECT 1" },
+	[STMT_MIGRATION_LIST] = { "migration_list",
+		"SELECT version, checksum FROM schema_migrations ORDER BY version" },
+	[STMT_MIGRATION_RECORD] = { "migration_record",
+		"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)" },
+	[STMT_USER_INSERT] = { "user_insert",
+		"INSERT INTO users (email, display_name, password_hash, is_admin) "
+		"VALUES ($1, $2, $3, $4::boolean) RETURNING id" },
+	[STMT_AUDIT_INSERT] = { "audit_insert",
+		"INSERT INTO audit_log (user_id, address, action, object, details) "
+		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)" },
+};
+
+struct db {
+	PGconn *conn;
+	unsigned char prepared[STMT__COUNT];
+	char *conninfo;
+	char application_name[64];
+	char connect_timeout[16];
+	char options[96];
+	char error[512];
+};
+
+struct db *
+db_new(const struct conf *conf, const char *application_name)
+{
+	struct db *db = calloc(1, sizeof *db);
+
+	if (db == NULL)
+		return NULL;
+	db->conninfo = strdup(conf->database.conninfo);
+	if (db->conninfo == NULL) {
+		free(db);
+		return NULL;
+	}
+	snprintf(db->application_name, sizeof db->application_name, "%s", application_name);
+	snprintf(db->connect_timeout, sizeof db->connect_timeout, "%ld", conf->database.connect_timeout);
+	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning",
+	         conf->database.statement_timeout_ms);
+	return db;
+}
+
+void
+db_free(struct db *db)
+{
+	if (db == NULL)
+		return;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	free(db->conninfo);
+	free(db);
+}
+
+/* Stores msg as the last error, on one line (libpq messages end with \n). */
+static void
+set_error(struct db *db, const char *msg)
+{
+	size_t n;
+
+	snprintf(db->error, sizeof db->error, "%s", msg ? msg : "unknown database error");
+	n = strlen(db->error);
+	while (n > 0 && (db->error[n - 1] == '\n' || db->error[n - 1] == ' '))
+		db->error[--n] = '\0';
+	for (char *p = db->error; *p; p++)
+		if (*p == '\n')
+			*p = ' ';
+}
+
+int
+db_connect(struct db *db)
+{
+	const char *keys[] = { "dbname", "application_name", "connect_timeout", "options", NULL };
+	const char *vals[] = { db->conninfo, db->application_name, db->connect_timeout, db->options, NULL };
+
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	memset(db->prepared, 0, sizeof db->prepared);
+	/* expand_dbname: the configured string may be a full conninfo or URI */
+	db->conn = PQconnectdbParams(keys, vals, 1);
+	if (db->conn == NULL) {
+		set_error(db, "out of memory");
+		return -1;
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK) {
+		set_error(db, PQerrorMessage(db->conn));
+		PQfinish(db->conn);
+		db->conn = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* A result or its absence says the connection is gone. */
+static int
+connection_lost(struct db *db, const PGresult *res)
+{
+	return db->conn == NULL || PQstatus(db->conn) != CONNECTION_OK ||
+	       (res != NULL && db_result_status(res) == DB_UNAVAILABLE);
+}
+
+static PGresult *
+exec_once(struct db *db, enum db_stmt stmt, int nparams, const char *const *params)
+{
+	const struct stmt_def *d = &stmts[stmt];
+
+	if (db_connect(db) < 0)
+		return NULL;
+	if (!db->prepared[stmt]) {
+		PGresult *res = PQprepare(db->conn, d->name, d->sql, 0, NULL);
+		if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
+			set_error(db, res ? PQresultErrorMessage(res) : PQerrorMessage(db->conn));
+			return res;
+		}
+		PQclear(res);
+		db->prepared[stmt] = 1;
+	}
+	return PQexecPrepared(db->conn, d->name, nparams, params, NULL, NULL, 0);
+}
+
+PGresult *
+db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params)
+{
+	PGresult *res = exec_once(db, stmt, nparams, params);
+
+	/* one reconnect attempt, unless a transaction was open: replaying a
+	 * lone statement outside it would be wrong */
+	if (connection_lost(db, res) && db->conn != NULL &&
+	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS &&
+	    PQtransactionStatus(db->conn) != PQTRANS_INERROR) {
+		PQclear(res);
+		log_warning("database connection lost, reconnecting");
+		PQfinish(db->conn);
+		db->conn = NULL;
+		res = exec_once(db, stmt, nparams, params);
+	}
+	if (res == NULL) {
+		if (db->conn != NULL)
+			set_error(db, PQerrorMessage(db->conn));
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		set_error(db, PQresultErrorMessage(res));
+	return res;
+}
+
+PGresult *
+db_exec_sql(struct db *db, const char *sql)
+{
+	PGresult *res;
+
+	if (db_connect(db) < 0)
+		return NULL;
+	res = PQexec(db->conn, sql);
+	if (res == NULL) {
+		set_error(db, PQerrorMessage(db->conn));
+		return NULL;
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		set_error(db, PQresultErrorMessage(res));
+	return res;
+}
+
+enum db_status
+db_result_status(const PGresult *res)
+{
+	const char *state;
+
+	if (res == NULL)
+		return DB_UNAVAILABLE;
+	switch (PQresultStatus(res)) {
+	case PGRES_COMMAND_OK:
+	case PGRES_TUPLES_OK:
+	case PGRES_EMPTY_QUERY:
+		return DB_OK;
+	default:
+		break;
+	}
+	state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	if (state == NULL)
+		return DB_UNAVAILABLE;  /* libpq's own errors: the connection broke */
+	if (strcmp(state, "23505") == 0)
+		return DB_CONFLICT;
+	if (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0)
+		return DB_INVALID;
+	if (strncmp(state, "08", 2) == 0 || strcmp(state, "57P01") == 0 ||
+	    strcmp(state, "57P02") == 0 || strcmp(state, "57P03") == 0)
+		return DB_UNAVAILABLE;
+	return DB_ERROR;
+}
+
+int
+db_status_http(enum db_status st)
+{
+	switch (st) {
+	case DB_OK: return 200;
+	case DB_CONFLICT: return 409;
+	case DB_INVALID: return 422;
+	case DB_UNAVAILABLE: return 503;
+	case DB_ERROR: return 500;
+	}
+	return 500;
+}
+
+const char *
+db_error(const struct db *db)
+{
+	return db->error;
+}
+
+int
+db_ping(struct db *db)
+{
+	PGresult *res = db_exec(db, STMT_PING, 0, NULL);
+	int ok = res != NULL && db_result_status(res) == DB_OK;
+
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn;
+}

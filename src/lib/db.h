@@ -1,0 +1,61 @@
+/* PostgreSQL access.  Every statement lives in one table (db.c), indexed
+ * by enum db_stmt and prepared on first use per connection; parameters
+ * always travel apart from the SQL.  A lost connection is re-established
+ * once per call before giving up. */
+#ifndef OCIM_DB_H
+#define OCIM_DB_H
+
+#include <libpq-fe.h>
+
+#include "conf.h"
+
+enum db_stmt {
+	STMT_PING,
+	STMT_MIGRATION_LIST,
+	STMT_MIGRATION_RECORD,
+	STMT_USER_INSERT,
+	STMT_AUDIT_INSERT,
+	STMT__COUNT
+};
+
+/* What a result means for the caller (and the HTTP answer). */
+enum db_status {
+	DB_OK,
+	DB_CONFLICT,            /* 23505 unique violation: 409 */
+	DB_INVALID,             /* 22xxx data exception, 23xxx other constraint: 422 */
+	DB_UNAVAILABLE,         /* no connection, class 08, 57P0x shutdown: 503 */
+	DB_ERROR,               /* anything else: 500 */
+};
+
+struct db;
+
+/* A handle for the configured database; connects lazily.  NULL when out of
+ * memory.  Free with db_free. */
+struct db *db_new(const struct conf *conf, const char *application_name);
+void db_free(struct db *db);
+
+/* Connects now if not connected.  Returns 0, or -1 (see db_error). */
+int db_connect(struct db *db);
+
+/* Runs a statement of the table with nparams text parameters (NULL = SQL
+ * NULL).  Returns a result to PQclear, or NULL when the database cannot be
+ * reached (after one reconnect attempt).  Check db_result_status. */
+PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params);
+
+/* Runs literal SQL without parameters (migration files, BEGIN/COMMIT). */
+PGresult *db_exec_sql(struct db *db, const char *sql);
+
+enum db_status db_result_status(const PGresult *res);
+/* HTTP status for a db_status: 200, 409, 422, 503 or 500. */
+int db_status_http(enum db_status st);
+
+/* The last connection or statement error, one line, without secrets. */
+const char *db_error(const struct db *db);
+
+/* Whether the database answers (SELECT 1).  Returns 0 or -1. */
+int db_ping(struct db *db);
+
+/* The raw connection, for transactions and advisory locks; may be NULL. */
+PGconn *db_conn(struct db *db);
+
+#endif

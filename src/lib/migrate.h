@@ -1,0 +1,17 @@
+/* Database migrations: the numbered files NNN_name.sql of one directory,
+ * applied in order, each in its own transaction, recorded with a SHA-256
+ * checksum in schema_migrations. */
+#ifndef OCIM_MIGRATE_H
+#define OCIM_MIGRATE_H
+
+#include <stdio.h>
+
+#include "db.h"
+
+/* Applies what is missing from dir.  Progress lines go to out.  Returns
+ * the number of files applied (0: already up to date), or -1 with a
+ * message in err: a changed or vanished applied file, a bad file name, or
+ * an SQL error (that file rolled back, earlier ones kept). */
+int migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,29 @@
+/* Small helpers shared by every module. */
+#ifndef OCIM_UTIL_H
+#define OCIM_UTIL_H
+
+#include <stddef.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Parses a whole decimal integer (optional sign, no spaces, no trailing
+ * garbage).  Returns 0, or -1 when s is not one or overflows. */
+int parse_long(const char *s, long *out);
+
+/* Reads a whole file of at most max bytes into a new NUL-terminated buffer
+ * (caller frees).  Returns 0, or -1 with a message naming the file in err. */
+int read_file(const char *path, size_t max, char **out, size_t *len, char *err, size_t errsz);
+
+/* A growable byte buffer; always NUL-terminated when data != NULL. */
+struct buf {
+	char *data;
+	size_t len, cap;
+};
+int buf_append(struct buf *b, const void *data, size_t len);
+int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void buf_free(struct buf *b);
+
+/* strdup that aborts on failure; for program setup paths only. */
+char *xstrdup(const char *s);
+
+#endif

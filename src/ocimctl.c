@@ -1,0 +1,358 @@
+/* ocimctl: the admin command line of Ocim. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "lib/conf.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/migrate.h"
+#include "lib/password.h"
+#include "lib/util.h"
+
+#ifndef OCIM_SQLDIR
+#define OCIM_SQLDIR "/usr/share/ocim/sql"
+#endif
+
+struct cmd {
+	const char *name;
+	const char *args;
+	const char *summary;
+	int (*run)(struct conf *conf, int argc, char **argv);
+};
+
+static const struct cmd *current;
+
+static void
+cmd_usage(const struct cmd *c, FILE *out)
+{
+	fprintf(out, "usage: ocimctl [--config PATH] %s %s\n\n%s\n", c->name, c->args, c->summary);
+}
+
+/* getopt for a subcommand: handles --help; returns the option or -1. */
+static int
+sub_getopt(int argc, char **argv, const struct option *longopts)
+{
+	int opt = getopt_long(argc, argv, "h", longopts, NULL);
+
+	if (opt == 'h') {
+		cmd_usage(current, stdout);
+		exit(0);
+	}
+	if (opt == '?') {
+		cmd_usage(current, stderr);
+		exit(2);
+	}
+	return opt;
+}
+
+static struct db *
+open_db(struct conf *conf)
+{
+	struct db *db = db_new(conf, "ocimctl");
+
+	if (db == NULL || db_connect(db) < 0) {
+		fprintf(stderr, "ocimctl: cannot connect to the database: %s\n",
+		        db ? db_error(db) : "out of memory");
+		db_free(db);
+		return NULL;
+	}
+	return db;
+}
+
+static int
+run_migrate(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *dir = getenv("OCIM_SQL_DIR");
+	struct db *db;
+	char err[1024];
+	int opt, n;
+
+	if (dir == NULL || dir[0] == '\0')
+		dir = OCIM_SQLDIR;
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1)
+		if (opt == 'd')
+			dir = optarg;
+	if (optind != argc) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	db = open_db(conf);
+	if (db == NULL)
+		return 1;
+	n = migrate_run(db, dir, stdout, err, sizeof err);
+	db_free(db);
+	if (n < 0) {
+		fprintf(stderr, "ocimctl migrate: %s\n", err);
+		return 1;
+	}
+	if (n == 0)
+		printf("database is up to date\n");
+	return 0;
+}
+
+/* A plausible address: one @, something on both sides, no spaces or
+ * control characters, at most 254 bytes. */
+static int
+valid_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+	size_t n = strlen(s);
+
+	if (n < 3 || n > 254 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return 0;
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return 0;
+	return strchr(at + 1, '.') != NULL;
+}
+
+/* Reads one line from stdin into pw (newline stripped).  Returns its
+ * length, or -1 when stdin is empty or the line too long. */
+static long
+read_password(char *pw, size_t size)
+{
+	size_t n;
+
+	if (fgets(pw, (int)size, stdin) == NULL)
+		return -1;
+	n = strlen(pw);
+	if (n > 0 && pw[n - 1] == '\n')
+		pw[--n] = '\0';
+	else if (!feof(stdin))
+		return -1;
+	if (n > 0 && pw[n - 1] == '\r')
+		pw[--n] = '\0';
+	return (long)n;
+}
+
+static int
+run_user_add(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "admin", no_argument, NULL, 'a' },
+		{ "name", required_argument, NULL, 'n' },
+		{ "password-stdin", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int admin = 0, from_stdin = 0, opt, rc = 1;
+	const char *name = "", *email, *problem;
+	char pw[PASSWORD_MAX_CHARS * 4 + 8], hash[PASSWORD_HASH_LEN];
+	struct db *db = NULL;
+	PGresult *res = NULL;
+
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
+		switch (opt) {
+		case 'a': admin = 1; break;
+		case 'n': name = optarg; break;
+		case 'p': from_stdin = 1; break;
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	email = argv[optind];
+	if (!valid_email(email)) {
+		fprintf(stderr, "ocimctl user add: '%s' is not a valid email address\n", email);
+		return 2;
+	}
+	if (strlen(name) > 200) {
+		fprintf(stderr, "ocimctl user add: --name must have at most 200 characters\n");
+		return 2;
+	}
+	if (from_stdin) {
+		long n = read_password(pw, sizeof pw);
+		if (n < 0) {
+			fprintf(stderr, "ocimctl user add: no password on stdin (or longer than %d characters)\n",
+			        PASSWORD_MAX_CHARS);
+			goto out;
+		}
+		problem = password_policy(pw, (size_t)n);
+		if (problem != NULL) {
+			fprintf(stderr, "ocimctl user add: %s\n", problem);
+			goto out;
+		}
+	} else {
+		password_generate(pw, 20);
+	}
+	if (password_hash(pw, hash) < 0) {
+		fprintf(stderr, "ocimctl user add: hashing the password failed\n");
+		goto out;
+	}
+	db = open_db(conf);
+	if (db == NULL)
+		goto out;
+	{
+		const char *params[4] = { email, name, hash, admin ? "true" : "false" };
+		res = db_exec(db, STMT_USER_INSERT, 4, params);
+	}
+	switch (db_result_status(res)) {
+	case DB_OK: {
+		const char *audit[5] = { NULL, NULL, "user.create", NULL, NULL };
+		char object[64], details[128];
+		PGresult *ares;
+
+		snprintf(object, sizeof object, "user:%s", PQgetvalue(res, 0, 0));
+		snprintf(details, sizeof details, "{\"via\":\"ocimctl\",\"admin\":%s}", admin ? "true" : "false");
+		audit[3] = object;
+		audit[4] = details;
+		ares = db_exec(db, STMT_AUDIT_INSERT, 5, audit);
+		if (db_result_status(ares) != DB_OK)
+			fprintf(stderr, "ocimctl user add: warning: audit entry not written: %s\n", db_error(db));
+		PQclear(ares);
+		printf("created %s%s (id %s)\n", admin ? "admin " : "user ", email, PQgetvalue(res, 0, 0));
+		if (!from_stdin)
+			printf("password: %s\n", pw);
+		rc = 0;
+		break;
+	}
+	case DB_CONFLICT:
+		fprintf(stderr, "ocimctl user add: a user with the email %s already exists\n", email);
+		break;
+	default:
+		fprintf(stderr, "ocimctl user add: %s\n", db_error(db));
+	}
+out:
+	sodium_memzero(pw, sizeof pw);
+	PQclear(res);
+	db_free(db);
+	return rc;
+}
+
+static int
+run_check_config(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	printf("%s: configuration is valid\n", conf->path);
+	return 0;
+}
+
+static int
+run_print_config(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	conf_print(conf, stdout);
+	return 0;
+}
+
+static const struct cmd cmds[] = {
+	{ "migrate", "[--dir DIR]",
+	  "Applies the database migrations that are missing (default directory " OCIM_SQLDIR
+	  ",\nor $OCIM_SQL_DIR).  Re-running is a no-op; an applied file that changed is refused.",
+	  run_migrate },
+	{ "user add", "EMAIL [--admin] [--name NAME] [--password-stdin]",
+	  "Creates a user.  The password is read from the first line of stdin with\n"
+	  "--password-stdin; otherwise one is generated and printed once.",
+	  run_user_add },
+	{ "check-config", "", "Reads the configuration file and reports the first error, naming key and line.",
+	  run_check_config },
+	{ "print-config", "", "Prints the effective configuration (defaults included, secrets masked).",
+	  run_print_config },
+};
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: ocimctl [--config PATH] COMMAND [ARGS]\n\ncommands:\n", out);
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
+		fprintf(out, "  %-14s %s\n", cmds[i].name, cmds[i].args);
+	fputs("\n'ocimctl COMMAND --help' describes a command.  The configuration file is\n"
+	      "--config PATH, else $OCIM_CONFIG, else " SYSCONFDIR "/ocim/ocim.yml.\n", out);
+}
+
+/* Finds the command named by argv[0] (and argv[1] for two-word commands).
+ * Returns it and the number of words used, or NULL. */
+static const struct cmd *
+find_cmd(int argc, char **argv, int *words)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
+		const char *name = cmds[i].name, *space = strchr(name, ' ');
+		if (space == NULL && strcmp(argv[0], name) == 0) {
+			*words = 1;
+			return &cmds[i];
+		}
+		if (space != NULL && argc >= 2 && strncmp(argv[0], name, (size_t)(space - name)) == 0 &&
+		    argv[0][space - name] == '\0' && strcmp(argv[1], space + 1) == 0) {
+			*words = 2;
+			return &cmds[i];
+		}
+	}
+	return NULL;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config_arg = NULL;
+	struct conf conf;
+	char err[512];
+	int opt, words, rc;
+
+	log_set_program("ocimctl");
+	log_set_level(LOG_WARNING);
+	while ((opt = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config_arg = optarg; break;
+		case 'h': usage(stdout); return 0;
+		case 'V': puts("ocimctl " PACKAGE_VERSION); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	current = find_cmd(argc - optind, argv + optind, &words);
+	if (current == NULL) {
+		fprintf(stderr, "ocimctl: unknown command '%s'\n\n", argv[optind]);
+		usage(stderr);
+		return 2;
+	}
+	if (sodium_init() < 0) {
+		fprintf(stderr, "ocimctl: libsodium failed to initialise\n");
+		return 1;
+	}
+	/* --help of a command needs no configuration */
+	for (int i = optind + words; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			cmd_usage(current, stdout);
+			return 0;
+		}
+	if (conf_defaults(&conf) < 0 || conf_load_file(&conf, conf_path(config_arg), err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl: %s\n", err);
+		conf_free(&conf);
+		return 2;
+	}
+	/* the subcommand parses its own options: argv[0] is its last word */
+	argc -= optind + words - 1;
+	argv += optind + words - 1;
+	optind = 0;           /* 0 fully resets GNU getopt */
+	rc = current->run(&conf, argc, argv);
+	conf_free(&conf);
+	return rc;
+}
