@@ -3,8 +3,13 @@
 #include <string.h>
 #include <strings.h>
 
+#include <sodium.h>
+
 #include "app.h"
+#include "audit.h"
 #include "log.h"
+#include "token.h"
+#include "util.h"
 
 long
 app_body_cap(const struct app *app, const char *path)
@@ -22,6 +27,109 @@ is_json_type(const char *ct)
 
 	return ct != NULL && strncasecmp(ct, "application/json", n) == 0 &&
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
+}
+
+const char *
+app_session_cookie(const struct app *app)
+{
+	return app->conf->auth.secure_cookies ? "__Host-ocim_session" : "ocim_session";
+}
+
+/* Copies column col of row 0 into dst. */
+static void
+copy_col(char *dst, size_t size, const PGresult *res, int col)
+{
+	snprintf(dst, size, "%s", PQgetvalue(res, 0, col));
+}
+
+/* Identifies the caller from a Bearer token or the session cookie.
+ * Returns 0 (app->caller filled, or left empty when nobody is logged in)
+ * or -1 with a 503 in resp when the database cannot be asked. */
+static int
+resolve_caller(struct app *app, struct request *req, struct response *resp)
+{
+	const char *authz = request_env(req, "HTTP_AUTHORIZATION");
+	const char *cookie = kv_get(&req->cookies, app_session_cookie(app));
+	char hash[TOKEN_HASH_HEX], idle[24];
+	const char *params[2] = { hash, idle };
+	PGresult *res;
+	int bearer = authz != NULL && strncasecmp(authz, "Bearer ", 7) == 0;
+
+	if (bearer) {
+		if (token_hash(authz + 7, strlen(authz + 7), hash) < 0)
+			return 0;
+		res = db_exec(app->db, STMT_APITOKEN_LOOKUP, 1, params);
+	} else if (cookie != NULL) {
+		if (token_hash(cookie, strlen(cookie), hash) < 0)
+			return 0;
+		snprintf(idle, sizeof idle, "%ld", app->conf->auth.session_idle_seconds);
+		res = db_exec(app->db, STMT_SESSION_LOOKUP, 2, params);
+	} else {
+		return 0;
+	}
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
+		return -1;
+	}
+	if (PQntuples(res) == 1) {
+		struct caller *c = &app->caller;
+		long id;
+
+		parse_long(PQgetvalue(res, 0, 0), &id);
+		if (bearer)
+			c->api_token_id = id;
+		else
+			c->session_id = id;
+		parse_long(PQgetvalue(res, 0, 1), &c->user_id);
+		copy_col(c->email, sizeof c->email, res, 2);
+		copy_col(c->display_name, sizeof c->display_name, res, 3);
+		c->is_admin = PQgetvalue(res, 0, 4)[0] == 't';
+		if (!bearer)
+			copy_col(c->csrf_token, sizeof c->csrf_token, res, 5);
+	}
+	PQclear(res);
+	return 0;
+}
+
+static int
+is_unsafe(enum http_method m)
+{
+	return m != HTTP_GET && m != HTTP_HEAD && m != HTTP_OPTIONS;
+}
+
+/* Applies the route's flags.  Returns 0 to go on, or -1 with the refusal
+ * in resp (and the audit log for CSRF failures and denials). */
+static int
+check_access(struct app *app, const struct route *route, struct request *req, struct response *resp)
+{
+	const struct caller *c = &app->caller;
+
+	if (!(route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)))
+		return 0;
+	if (c->user_id == 0) {
+		response_error(resp, 401, "unauthorized", NULL, "not logged in");
+		return -1;
+	}
+	if ((route->flags & ROUTE_CSRF) && c->session_id != 0 && is_unsafe(req->method)) {
+		const char *sent = request_env(req, "HTTP_X_CSRF_TOKEN");
+		size_t n = strlen(c->csrf_token);
+
+		if (sent == NULL || strlen(sent) != n ||
+		    sodium_memcmp(sent, c->csrf_token, n) != 0) {
+			audit(app->db, c->user_id, req->remote_addr, "csrf.failure", route->pattern,
+			      json_pack("{s:s}", "method", http_method_name(req->method)));
+			response_error(resp, 403, "csrf", "X-CSRF-Token", "missing or wrong X-CSRF-Token header");
+			return -1;
+		}
+	}
+	if ((route->flags & ROUTE_ADMIN) && !c->is_admin) {
+		audit(app->db, c->user_id, req->remote_addr, "access.denied", route->pattern,
+		      json_pack("{s:s}", "method", http_method_name(req->method)));
+		response_error(resp, 403, "forbidden", NULL, "this needs an administrator");
+		return -1;
+	}
+	return 0;
 }
 
 void
@@ -70,11 +178,19 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		               "%s is not allowed here; allowed: %s", http_method_name(req->method), allow);
 		return;
 	}
-	if (route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) {
-		/* Accounts are not built yet, so no request is logged in. */
-		response_error(resp, 401, "unauthorized", NULL, "not logged in");
-		return;
+	if (is_unsafe(req->method) && strncmp(req->path, "/hooks/", 7) != 0) {
+		const char *site = request_env(req, "HTTP_SEC_FETCH_SITE");
+
+		if (site != NULL && strcmp(site, "cross-site") == 0) {
+			response_error(resp, 403, "cross_site", NULL, "cross-site requests are refused");
+			return;
+		}
 	}
+	memset(&app->caller, 0, sizeof app->caller);
+	if ((route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) && resolve_caller(app, req, resp) < 0)
+		return;
+	if (check_access(app, route, req, resp) < 0)
+		return;
 	route->handler(app, req, resp);
 	if (resp->json == NULL && resp->status != 204) {
 		log_error("handler for %s %s produced no body", http_method_name(req->method), route->pattern);

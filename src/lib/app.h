@@ -8,9 +8,21 @@
 #include "http.h"
 #include "route.h"
 
+/* Who sends the request being served. */
+struct caller {
+	long user_id;                   /* 0: nobody logged in */
+	long session_id;                /* browser session, or 0 */
+	long api_token_id;              /* Bearer token, or 0 */
+	int is_admin;
+	char email[256];
+	char display_name[256];
+	char csrf_token[64];
+};
+
 struct app {
 	const struct conf *conf;
 	struct db *db;
+	struct caller caller;           /* reset for every request */
 };
 
 /* The route table of the HTTP API (routes.c). */
@@ -24,7 +36,14 @@ long app_body_cap(const struct app *app, const char *path);
  * content type and JSON checks, routing, flags, the handler. */
 void app_handle(struct app *app, struct request *req, struct response *resp);
 
+/* The name of the session cookie (__Host- prefixed with secure cookies). */
+const char *app_session_cookie(const struct app *app);
+
 /* Handlers, one file per resource (h_*.c). */
 void h_health(struct app *app, struct request *req, struct response *resp);
+void h_auth_login(struct app *app, struct request *req, struct response *resp);
+void h_auth_logout(struct app *app, struct request *req, struct response *resp);
+void h_auth_me(struct app *app, struct request *req, struct response *resp);
+void h_auth_password(struct app *app, struct request *req, struct response *resp);
 
 #endif

@@ -13,7 +13,7 @@
 #define SYSCONFDIR "/etc"
 #endif
 
-enum opt_type { OPT_STRING, OPT_INT, OPT_LEVEL };
+enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL };
 
 struct opt {
 	const char *section;
@@ -36,6 +36,11 @@ static const struct opt opts[] = {
 	{ "http", "max_body_bytes", OPT_INT, OFF(http.max_body_bytes), "1048576", 1024, 64L * 1024 * 1024, 0 },
 	{ "http", "webhook_max_body_bytes", OPT_INT, OFF(http.webhook_max_body_bytes), "10485760", 1024, 64L * 1024 * 1024, 0 },
 	{ "fcgi", "max_requests", OPT_INT, OFF(fcgi.max_requests), "10000", 1, 100000000, 0 },
+	{ "auth", "session_idle_seconds", OPT_INT, OFF(auth.session_idle_seconds), "1800", 1, 86400, 0 },
+	{ "auth", "session_absolute_seconds", OPT_INT, OFF(auth.session_absolute_seconds), "43200", 1, 2592000, 0 },
+	{ "auth", "secure_cookies", OPT_BOOL, OFF(auth.secure_cookies), "true", 0, 1, 0 },
+	{ "auth", "lock_after_failures", OPT_INT, OFF(auth.lock_after_failures), "10", 1, 100, 0 },
+	{ "auth", "lock_seconds", OPT_INT, OFF(auth.lock_seconds), "900", 1, 86400, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -77,6 +82,16 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 		free(*dst);
 		*dst = copy;
 		return 0;
+	}
+	case OPT_BOOL: {
+		long *dst = (long *)(base + o->offset);
+
+		if (strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+			*dst = value[0] == 't';
+			return 0;
+		}
+		snprintf(why, whysz, "must be true or false");
+		return -1;
 	}
 	case OPT_INT: {
 		long *dst = (long *)(base + o->offset);
@@ -173,12 +188,13 @@ conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
 			if (v->kind != YNODE_SCALAR || ynode_is_null(v)) {
 				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be %s",
 				         name, v->line, v->col, sk->value, k->value,
-				         o->type == OPT_INT ? "an integer" : "a string");
+				         o->type == OPT_INT ? "an integer" : o->type == OPT_BOOL ? "true or false" : "a string");
 				goto out;
 			}
-			if (o->type == OPT_INT && !v->plain) {
-				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be an integer, not a quoted string",
-				         name, v->line, v->col, sk->value, k->value);
+			if ((o->type == OPT_INT || o->type == OPT_BOOL) && !v->plain) {
+				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be %s, not a quoted string",
+				         name, v->line, v->col, sk->value, k->value,
+				         o->type == OPT_INT ? "an integer" : "true or false");
 				goto out;
 			}
 			if (opt_set(c, o, v->value, why, sizeof why) < 0) {
@@ -251,6 +267,8 @@ conf_print(const struct conf *c, FILE *out)
 		}
 		if (o->type == OPT_INT) {
 			fprintf(out, "  %s: %ld\n", o->key, *(const long *)(base + o->offset));
+		} else if (o->type == OPT_BOOL) {
+			fprintf(out, "  %s: %s\n", o->key, *(const long *)(base + o->offset) ? "true" : "false");
 		} else {
 			const char *v = *(char *const *)(base + o->offset);
 			char masked[1024];
@@ -275,7 +293,7 @@ conf_free(struct conf *c)
 	char *base = (char *)c;
 
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].type != OPT_INT) {
+		if (opts[i].type == OPT_STRING || opts[i].type == OPT_LEVEL) {
 			char **p = (char **)(base + opts[i].offset);
 			free(*p);
 			*p = NULL;

@@ -22,6 +22,13 @@ struct conf {
 		long max_requests;
 	} fcgi;
 	struct {
+		long session_idle_seconds;
+		long session_absolute_seconds;
+		long secure_cookies;            /* boolean */
+		long lock_after_failures;
+		long lock_seconds;
+	} auth;
+	struct {
 		char *level;
 	} log;
 };

@@ -26,6 +26,41 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_AUDIT_INSERT] = { "audit_insert",
 		"INSERT INTO audit_log (user_id, address, action, object, details) "
 		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)" },
+	[STMT_USER_BY_EMAIL] = { "user_by_email",
+		"SELECT id, password_hash, is_active, coalesce(locked_until > now(), false), "
+		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)" },
+	/* counts a failure; locking restarts the count */
+	[STMT_LOGIN_FAILED] = { "login_failed",
+		"UPDATE users SET "
+		"failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END, "
+		"locked_until = CASE WHEN failed_logins + 1 >= $2::int "
+		"THEN now() + make_interval(secs => $3::int) ELSE locked_until END "
+		"WHERE id = $1::bigint RETURNING locked_until > now()" },
+	[STMT_LOGIN_OK] = { "login_ok",
+		"UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() "
+		"WHERE id = $1::bigint" },
+	[STMT_SESSION_INSERT] = { "session_insert",
+		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address) "
+		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)" },
+	/* a live session of an active user: touches it and returns who it is */
+	[STMT_SESSION_LOOKUP] = { "session_lookup",
+		"UPDATE sessions s SET last_seen_at = now() FROM users u "
+		"WHERE s.token_hash = $1 AND u.id = s.user_id AND u.is_active "
+		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int) "
+		"RETURNING s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token" },
+	[STMT_SESSION_DELETE] = { "session_delete",
+		"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id" },
+	[STMT_SESSIONS_DELETE_OTHERS] = { "sessions_delete_others",
+		"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> coalesce($2::bigint, 0)" },
+	[STMT_USER_PASSWORD_HASH] = { "user_password_hash",
+		"SELECT password_hash FROM users WHERE id = $1::bigint" },
+	[STMT_USER_SET_PASSWORD] = { "user_set_password",
+		"UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
+		"WHERE id = $1::bigint" },
+	[STMT_APITOKEN_LOOKUP] = { "apitoken_lookup",
+		"UPDATE api_tokens t SET last_used_at = now() FROM users u "
+		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.is_active "
+		"RETURNING t.id, u.id, u.email, u.display_name, u.is_admin" },
 };
 
 struct db {

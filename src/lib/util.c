@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -142,4 +143,12 @@ xstrdup(const char *s)
 		abort();
 	}
 	return p;
+}
+
+int
+is_ip_address(const char *s)
+{
+	unsigned char buf[16];
+
+	return s != NULL && (inet_pton(AF_INET, s, buf) == 1 || inet_pton(AF_INET6, s, buf) == 1);
 }

@@ -23,6 +23,9 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
+/* s is an IPv4 or IPv6 address PostgreSQL's inet type accepts. */
+int is_ip_address(const char *s);
+
 /* strdup that aborts on failure; for program setup paths only. */
 char *xstrdup(const char *s);
 

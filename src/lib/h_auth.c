@@ -1,0 +1,224 @@
+/* auth/login, auth/logout, auth/me, auth/password. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "audit.h"
+#include "input.h"
+#include "log.h"
+#include "password.h"
+#include "token.h"
+#include "util.h"
+
+/* A hash at the production cost of a password nobody knows: verified for
+ * unknown or locked accounts so that every failed login costs the same. */
+static const char dummy_hash[] =
+	"$s1$0f0803$yKFkLGnGdw9kSeX2LY6QjA==$1j7cpxuGYV4xHKnDNbOzUH9NLWHge6XNWEt+zLGAo1Zby"
+	"TFFNqXYseyu9VseTDUnvd/4avLdYdHP5utXcQHdGw==";
+
+#define LOGIN_FAILED_MESSAGE "wrong email or password"
+
+static json_t *
+user_json(long id, const char *email, const char *name, int admin)
+{
+	return json_pack("{s:I, s:s, s:s, s:b}", "id", (json_int_t)id, "email", email,
+	                 "display_name", name, "is_admin", admin);
+}
+
+static void
+set_session_cookie(struct app *app, struct response *resp, const char *token, long max_age)
+{
+	char cookie[256];
+
+	snprintf(cookie, sizeof cookie, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Lax%s",
+	         app_session_cookie(app), token, max_age,
+	         app->conf->auth.secure_cookies ? "; Secure" : "");
+	response_header(resp, "Set-Cookie", cookie);
+}
+
+static void
+db_unavailable(struct response *resp)
+{
+	response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
+}
+
+void
+h_auth_login(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "email", "password", NULL };
+	const char *email, *password, *params[6];
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], csrf[TOKEN_CHARS + 1], csrf_hash[TOKEN_HASH_HEX];
+	char uid[24], lifetime[24];
+	PGresult *res, *r2;
+	long user_id = 0;
+	int known, active, locked, ok;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL ||
+	    (password = input_string(resp, req->json, "password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
+		return;
+	params[0] = email;
+	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	known = PQntuples(res) == 1;
+	active = known && PQgetvalue(res, 0, 2)[0] == 't';
+	locked = known && PQgetvalue(res, 0, 3)[0] == 't';
+	/* the same work and the same answer whether or not the account exists */
+	ok = password_verify(known && active && !locked ? PQgetvalue(res, 0, 1) : dummy_hash, password);
+	if (known)
+		parse_long(PQgetvalue(res, 0, 0), &user_id);
+	if (!ok || !known || !active || locked) {
+		if (known && active && !locked) {
+			const char *fp[3];
+			char limit[24], secs[24];
+
+			snprintf(limit, sizeof limit, "%ld", app->conf->auth.lock_after_failures);
+			snprintf(secs, sizeof secs, "%ld", app->conf->auth.lock_seconds);
+			snprintf(uid, sizeof uid, "%ld", user_id);
+			fp[0] = uid;
+			fp[1] = limit;
+			fp[2] = secs;
+			r2 = db_exec(app->db, STMT_LOGIN_FAILED, 3, fp);
+			if (db_result_status(r2) == DB_OK && PQntuples(r2) == 1 && PQgetvalue(r2, 0, 0)[0] == 't')
+				audit(app->db, user_id, req->remote_addr, "user.locked", NULL,
+				      json_pack("{s:I}", "seconds", (json_int_t)app->conf->auth.lock_seconds));
+			PQclear(r2);
+		}
+		audit(app->db, known ? user_id : 0, req->remote_addr, "login.failure", NULL,
+		      json_pack("{s:s, s:s}", "email", email, "reason",
+		                !known ? "unknown email" : !active ? "inactive" : locked ? "locked" : "wrong password"));
+		PQclear(res);
+		response_error(resp, 401, "login_failed", NULL, LOGIN_FAILED_MESSAGE);
+		return;
+	}
+
+	if (token_new(token, hash) < 0 || token_new(csrf, csrf_hash) < 0) {
+		PQclear(res);
+		response_error(resp, 500, "internal", NULL, "no randomness available");
+		return;
+	}
+	snprintf(uid, sizeof uid, "%ld", user_id);
+	snprintf(lifetime, sizeof lifetime, "%ld", app->conf->auth.session_absolute_seconds);
+	params[0] = hash;
+	params[1] = uid;
+	params[2] = csrf;
+	params[3] = lifetime;
+	params[4] = req->user_agent ? req->user_agent : "";
+	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
+	r2 = db_exec(app->db, STMT_SESSION_INSERT, 6, params);
+	if (db_result_status(r2) != DB_OK) {
+		PQclear(r2);
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	PQclear(r2);
+	params[0] = uid;
+	PQclear(db_exec(app->db, STMT_LOGIN_OK, 1, params));
+	audit(app->db, user_id, req->remote_addr, "login", NULL, NULL);
+	set_session_cookie(app, resp, token, app->conf->auth.session_absolute_seconds);
+	response_json(resp, 200,
+	              json_pack("{s:o, s:s}", "user",
+	                        user_json(user_id, PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
+	                                  PQgetvalue(res, 0, 4)[0] == 't'),
+	                        "csrf_token", csrf));
+	PQclear(res);
+	sodium_memzero(token, sizeof token);
+}
+
+void
+h_auth_logout(struct app *app, struct request *req, struct response *resp)
+{
+	const char *cookie = kv_get(&req->cookies, app_session_cookie(app));
+	char hash[TOKEN_HASH_HEX];
+	const char *params[1] = { hash };
+
+	if (app->caller.session_id == 0) {
+		response_error(resp, 400, "not_a_session", NULL, "only browser sessions log out; revoke API tokens instead");
+		return;
+	}
+	if (cookie != NULL && token_hash(cookie, strlen(cookie), hash) == 0) {
+		PGresult *res = db_exec(app->db, STMT_SESSION_DELETE, 1, params);
+		if (db_result_status(res) != DB_OK) {
+			PQclear(res);
+			db_unavailable(resp);
+			return;
+		}
+		PQclear(res);
+	}
+	audit(app->db, app->caller.user_id, req->remote_addr, "logout", NULL, NULL);
+	set_session_cookie(app, resp, "", 0);
+	response_json(resp, 200, json_pack("{s:b}", "logged_out", 1));
+}
+
+void
+h_auth_me(struct app *app, struct request *req, struct response *resp)
+{
+	const struct caller *c = &app->caller;
+	json_t *body = json_pack("{s:o}", "user", user_json(c->user_id, c->email, c->display_name, c->is_admin));
+
+	if (c->session_id != 0)
+		json_object_set_new(body, "csrf_token", json_string(c->csrf_token));
+	response_json(resp, 200, body);
+}
+
+void
+h_auth_password(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "current_password", "new_password", NULL };
+	const char *current, *fresh, *problem, *params[2];
+	char uid[24], sid[24], hash[PASSWORD_HASH_LEN];
+	PGresult *res;
+	int ok;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (current = input_string(resp, req->json, "current_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
+	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
+		return;
+	problem = password_policy(fresh, strlen(fresh));
+	if (problem != NULL) {
+		response_error(resp, 422, "weak_password", "new_password", "%s", problem);
+		return;
+	}
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	params[0] = uid;
+	res = db_exec(app->db, STMT_USER_PASSWORD_HASH, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	ok = password_verify(PQgetvalue(res, 0, 0), current);
+	PQclear(res);
+	if (!ok) {
+		audit(app->db, app->caller.user_id, req->remote_addr, "password.change_failure", NULL, NULL);
+		response_error(resp, 403, "wrong_password", "current_password", "the current password is wrong");
+		return;
+	}
+	if (password_hash(fresh, hash) < 0) {
+		response_error(resp, 500, "internal", NULL, "hashing the password failed");
+		return;
+	}
+	params[1] = hash;
+	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	PQclear(res);
+	/* every other session of this user ends */
+	snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
+	params[1] = app->caller.session_id ? sid : NULL;
+	PQclear(db_exec(app->db, STMT_SESSIONS_DELETE_OTHERS, 2, params));
+	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL, NULL);
+	response_json(resp, 200, json_pack("{s:b}", "changed", 1));
+}

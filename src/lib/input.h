@@ -1,0 +1,22 @@
+/* Validation of JSON request bodies: typed values or an error that names
+ * the field, never a half-checked string. */
+#ifndef OCIM_INPUT_H
+#define OCIM_INPUT_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+#include "http.h"
+
+/* Checks that body is an object whose keys are all in allowed (a NULL-
+ * terminated list).  Returns 0, or -1 with a 400 error in resp. */
+int input_object(struct response *resp, const json_t *body, const char *const *allowed);
+
+/* The string field of body: returns it (borrowed from body), or NULL with
+ * a 400/422 error in resp when it is missing (and required), not a string,
+ * empty (and required) or longer than maxbytes.  When optional and absent
+ * returns NULL and sets *absent = 1 without an error. */
+const char *input_string(struct response *resp, const json_t *body, const char *field,
+                         size_t maxbytes, int required, int *absent);
+
+#endif
