@@ -7,9 +7,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include <sodium.h>
 
+#include "lib/accounts.h"
 #include "lib/conf.h"
+#include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/log.h"
 #include "lib/migrate.h"
@@ -102,22 +106,6 @@ run_migrate(struct conf *conf, int argc, char **argv)
 	return 0;
 }
 
-/* A plausible address: one @, something on both sides, no spaces or
- * control characters, at most 254 bytes. */
-static int
-valid_email(const char *s)
-{
-	const char *at = strchr(s, '@');
-	size_t n = strlen(s);
-
-	if (n < 3 || n > 254 || at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
-		return 0;
-	for (const char *p = s; *p; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
-			return 0;
-	return strchr(at + 1, '.') != NULL;
-}
-
 /* Reads one line from stdin into pw (newline stripped).  Returns its
  * length, or -1 when stdin is empty or the line too long. */
 static long
@@ -165,7 +153,7 @@ run_user_add(struct conf *conf, int argc, char **argv)
 		return 2;
 	}
 	email = argv[optind];
-	if (!valid_email(email)) {
+	if (!email_valid(email)) {
 		fprintf(stderr, "ocimctl user add: '%s' is not a valid email address\n", email);
 		return 2;
 	}
@@ -180,7 +168,7 @@ run_user_add(struct conf *conf, int argc, char **argv)
 			        PASSWORD_MAX_CHARS);
 			goto out;
 		}
-		problem = password_policy(pw, (size_t)n);
+		problem = password_check(conf->auth.password_blocklist, pw, (size_t)n);
 		if (problem != NULL) {
 			fprintf(stderr, "ocimctl user add: %s\n", problem);
 			goto out;
@@ -201,18 +189,10 @@ run_user_add(struct conf *conf, int argc, char **argv)
 	}
 	switch (db_result_status(res)) {
 	case DB_OK: {
-		const char *audit[5] = { NULL, NULL, "user.create", NULL, NULL };
-		char object[64], details[128];
-		PGresult *ares;
+		char object[64];
 
 		snprintf(object, sizeof object, "user:%s", PQgetvalue(res, 0, 0));
-		snprintf(details, sizeof details, "{\"via\":\"ocimctl\",\"admin\":%s}", admin ? "true" : "false");
-		audit[3] = object;
-		audit[4] = details;
-		ares = db_exec(db, STMT_AUDIT_INSERT, 5, audit);
-		if (db_result_status(ares) != DB_OK)
-			fprintf(stderr, "ocimctl user add: warning: audit entry not written: %s\n", db_error(db));
-		PQclear(ares);
+		audit(db, 0, NULL, "user.create", object, json_pack("{s:s, s:b}", "via", "ocimctl", "admin", admin));
 		printf("created %s%s (id %s)\n", admin ? "admin " : "user ", email, PQgetvalue(res, 0, 0));
 		if (!from_stdin)
 			printf("password: %s\n", pw);
@@ -227,6 +207,95 @@ run_user_add(struct conf *conf, int argc, char **argv)
 	}
 out:
 	sodium_memzero(pw, sizeof pw);
+	PQclear(res);
+	db_free(db);
+	return rc;
+}
+
+static int
+run_invite_create(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "admin", no_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int admin = 0, opt;
+	enum db_status st;
+	struct db *db;
+	json_t *inv;
+
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1)
+		if (opt == 'a')
+			admin = 1;
+	if (optind != argc - 1) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	if (!email_valid(argv[optind])) {
+		fprintf(stderr, "ocimctl invite create: '%s' is not a valid email address\n", argv[optind]);
+		return 2;
+	}
+	db = open_db(conf);
+	if (db == NULL)
+		return 1;
+	inv = accounts_invite(conf, db, argv[optind], admin, 0, &st);
+	if (inv == NULL) {
+		fprintf(stderr, "ocimctl invite create: %s\n", db_error(db));
+		db_free(db);
+		return 1;
+	}
+	audit(db, 0, NULL, "invite.create", NULL,
+	      json_pack("{s:s, s:b, s:s}", "email", argv[optind], "admin", admin, "via", "ocimctl"));
+	printf("invited %s%s; the link works once, until %s:\n%s\n", admin ? "admin " : "", argv[optind],
+	       json_string_value(json_object_get(inv, "expires_at")),
+	       json_string_value(json_object_get(inv, "link")));
+	if (json_object_get(inv, "mail_error") != NULL)
+		printf("(not mailed: %s)\n", json_string_value(json_object_get(inv, "mail_error")));
+	json_decref(inv);
+	db_free(db);
+	return 0;
+}
+
+static int
+run_user_reset_password(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *params[1];
+	char link[1024];
+	struct db *db;
+	PGresult *res;
+	long uid;
+	int rc = 1;
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (optind != argc - 1) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	db = open_db(conf);
+	if (db == NULL)
+		return 1;
+	params[0] = argv[optind];
+	res = db_exec(db, STMT_USER_BY_EMAIL, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		fprintf(stderr, "ocimctl user reset-password: %s\n", db_error(db));
+	} else if (PQntuples(res) != 1) {
+		fprintf(stderr, "ocimctl user reset-password: no user with the email %s\n", argv[optind]);
+	} else if (PQgetvalue(res, 0, 2)[0] != 't') {
+		fprintf(stderr, "ocimctl user reset-password: %s is deactivated\n", argv[optind]);
+	} else {
+		parse_long(PQgetvalue(res, 0, 0), &uid);
+		if (accounts_reset_link(conf, db, uid, link, sizeof link) < 0) {
+			fprintf(stderr, "ocimctl user reset-password: %s\n", db_error(db));
+		} else {
+			audit(db, uid, NULL, "password.reset_request", NULL, json_pack("{s:s}", "via", "ocimctl"));
+			printf("reset link for %s (works once, for %ld minutes):\n%s\n", argv[optind],
+			       conf->auth.reset_seconds / 60, link);
+			rc = 0;
+		}
+	}
 	PQclear(res);
 	db_free(db);
 	return rc;
@@ -260,9 +329,15 @@ static const struct cmd cmds[] = {
 	  ",\nor $OCIM_SQL_DIR).  Re-running is a no-op; an applied file that changed is refused.",
 	  run_migrate },
 	{ "user add", "EMAIL [--admin] [--name NAME] [--password-stdin]",
-	  "Creates a user.  The password is read from the first line of stdin with\n"
+	  "Creates a user (the password must pass the same rules as in the web UI).  The password is read from the first line of stdin with\n"
 	  "--password-stdin; otherwise one is generated and printed once.",
 	  run_user_add },
+	{ "user reset-password", "EMAIL",
+	  "Prints a one-time link with which the user chooses a new password.",
+	  run_user_reset_password },
+	{ "invite create", "EMAIL [--admin]",
+	  "Creates an invitation, mails it when mail is configured, and prints its link.",
+	  run_invite_create },
 	{ "check-config", "", "Reads the configuration file and reports the first error, naming key and line.",
 	  run_check_config },
 	{ "print-config", "", "Prints the effective configuration (defaults included, secrets masked).",

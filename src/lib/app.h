@@ -45,5 +45,20 @@ void h_auth_login(struct app *app, struct request *req, struct response *resp);
 void h_auth_logout(struct app *app, struct request *req, struct response *resp);
 void h_auth_me(struct app *app, struct request *req, struct response *resp);
 void h_auth_password(struct app *app, struct request *req, struct response *resp);
+void h_auth_reset_request(struct app *app, struct request *req, struct response *resp);
+void h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp);
+void h_auth_invite_lookup(struct app *app, struct request *req, struct response *resp);
+void h_auth_register(struct app *app, struct request *req, struct response *resp);
+void h_users_list(struct app *app, struct request *req, struct response *resp);
+void h_users_create(struct app *app, struct request *req, struct response *resp);
+void h_users_update(struct app *app, struct request *req, struct response *resp);
+void h_users_end_sessions(struct app *app, struct request *req, struct response *resp);
+void h_invites_list(struct app *app, struct request *req, struct response *resp);
+void h_invites_create(struct app *app, struct request *req, struct response *resp);
+void h_invites_revoke(struct app *app, struct request *req, struct response *resp);
+void h_tokens_list(struct app *app, struct request *req, struct response *resp);
+void h_tokens_create(struct app *app, struct request *req, struct response *resp);
+void h_tokens_revoke(struct app *app, struct request *req, struct response *resp);
+void h_audit_list(struct app *app, struct request *req, struct response *resp);
 
 #endif

@@ -12,8 +12,11 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/ocim"
+#endif
 
-enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL };
+enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE };
 
 struct opt {
 	const char *section;
@@ -21,6 +24,7 @@ struct opt {
 	enum opt_type type;
 	size_t offset;
 	const char *def;        /* default, as it would be written in the file */
+	const char *choices;    /* OPT_CHOICE: "a|b|c" */
 	long min, max;          /* OPT_INT bounds */
 	int secret;             /* masked by conf_print */
 };
@@ -29,19 +33,30 @@ struct opt {
 
 /* Every option and its default: the one place they are defined. */
 static const struct opt opts[] = {
-	{ "database", "conninfo", OPT_STRING, OFF(database.conninfo), "dbname=ocim", 0, 0, 1 },
-	{ "database", "statement_timeout_ms", OPT_INT, OFF(database.statement_timeout_ms), "5000", 0, 3600000, 0 },
-	{ "database", "connect_timeout", OPT_INT, OFF(database.connect_timeout), "5", 1, 600, 0 },
-	{ "http", "base_url", OPT_STRING, OFF(http.base_url), "http://127.0.0.1:8080", 0, 0, 0 },
-	{ "http", "max_body_bytes", OPT_INT, OFF(http.max_body_bytes), "1048576", 1024, 64L * 1024 * 1024, 0 },
-	{ "http", "webhook_max_body_bytes", OPT_INT, OFF(http.webhook_max_body_bytes), "10485760", 1024, 64L * 1024 * 1024, 0 },
-	{ "fcgi", "max_requests", OPT_INT, OFF(fcgi.max_requests), "10000", 1, 100000000, 0 },
-	{ "auth", "session_idle_seconds", OPT_INT, OFF(auth.session_idle_seconds), "1800", 1, 86400, 0 },
-	{ "auth", "session_absolute_seconds", OPT_INT, OFF(auth.session_absolute_seconds), "43200", 1, 2592000, 0 },
-	{ "auth", "secure_cookies", OPT_BOOL, OFF(auth.secure_cookies), "true", 0, 1, 0 },
-	{ "auth", "lock_after_failures", OPT_INT, OFF(auth.lock_after_failures), "10", 1, 100, 0 },
-	{ "auth", "lock_seconds", OPT_INT, OFF(auth.lock_seconds), "900", 1, 86400, 0 },
-	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", 0, 0, 0 },
+	{ "database", "conninfo", OPT_STRING, OFF(database.conninfo), "dbname=ocim", NULL, 0, 0, 1 },
+	{ "database", "statement_timeout_ms", OPT_INT, OFF(database.statement_timeout_ms), "5000", NULL, 0, 3600000, 0 },
+	{ "database", "connect_timeout", OPT_INT, OFF(database.connect_timeout), "5", NULL, 1, 600, 0 },
+	{ "http", "base_url", OPT_STRING, OFF(http.base_url), "http://127.0.0.1:8080", NULL, 0, 0, 0 },
+	{ "http", "max_body_bytes", OPT_INT, OFF(http.max_body_bytes), "1048576", NULL, 1024, 64L * 1024 * 1024, 0 },
+	{ "http", "webhook_max_body_bytes", OPT_INT, OFF(http.webhook_max_body_bytes), "10485760", NULL, 1024, 64L * 1024 * 1024, 0 },
+	{ "fcgi", "max_requests", OPT_INT, OFF(fcgi.max_requests), "10000", NULL, 1, 100000000, 0 },
+	{ "auth", "session_idle_seconds", OPT_INT, OFF(auth.session_idle_seconds), "1800", NULL, 1, 86400, 0 },
+	{ "auth", "session_absolute_seconds", OPT_INT, OFF(auth.session_absolute_seconds), "43200", NULL, 1, 2592000, 0 },
+	{ "auth", "secure_cookies", OPT_BOOL, OFF(auth.secure_cookies), "true", NULL, 0, 1, 0 },
+	{ "auth", "lock_after_failures", OPT_INT, OFF(auth.lock_after_failures), "10", NULL, 1, 100, 0 },
+	{ "auth", "lock_seconds", OPT_INT, OFF(auth.lock_seconds), "900", NULL, 1, 86400, 0 },
+	{ "auth", "password_blocklist", OPT_STRING, OFF(auth.password_blocklist), PKGDATADIR "/common-passwords.txt", NULL, 0, 0, 0 },
+	{ "auth", "invite_seconds", OPT_INT, OFF(auth.invite_seconds), "604800", NULL, 60, 90 * 86400, 0 },
+	{ "auth", "reset_seconds", OPT_INT, OFF(auth.reset_seconds), "3600", NULL, 60, 86400, 0 },
+	{ "mail", "transport", OPT_CHOICE, OFF(mail.transport), "none", "smtp|file|none", 0, 0, 0 },
+	{ "mail", "smtp_url", OPT_STRING, OFF(mail.smtp_url), "smtp://127.0.0.1:25", NULL, 0, 0, 0 },
+	{ "mail", "smtp_tls", OPT_CHOICE, OFF(mail.smtp_tls), "starttls", "none|starttls|tls", 0, 0, 0 },
+	{ "mail", "smtp_username", OPT_STRING, OFF(mail.smtp_username), "", NULL, 0, 0, 0 },
+	{ "mail", "smtp_password", OPT_STRING, OFF(mail.smtp_password), "", NULL, 0, 0, 1 },
+	{ "mail", "from", OPT_STRING, OFF(mail.from), "ocim@localhost", NULL, 0, 0, 0 },
+	{ "mail", "file", OPT_STRING, OFF(mail.file), "/var/lib/ocim/mail.txt", NULL, 0, 0, 0 },
+	{ "mail", "timeout_seconds", OPT_INT, OFF(mail.timeout_seconds), "10", NULL, 1, 300, 0 },
+	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -58,6 +73,18 @@ conf_path(const char *cli_path)
 	return SYSCONFDIR "/ocim/ocim.yml";
 }
 
+/* value is one of the |-separated choices. */
+static int
+choice_ok(const char *choices, const char *value)
+{
+	size_t n = strlen(value);
+
+	for (const char *p = choices; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+		if (strncmp(p, value, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return n > 0;
+	return 0;
+}
+
 /* Checks and stores one value.  Returns 0 or -1 with a reason in why. */
 static int
 opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_t whysz)
@@ -66,12 +93,17 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 
 	switch (o->type) {
 	case OPT_STRING:
+	case OPT_CHOICE:
 	case OPT_LEVEL: {
 		char **dst = (char **)(base + o->offset);
 		char *copy;
 
 		if (o->type == OPT_LEVEL && log_level_parse(value) < 0) {
 			snprintf(why, whysz, "must be one of debug, info, warning, error");
+			return -1;
+		}
+		if (o->type == OPT_CHOICE && !choice_ok(o->choices, value)) {
+			snprintf(why, whysz, "must be one of %s", o->choices);
 			return -1;
 		}
 		copy = strdup(value);
@@ -272,8 +304,10 @@ conf_print(const struct conf *c, FILE *out)
 		} else {
 			const char *v = *(char *const *)(base + o->offset);
 			char masked[1024];
-			if (o->secret)
+			if (o->secret && o->offset == OFF(database.conninfo))
 				mask_conninfo(v, masked, sizeof masked);
+			else if (o->secret)
+				snprintf(masked, sizeof masked, "%s", v[0] ? "***" : "");
 			else
 				snprintf(masked, sizeof masked, "%s", v);
 			fprintf(out, "  %s: \"", o->key);
@@ -293,7 +327,7 @@ conf_free(struct conf *c)
 	char *base = (char *)c;
 
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].type == OPT_STRING || opts[i].type == OPT_LEVEL) {
+		if (opts[i].type == OPT_STRING || opts[i].type == OPT_LEVEL || opts[i].type == OPT_CHOICE) {
 			char **p = (char **)(base + opts[i].offset);
 			free(*p);
 			*p = NULL;

@@ -27,7 +27,20 @@ struct conf {
 		long secure_cookies;            /* boolean */
 		long lock_after_failures;
 		long lock_seconds;
+		char *password_blocklist;
+		long invite_seconds;
+		long reset_seconds;
 	} auth;
+	struct {
+		char *transport;                /* smtp | file | none */
+		char *smtp_url;
+		char *smtp_tls;                 /* none | starttls | tls */
+		char *smtp_username;
+		char *smtp_password;
+		char *from;
+		char *file;
+		long timeout_seconds;
+	} mail;
 	struct {
 		char *level;
 	} log;

@@ -61,6 +61,69 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE api_tokens t SET last_used_at = now() FROM users u "
 		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.is_active "
 		"RETURNING t.id, u.id, u.email, u.display_name, u.is_admin" },
+	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
+		"INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2::bigint, $3) "
+		"RETURNING json_build_object('id', id, 'name', name, 'created_at', created_at)" },
+	[STMT_APITOKEN_LIST] = { "apitoken_list",
+		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'created_at', created_at, "
+		"'last_used_at', last_used_at) ORDER BY id), '[]') "
+		"FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS NULL" },
+	[STMT_APITOKEN_REVOKE] = { "apitoken_revoke",
+		"UPDATE api_tokens SET revoked_at = now() "
+		"WHERE id = $1::bigint AND user_id = $2::bigint AND revoked_at IS NULL RETURNING id" },
+	[STMT_RESET_INSERT] = { "reset_insert",
+		"INSERT INTO password_resets (token_hash, user_id, expires_at) "
+		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))" },
+	/* uses the link, sets the password, ends every session: all or nothing */
+	[STMT_RESET_CONSUME] = { "reset_consume",
+		"WITH r AS (UPDATE password_resets SET used_at = now() "
+		"  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id), "
+		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
+		"  FROM r WHERE users.id = r.user_id AND users.is_active RETURNING users.id, users.email), "
+		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id) "
+		"SELECT id, email FROM u" },
+	[STMT_INVITE_INSERT] = { "invite_insert",
+		"INSERT INTO invites AS i (token_hash, email, is_admin, invited_by, expires_at) "
+		"VALUES ($1, $2, $3::boolean, $4::bigint, now() + make_interval(secs => $5::int)) "
+		"RETURNING json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END)" },
+	[STMT_INVITE_LOOKUP] = { "invite_lookup",
+		"SELECT email, is_admin FROM invites "
+		"WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()" },
+	[STMT_INVITE_LIST] = { "invite_list",
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
+		"SELECT i.id, json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) AS j FROM invites i "
+		"WHERE ($1::bigint IS NULL OR i.id < $1::bigint) ORDER BY i.id DESC LIMIT $2::int) s" },
+	[STMT_INVITE_REVOKE] = { "invite_revoke",
+		"UPDATE invites SET revoked_at = now() "
+		"WHERE id = $1::bigint AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email" },
+	/* consumes the invite and creates its user in one statement */
+	[STMT_REGISTER] = { "register",
+		"WITH i AS (UPDATE invites SET accepted_at = now() "
+		"  WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
+		"  RETURNING id, email, is_admin) "
+		"INSERT INTO users (email, display_name, password_hash, is_admin) "
+		"SELECT email, $2, $3, is_admin FROM i RETURNING id, email, display_name, is_admin" },
+	[STMT_USER_LIST] = { "user_list",
+		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
+		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "
+		"WHERE ($1::bigint IS NULL OR u.id > $1::bigint) ORDER BY u.id LIMIT $2::int) s" },
+	[STMT_USER_GET] = { "user_get",
+		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint" },
+	[STMT_USER_UPDATE] = { "user_update",
+		"UPDATE users u SET display_name = coalesce($2, display_name), "
+		"is_admin = coalesce($3::boolean, is_admin), is_active = coalesce($4::boolean, is_active) "
+		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))" },
+	[STMT_SESSIONS_DELETE_USER] = { "sessions_delete_user",
+		"DELETE FROM sessions WHERE user_id = $1::bigint" },
+	[STMT_AUDIT_LIST] = { "audit_list",
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
+		"SELECT a.id, json_build_object('id', a.id, 'at', a.at, 'user_id', a.user_id, 'user_email', u.email, "
+		"'address', host(a.address), 'action', a.action, 'object', a.object, 'details', a.details) AS j "
+		"FROM audit_log a LEFT JOIN users u ON u.id = a.user_id "
+		"WHERE ($1::bigint IS NULL OR a.user_id = $1::bigint) AND ($2::text IS NULL OR a.action = $2) "
+		"AND ($3::timestamptz IS NULL OR a.at >= $3::timestamptz) "
+		"AND ($4::timestamptz IS NULL OR a.at < $4::timestamptz) "
+		"AND ($5::bigint IS NULL OR a.id < $5::bigint) ORDER BY a.id DESC LIMIT $6::int) s" },
 };
 
 struct db {
@@ -69,7 +132,7 @@ struct db {
 	char *conninfo;
 	char application_name[64];
 	char connect_timeout[16];
-	char options[96];
+	char options[128];
 	char error[512];
 };
 
@@ -87,7 +150,7 @@ db_new(const struct conf *conf, const char *application_name)
 	}
 	snprintf(db->application_name, sizeof db->application_name, "%s", application_name);
 	snprintf(db->connect_timeout, sizeof db->connect_timeout, "%ld", conf->database.connect_timeout);
-	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning",
+	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning -c TimeZone=UTC",
 	         conf->database.statement_timeout_ms);
 	return db;
 }
@@ -195,6 +258,25 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		set_error(db, PQresultErrorMessage(res));
 	return res;
+}
+
+json_t *
+db_json(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, enum db_status *st)
+{
+	PGresult *res = db_exec(db, stmt, nparams, params);
+	json_error_t jerr;
+	json_t *j = NULL;
+
+	*st = db_result_status(res);
+	if (*st == DB_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+		j = json_loads(PQgetvalue(res, 0, 0), 0, &jerr);
+		if (j == NULL) {
+			set_error(db, jerr.text);
+			*st = DB_ERROR;
+		}
+	}
+	PQclear(res);
+	return j;
 }
 
 PGresult *

@@ -5,6 +5,7 @@
 #ifndef OCIM_DB_H
 #define OCIM_DB_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 
 #include "conf.h"
@@ -25,6 +26,21 @@ enum db_stmt {
 	STMT_USER_PASSWORD_HASH,
 	STMT_USER_SET_PASSWORD,
 	STMT_APITOKEN_LOOKUP,
+	STMT_APITOKEN_INSERT,
+	STMT_APITOKEN_LIST,
+	STMT_APITOKEN_REVOKE,
+	STMT_RESET_INSERT,
+	STMT_RESET_CONSUME,
+	STMT_INVITE_INSERT,
+	STMT_INVITE_LOOKUP,
+	STMT_INVITE_LIST,
+	STMT_INVITE_REVOKE,
+	STMT_REGISTER,
+	STMT_USER_LIST,
+	STMT_USER_GET,
+	STMT_USER_UPDATE,
+	STMT_SESSIONS_DELETE_USER,
+	STMT_AUDIT_LIST,
 	STMT__COUNT
 };
 
@@ -51,6 +67,13 @@ int db_connect(struct db *db);
  * NULL).  Returns a result to PQclear, or NULL when the database cannot be
  * reached (after one reconnect attempt).  Check db_result_status. */
 PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params);
+
+/* Runs a statement whose single row and column is a JSON document (built
+ * with json_build_object / json_agg) and parses it.  Returns a new
+ * reference; NULL with *st set when the statement failed (DB_OK and NULL
+ * mean: no row). */
+json_t *db_json(struct db *db, enum db_stmt stmt, int nparams, const char *const *params,
+                enum db_status *st);
 
 /* Runs literal SQL without parameters (migration files, BEGIN/COMMIT). */
 PGresult *db_exec_sql(struct db *db, const char *sql);

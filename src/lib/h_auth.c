@@ -6,10 +6,12 @@
 
 #include <sodium.h>
 
+#include "accounts.h"
 #include "app.h"
 #include "audit.h"
 #include "input.h"
 #include "log.h"
+#include "mail.h"
 #include "password.h"
 #include "token.h"
 #include "util.h"
@@ -46,13 +48,45 @@ db_unavailable(struct response *resp)
 	response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
 }
 
+/* Opens a session for user uid: the cookie goes into resp, the CSRF token
+ * into csrf.  Returns 0, or -1 with an error in resp. */
+static int
+session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
+              char csrf[TOKEN_CHARS + 1])
+{
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], chash[TOKEN_HASH_HEX], lifetime[24];
+	const char *params[6];
+	PGresult *res;
+	int ok;
+
+	if (token_new(token, hash) < 0 || token_new(csrf, chash) < 0) {
+		response_error(resp, 500, "internal", NULL, "no randomness available");
+		return -1;
+	}
+	snprintf(lifetime, sizeof lifetime, "%ld", app->conf->auth.session_absolute_seconds);
+	params[0] = hash;
+	params[1] = uid;
+	params[2] = csrf;
+	params[3] = lifetime;
+	params[4] = req->user_agent ? req->user_agent : "";
+	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
+	res = db_exec(app->db, STMT_SESSION_INSERT, 6, params);
+	ok = db_result_status(res) == DB_OK;
+	PQclear(res);
+	if (ok)
+		set_session_cookie(app, resp, token, app->conf->auth.session_absolute_seconds);
+	else
+		db_unavailable(resp);
+	sodium_memzero(token, sizeof token);
+	return ok ? 0 : -1;
+}
+
 void
 h_auth_login(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "email", "password", NULL };
-	const char *email, *password, *params[6];
-	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], csrf[TOKEN_CHARS + 1], csrf_hash[TOKEN_HASH_HEX];
-	char uid[24], lifetime[24];
+	const char *email, *password, *params[1];
+	char csrf[TOKEN_CHARS + 1], uid[24];
 	PGresult *res, *r2;
 	long user_id = 0;
 	int known, active, locked, ok;
@@ -100,38 +134,20 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 
-	if (token_new(token, hash) < 0 || token_new(csrf, csrf_hash) < 0) {
-		PQclear(res);
-		response_error(resp, 500, "internal", NULL, "no randomness available");
-		return;
-	}
 	snprintf(uid, sizeof uid, "%ld", user_id);
-	snprintf(lifetime, sizeof lifetime, "%ld", app->conf->auth.session_absolute_seconds);
-	params[0] = hash;
-	params[1] = uid;
-	params[2] = csrf;
-	params[3] = lifetime;
-	params[4] = req->user_agent ? req->user_agent : "";
-	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
-	r2 = db_exec(app->db, STMT_SESSION_INSERT, 6, params);
-	if (db_result_status(r2) != DB_OK) {
-		PQclear(r2);
+	if (session_start(app, req, resp, uid, csrf) < 0) {
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
-	PQclear(r2);
 	params[0] = uid;
 	PQclear(db_exec(app->db, STMT_LOGIN_OK, 1, params));
 	audit(app->db, user_id, req->remote_addr, "login", NULL, NULL);
-	set_session_cookie(app, resp, token, app->conf->auth.session_absolute_seconds);
 	response_json(resp, 200,
 	              json_pack("{s:o, s:s}", "user",
 	                        user_json(user_id, PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
 	                                  PQgetvalue(res, 0, 4)[0] == 't'),
 	                        "csrf_token", csrf));
 	PQclear(res);
-	sodium_memzero(token, sizeof token);
 }
 
 void
@@ -183,7 +199,7 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	    (current = input_string(resp, req->json, "current_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
 	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
 		return;
-	problem = password_policy(fresh, strlen(fresh));
+	problem = password_check(app->conf->auth.password_blocklist, fresh, strlen(fresh));
 	if (problem != NULL) {
 		response_error(resp, 422, "weak_password", "new_password", "%s", problem);
 		return;
@@ -220,5 +236,200 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	params[1] = app->caller.session_id ? sid : NULL;
 	PQclear(db_exec(app->db, STMT_SESSIONS_DELETE_OTHERS, 2, params));
 	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL, NULL);
+	accounts_mail_password_changed(app->conf, app->caller.email);
 	response_json(resp, 200, json_pack("{s:b}", "changed", 1));
+}
+
+/* The same answer whether or not the account exists. */
+void
+h_auth_reset_request(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "email", NULL };
+	const char *email, *params[1];
+	char link[1024], err[256];
+	PGresult *res;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL)
+		return;
+	params[0] = email;
+	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	if (PQntuples(res) == 1 && PQgetvalue(res, 0, 2)[0] == 't') {
+		long uid;
+		struct buf body = { 0 };
+
+		parse_long(PQgetvalue(res, 0, 0), &uid);
+		if (accounts_reset_link(app->conf, app->db, uid, link, sizeof link) == 0 &&
+		    buf_printf(&body,
+		               "Hello,\n\nsomeone asked to reset the password of your Ocim account.\n"
+		               "Open this link to choose a new one:\n\n%s\n\n"
+		               "The link works once and expires in %ld minutes.  If you did not ask,\n"
+		               "ignore this message: your password stays as it is.\n",
+		               link, app->conf->auth.reset_seconds / 60) == 0) {
+			if (mail_send(app->conf, PQgetvalue(res, 0, 5), "Reset your Ocim password", body.data,
+			              err, sizeof err) < 0)
+				log_warning("reset mail not sent: %s", err);
+			sodium_memzero(body.data, body.len);
+			sodium_memzero(link, sizeof link);
+		} else {
+			log_error("reset link not created: %s", db_error(app->db));
+		}
+		buf_free(&body);
+		audit(app->db, uid, req->remote_addr, "password.reset_request", NULL, NULL);
+	} else {
+		/* as costly as the real thing, so timing tells nothing */
+		password_verify(dummy_hash, email);
+		audit(app->db, 0, req->remote_addr, "password.reset_request", NULL,
+		      json_pack("{s:s}", "email", email));
+	}
+	PQclear(res);
+	response_json(resp, 202, json_pack("{s:s}", "message",
+	              "If an account with this email exists, a message with a reset link is on its way."));
+}
+
+void
+h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "token", "new_password", NULL };
+	const char *token, *fresh, *problem, *params[2];
+	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN];
+	PGresult *res;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (token = input_string(resp, req->json, "token", 64, 1, NULL)) == NULL ||
+	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
+		return;
+	if (token_hash(token, strlen(token), thash) < 0) {
+		response_error(resp, 404, "invalid_link", "token", "this reset link is invalid, used or expired");
+		return;
+	}
+	problem = password_check(app->conf->auth.password_blocklist, fresh, strlen(fresh));
+	if (problem != NULL) {
+		response_error(resp, 422, "weak_password", "new_password", "%s", problem);
+		return;
+	}
+	if (password_hash(fresh, phash) < 0) {
+		response_error(resp, 500, "internal", NULL, "hashing the password failed");
+		return;
+	}
+	params[0] = thash;
+	params[1] = phash;
+	res = db_exec(app->db, STMT_RESET_CONSUME, 2, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		audit(app->db, 0, req->remote_addr, "password.reset_failure", NULL, NULL);
+		response_error(resp, 404, "invalid_link", "token", "this reset link is invalid, used or expired");
+		return;
+	}
+	{
+		long uid;
+		parse_long(PQgetvalue(res, 0, 0), &uid);
+		audit(app->db, uid, req->remote_addr, "password.reset", NULL, NULL);
+		accounts_mail_password_changed(app->conf, PQgetvalue(res, 0, 1));
+	}
+	PQclear(res);
+	/* no automatic login: the user signs in with the new password */
+	response_json(resp, 200, json_pack("{s:b}", "reset", 1));
+}
+
+void
+h_auth_invite_lookup(struct app *app, struct request *req, struct response *resp)
+{
+	const char *token = kv_get(&req->params, "token");
+	char hash[TOKEN_HASH_HEX];
+	const char *params[1] = { hash };
+	PGresult *res;
+
+	/* unknown, expired, used and revoked all look the same */
+	if (token == NULL || token_hash(token, strlen(token), hash) < 0) {
+		response_error(resp, 404, "invalid_invite", NULL, "this invitation is invalid, used or expired");
+		return;
+	}
+	res = db_exec(app->db, STMT_INVITE_LOOKUP, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	if (PQntuples(res) != 1)
+		response_error(resp, 404, "invalid_invite", NULL, "this invitation is invalid, used or expired");
+	else
+		response_json(resp, 200, json_pack("{s:s, s:b}", "email", PQgetvalue(res, 0, 0),
+		                                   "is_admin", PQgetvalue(res, 0, 1)[0] == 't'));
+	PQclear(res);
+}
+
+void
+h_auth_register(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "token", "name", "password", NULL };
+	const char *token, *name, *pw, *problem, *params[3];
+	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN], csrf[TOKEN_CHARS + 1];
+	PGresult *res;
+	enum db_status st;
+	long uid;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (token = input_string(resp, req->json, "token", 64, 1, NULL)) == NULL ||
+	    (name = input_string(resp, req->json, "name", 200, 1, NULL)) == NULL ||
+	    (pw = input_string(resp, req->json, "password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
+		return;
+	if (token_hash(token, strlen(token), thash) < 0) {
+		response_error(resp, 404, "invalid_invite", "token", "this invitation is invalid, used or expired");
+		return;
+	}
+	problem = password_check(app->conf->auth.password_blocklist, pw, strlen(pw));
+	if (problem != NULL) {
+		response_error(resp, 422, "weak_password", "password", "%s", problem);
+		return;
+	}
+	if (password_hash(pw, phash) < 0) {
+		response_error(resp, 500, "internal", NULL, "hashing the password failed");
+		return;
+	}
+	params[0] = thash;
+	params[1] = name;
+	params[2] = phash;
+	res = db_exec(app->db, STMT_REGISTER, 3, params);
+	st = db_result_status(res);
+	if (st == DB_CONFLICT) {
+		PQclear(res);
+		response_error(resp, 409, "email_taken", "email", "an account with this email already exists");
+		return;
+	}
+	if (st != DB_OK) {
+		PQclear(res);
+		db_unavailable(resp);
+		return;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		response_error(resp, 404, "invalid_invite", "token", "this invitation is invalid, used or expired");
+		return;
+	}
+	parse_long(PQgetvalue(res, 0, 0), &uid);
+	audit(app->db, uid, req->remote_addr, "register", NULL, json_pack("{s:b}", "admin", PQgetvalue(res, 0, 3)[0] == 't'));
+
+	/* registered users are logged in at once */
+	if (session_start(app, req, resp, PQgetvalue(res, 0, 0), csrf) < 0) {
+		PQclear(res);
+		return;
+	}
+	audit(app->db, uid, req->remote_addr, "login", NULL, json_pack("{s:s}", "via", "register"));
+	response_json(resp, 201,
+	              json_pack("{s:o, s:s}", "user",
+	                        user_json(uid, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+	                                  PQgetvalue(res, 0, 3)[0] == 't'),
+	                        "csrf_token", csrf));
+	PQclear(res);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "input.h"
+#include "util.h"
 
 int
 input_object(struct response *resp, const json_t *body, const char *const *allowed)
@@ -59,4 +60,52 @@ input_string(struct response *resp, const json_t *body, const char *field, size_
 		return NULL;
 	}
 	return s;
+}
+
+int
+input_bool(struct response *resp, const json_t *body, const char *field, int required)
+{
+	json_t *v = json_object_get(body, field);
+
+	if (v == NULL || json_is_null(v)) {
+		if (!required)
+			return -2;
+		response_error(resp, 400, "missing_field", field, "'%s' is required", field);
+		return -1;
+	}
+	if (!json_is_boolean(v)) {
+		response_error(resp, 400, "invalid_type", field, "'%s' must be true or false", field);
+		return -1;
+	}
+	return json_is_true(v);
+}
+
+int
+input_query_long(struct response *resp, const struct request *req, const char *name, long min,
+                 long max, long def, long *out)
+{
+	const char *v = kv_get(&req->query, name);
+
+	if (v == NULL || v[0] == '\0') {
+		*out = def;
+		return 0;
+	}
+	if (parse_long(v, out) < 0 || *out < min || *out > max) {
+		response_error(resp, 400, "invalid_parameter", name,
+		               "'%s' must be an integer from %ld to %ld", name, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int
+input_path_id(struct response *resp, const struct request *req, const char *name, long *out)
+{
+	const char *v = kv_get(&req->params, name);
+
+	if (v == NULL || parse_long(v, out) < 0 || *out < 1) {
+		response_error(resp, 404, "not_found", NULL, "no such resource");
+		return -1;
+	}
+	return 0;
 }

@@ -19,4 +19,17 @@ int input_object(struct response *resp, const json_t *body, const char *const *a
 const char *input_string(struct response *resp, const json_t *body, const char *field,
                          size_t maxbytes, int required, int *absent);
 
+/* A boolean field: returns 0 or 1, -2 when absent and optional, or -1
+ * with a 400 error in resp. */
+int input_bool(struct response *resp, const json_t *body, const char *field, int required);
+
+/* An integer query parameter within [min, max], def when absent.  Returns
+ * 0, or -1 with a 400 error naming the parameter in resp. */
+int input_query_long(struct response *resp, const struct request *req, const char *name,
+                     long min, long max, long def, long *out);
+
+/* The numeric path parameter name (a positive id).  Returns 0, or -1 with
+ * a 404 in resp. */
+int input_path_id(struct response *resp, const struct request *req, const char *name, long *out);
+
 #endif

@@ -1,11 +1,15 @@
 #include "config.h"
 
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <libscrypt.h>
 #include <sodium.h>
 
+#include "log.h"
 #include "password.h"
+#include "util.h"
 
 /* Hashes above these costs are refused instead of run (memory is 128·N·r). */
 #define MAX_LOG2_N 20
@@ -112,4 +116,85 @@ password_generate(char *out, size_t len)
 	for (size_t i = 0; i < len; i++)
 		out[i] = alphabet[randombytes_uniform(sizeof alphabet - 1)];
 	out[len] = '\0';
+}
+
+static char *blocklist_data;
+static char **blocklist_lines;
+static size_t blocklist_count;
+
+static int
+cmp_line(const void *key, const void *elem)
+{
+	return strcmp(key, *(char *const *)elem);
+}
+
+/* Loads the list once.  Returns 0 or -1. */
+static int
+blocklist_load(const char *path)
+{
+	char err[512], *p;
+	size_t len, n = 0;
+
+	if (blocklist_lines != NULL)
+		return 0;
+	if (read_file(path, 16 * 1024 * 1024, &blocklist_data, &len, err, sizeof err) < 0) {
+		log_error("common passwords list: %s", err);
+		return -1;
+	}
+	for (size_t i = 0; i < len; i++)
+		n += blocklist_data[i] == '\n';
+	blocklist_lines = malloc((n + 1) * sizeof *blocklist_lines);
+	if (blocklist_lines == NULL) {
+		free(blocklist_data);
+		blocklist_data = NULL;
+		return -1;
+	}
+	for (p = blocklist_data; *p != '\0';) {
+		char *nl = strchr(p, '\n');
+		if (nl != NULL)
+			*nl = '\0';
+		if (*p != '\0' && *p != '#')
+			blocklist_lines[blocklist_count++] = p;
+		if (nl == NULL)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
+int
+password_blocked(const char *path, const char *pw)
+{
+	size_t n = strlen(pw);
+	char *lower;
+	int found;
+
+	if (blocklist_load(path) < 0)
+		return -1;
+	lower = malloc(n + 1);
+	if (lower == NULL)
+		return -1;
+	for (size_t i = 0; i <= n; i++)
+		lower[i] = (char)tolower((unsigned char)pw[i]);
+	found = bsearch(lower, blocklist_lines, blocklist_count, sizeof *blocklist_lines, cmp_line) != NULL;
+	sodium_memzero(lower, n);
+	free(lower);
+	return found;
+}
+
+const char *
+password_check(const char *blocklist, const char *pw, size_t len)
+{
+	const char *problem = password_policy(pw, len);
+
+	if (problem != NULL)
+		return problem;
+	switch (password_blocked(blocklist, pw)) {
+	case 0:
+		return NULL;
+	case 1:
+		return "this password is too common: choose another one";
+	default:
+		return "the list of common passwords cannot be read: ask an administrator";
+	}
 }

@@ -33,6 +33,17 @@ int password_parse_params(const char *mcf, struct scrypt_params *out);
  * hash or one costlier than this build accepts. */
 int password_verify(const char *stored, const char *pw);
 
+/* Whether pw (compared without regard to ASCII case) is on the list of
+ * common passwords in the file at path (one per line, sorted bytewise,
+ * lower case).  The file is read once per process.  Returns 1 when it is,
+ * 0 when it is not, -1 when the list cannot be read (callers refuse the
+ * password then: the check fails closed). */
+int password_blocked(const char *path, const char *pw);
+
+/* password_policy and password_blocked in one: NULL when pw is
+ * acceptable, else a message for the user. */
+const char *password_check(const char *blocklist, const char *pw, size_t len);
+
 /* A random password of len characters from an unambiguous alphabet. */
 void password_generate(char *out, size_t len);
 

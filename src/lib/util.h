@@ -26,6 +26,10 @@ void buf_free(struct buf *b);
 /* s is an IPv4 or IPv6 address PostgreSQL's inet type accepts. */
 int is_ip_address(const char *s);
 
+/* A plausible email address: one @ with text on both sides and a dot
+ * after it, no spaces or control characters, at most 254 bytes. */
+int email_valid(const char *s);
+
 /* strdup that aborts on failure; for program setup paths only. */
 char *xstrdup(const char *s);
 

@@ -1,0 +1,55 @@
+/* audit (admin): the audit log, newest first. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "app.h"
+#include "handler.h"
+#include "input.h"
+#include "util.h"
+
+/* An ISO 8601 time as the filters take it: digits, -, :, T, Z, +, . only. */
+static int
+time_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < 10 || n > 40)
+		return 0;
+	return strspn(s, "0123456789-:TZ+. ") == n;
+}
+
+void
+h_audit_list(struct app *app, struct request *req, struct response *resp)
+{
+	const char *action = kv_get(&req->query, "action"), *since = kv_get(&req->query, "since");
+	const char *until = kv_get(&req->query, "until");
+	char cuser[24], climit[24], ccursor[24];
+	const char *params[6];
+	long user, limit, cursor;
+
+	if (input_query_long(resp, req, "user", 0, LONG_MAX, 0, &user) < 0 ||
+	    input_query_long(resp, req, "limit", 1, 200, 50, &limit) < 0 ||
+	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &cursor) < 0)
+		return;
+	if (action != NULL && strlen(action) > 64) {
+		response_error(resp, 400, "invalid_parameter", "action", "'action' is at most 64 characters");
+		return;
+	}
+	if ((since != NULL && !time_ok(since)) || (until != NULL && !time_ok(until))) {
+		response_error(resp, 400, "invalid_parameter", since && !time_ok(since) ? "since" : "until",
+		               "times look like 2026-11-22T14:00:00Z");
+		return;
+	}
+	snprintf(cuser, sizeof cuser, "%ld", user);
+	snprintf(climit, sizeof climit, "%ld", limit);
+	snprintf(ccursor, sizeof ccursor, "%ld", cursor);
+	params[0] = user > 0 ? cuser : NULL;
+	params[1] = action && action[0] ? action : NULL;
+	params[2] = since;
+	params[3] = until;
+	params[4] = cursor > 0 ? ccursor : NULL;
+	params[5] = climit;
+	respond_list(app, resp, STMT_AUDIT_LIST, 6, params, limit, "id");
+}

@@ -1,0 +1,84 @@
+/* invites (admin): list, create, revoke. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "accounts.h"
+#include "app.h"
+#include "audit.h"
+#include "handler.h"
+#include "input.h"
+#include "util.h"
+
+void
+h_invites_list(struct app *app, struct request *req, struct response *resp)
+{
+	long limit, cursor;
+	char climit[24], ccursor[24];
+	const char *params[2] = { NULL, climit };
+
+	if (input_query_long(resp, req, "limit", 1, 200, 50, &limit) < 0 ||
+	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &cursor) < 0)
+		return;
+	snprintf(climit, sizeof climit, "%ld", limit);
+	snprintf(ccursor, sizeof ccursor, "%ld", cursor);
+	if (cursor > 0)
+		params[0] = ccursor;
+	respond_list(app, resp, STMT_INVITE_LIST, 2, params, limit, "id");
+}
+
+void
+h_invites_create(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "email", "is_admin", NULL };
+	const char *email;
+	enum db_status st;
+	char object[40];
+	json_t *inv;
+	int admin;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL ||
+	    (admin = input_bool(resp, req->json, "is_admin", 0)) == -1)
+		return;
+	if (!email_valid(email)) {
+		response_error(resp, 422, "invalid_email", "email", "'%s' is not a valid email address", email);
+		return;
+	}
+	inv = accounts_invite(app->conf, app->db, email, admin == 1, app->caller.user_id, &st);
+	if (inv == NULL) {
+		respond_db_error(app, resp, st);
+		return;
+	}
+	snprintf(object, sizeof object, "invite:%lld",
+	         (long long)json_integer_value(json_object_get(inv, "id")));
+	audit(app->db, app->caller.user_id, req->remote_addr, "invite.create", object,
+	      json_pack("{s:s, s:b, s:b}", "email", email, "admin", admin == 1, "mailed",
+	                json_object_get(inv, "mail_error") == NULL));
+	response_json(resp, 201, inv);
+}
+
+void
+h_invites_revoke(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24], object[40];
+	const char *params[1] = { cid };
+	PGresult *res;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	res = db_exec(app->db, STMT_INVITE_REVOKE, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+	} else if (PQntuples(res) != 1) {
+		response_error(resp, 404, "not_found", NULL, "no pending invite with this id");
+	} else {
+		snprintf(object, sizeof object, "invite:%ld", id);
+		audit(app->db, app->caller.user_id, req->remote_addr, "invite.revoke", object,
+		      json_pack("{s:s}", "email", PQgetvalue(res, 0, 0)));
+		response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
+	}
+	PQclear(res);
+}

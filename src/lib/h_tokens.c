@@ -1,0 +1,86 @@
+/* api-tokens: a user's own tokens for the CLI and scripts. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "audit.h"
+#include "handler.h"
+#include "input.h"
+#include "token.h"
+
+void
+h_tokens_list(struct app *app, struct request *req, struct response *resp)
+{
+	char uid[24];
+	const char *params[1] = { uid };
+	enum db_status st;
+	json_t *items;
+
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	items = db_json(app->db, STMT_APITOKEN_LIST, 1, params, &st);
+	if (items == NULL)
+		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
+	else
+		response_json(resp, 200, json_pack("{s:o, s:n}", "items", items, "next_cursor"));
+}
+
+void
+h_tokens_create(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "name", NULL };
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], uid[24], object[40];
+	const char *name, *params[3] = { hash, uid, NULL };
+	enum db_status st;
+	json_t *tok;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (name = input_string(resp, req->json, "name", 100, 1, NULL)) == NULL)
+		return;
+	if (token_new(token, hash) < 0) {
+		response_error(resp, 500, "internal", NULL, "no randomness available");
+		return;
+	}
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	params[2] = name;
+	tok = db_json(app->db, STMT_APITOKEN_INSERT, 3, params, &st);
+	if (tok == NULL) {
+		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
+		return;
+	}
+	snprintf(object, sizeof object, "api_token:%lld",
+	         (long long)json_integer_value(json_object_get(tok, "id")));
+	audit(app->db, app->caller.user_id, req->remote_addr, "api_token.create", object,
+	      json_pack("{s:s}", "name", name));
+	/* the token itself is shown this once */
+	json_object_set_new(tok, "token", json_string(token));
+	sodium_memzero(token, sizeof token);
+	response_json(resp, 201, tok);
+}
+
+void
+h_tokens_revoke(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24], uid[24], object[40];
+	const char *params[2] = { cid, uid };
+	PGresult *res;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	res = db_exec(app->db, STMT_APITOKEN_REVOKE, 2, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+	} else if (PQntuples(res) != 1) {
+		response_error(resp, 404, "not_found", NULL, "no such token");
+	} else {
+		snprintf(object, sizeof object, "api_token:%ld", id);
+		audit(app->db, app->caller.user_id, req->remote_addr, "api_token.revoke", object, NULL);
+		response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
+	}
+	PQclear(res);
+}

@@ -1,0 +1,58 @@
+#include "config.h"
+
+#include <stdio.h>
+
+#include "handler.h"
+#include "log.h"
+
+void
+respond_db_error(struct app *app, struct response *resp, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE) {
+		response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
+		return;
+	}
+	if (st == DB_INVALID) {
+		log_info("database refused a value: %s", db_error(app->db));
+		response_error(resp, 400, "invalid_value", NULL, "a parameter has a value out of range");
+		return;
+	}
+	log_error("database: %s", db_error(app->db));
+	response_error(resp, 500, "internal", NULL, "internal error");
+}
+
+void
+respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int nparams,
+             const char *const *params, long limit, const char *cursor_key)
+{
+	enum db_status st;
+	json_t *items = db_json(app->db, stmt, nparams, params, &st), *next = NULL;
+	size_t n;
+
+	if (items == NULL) {
+		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
+		return;
+	}
+	n = json_array_size(items);
+	if (n > 0 && (long)n >= limit)
+		next = json_copy(json_object_get(json_array_get(items, n - 1), cursor_key));
+	response_json(resp, 200, json_pack("{s:o, s:o?}", "items", items, "next_cursor", next));
+}
+
+void
+respond_user(struct app *app, struct response *resp, int status, long id)
+{
+	char cid[24];
+	const char *params[1] = { cid };
+	enum db_status st;
+	json_t *user;
+
+	snprintf(cid, sizeof cid, "%ld", id);
+	user = db_json(app->db, STMT_USER_GET, 1, params, &st);
+	if (user != NULL)
+		response_json(resp, status, user);
+	else if (st == DB_OK)
+		response_error(resp, 404, "not_found", NULL, "no such user");
+	else
+		respond_db_error(app, resp, st);
+}

@@ -1,0 +1,22 @@
+/* What handlers share: answering with lists, database errors and users. */
+#ifndef OCIM_HANDLER_H
+#define OCIM_HANDLER_H
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "app.h"
+
+/* Answers a database failure: 503 when unreachable, else 500 (logged). */
+void respond_db_error(struct app *app, struct response *resp, enum db_status st);
+
+/* Runs a list statement (a JSON array of objects) and answers
+ * {"items": [...], "next_cursor": id-of-last-item or null}; next_cursor is
+ * set only when the page is full. */
+void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int nparams,
+                  const char *const *params, long limit, const char *cursor_key);
+
+/* Answers with the user id as JSON (STMT_USER_GET), or 404. */
+void respond_user(struct app *app, struct response *resp, int status, long id);
+
+#endif
