@@ -9,6 +9,7 @@
 #include "accounts.h"
 #include "app.h"
 #include "audit.h"
+#include "handler.h"
 #include "input.h"
 #include "log.h"
 #include "mail.h"
@@ -42,12 +43,6 @@ set_session_cookie(struct app *app, struct response *resp, const char *token, lo
 	response_header(resp, "Set-Cookie", cookie);
 }
 
-static void
-db_unavailable(struct response *resp)
-{
-	response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
-}
-
 /* Opens a session for user uid: the cookie goes into resp, the CSRF token
  * into csrf.  Returns 0, or -1 with an error in resp. */
 static int
@@ -72,11 +67,11 @@ session_start(struct app *app, struct request *req, struct response *resp, const
 	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
 	res = db_exec(app->db, STMT_SESSION_INSERT, 6, params);
 	ok = db_result_status(res) == DB_OK;
-	PQclear(res);
 	if (ok)
 		set_session_cookie(app, resp, token, app->conf->auth.session_absolute_seconds);
 	else
-		db_unavailable(resp);
+		respond_db_error(app, resp, db_result_status(res));
+	PQclear(res);
 	sodium_memzero(token, sizeof token);
 	return ok ? 0 : -1;
 }
@@ -98,8 +93,8 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 	params[0] = email;
 	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
 	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	known = PQntuples(res) == 1;
@@ -164,8 +159,8 @@ h_auth_logout(struct app *app, struct request *req, struct response *resp)
 	if (cookie != NULL && token_hash(cookie, strlen(cookie), hash) == 0) {
 		PGresult *res = db_exec(app->db, STMT_SESSION_DELETE, 1, params);
 		if (db_result_status(res) != DB_OK) {
+			respond_db_error(app, resp, db_result_status(res));
 			PQclear(res);
-			db_unavailable(resp);
 			return;
 		}
 		PQclear(res);
@@ -208,8 +203,8 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	params[0] = uid;
 	res = db_exec(app->db, STMT_USER_PASSWORD_HASH, 1, params);
 	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	ok = password_verify(PQgetvalue(res, 0, 0), current);
@@ -226,8 +221,8 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	params[1] = hash;
 	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
 	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	PQclear(res);
@@ -255,8 +250,8 @@ h_auth_reset_request(struct app *app, struct request *req, struct response *resp
 	params[0] = email;
 	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
 	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	if (PQntuples(res) == 1 && PQgetvalue(res, 0, 2)[0] == 't') {
@@ -321,8 +316,8 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 	params[1] = phash;
 	res = db_exec(app->db, STMT_RESET_CONSUME, 2, params);
 	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	if (PQntuples(res) != 1) {
@@ -357,8 +352,8 @@ h_auth_invite_lookup(struct app *app, struct request *req, struct response *resp
 	}
 	res = db_exec(app->db, STMT_INVITE_LOOKUP, 1, params);
 	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	if (PQntuples(res) != 1)
@@ -408,8 +403,8 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	if (st != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
-		db_unavailable(resp);
 		return;
 	}
 	if (PQntuples(res) != 1) {
