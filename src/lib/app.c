@@ -7,6 +7,7 @@
 
 #include "app.h"
 #include "audit.h"
+#include "input.h"
 #include "log.h"
 #include "token.h"
 #include "util.h"
@@ -192,6 +193,11 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	if (check_access(app, route, req, resp) < 0)
 		return;
 	route->handler(app, req, resp);
+	if (req->json != NULL) {
+		static const char *const secrets[] = { "password", "current_password", "new_password", "token" };
+		for (size_t i = 0; i < ARRAY_SIZE(secrets); i++)
+			input_wipe(req->json, secrets[i]);
+	}
 	if (resp->json == NULL && resp->status != 204) {
 		log_error("handler for %s %s produced no body", http_method_name(req->method), route->pattern);
 		response_error(resp, 500, "internal", NULL, "internal error");

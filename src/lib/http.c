@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "http.h"
 
 const char *
@@ -414,6 +416,9 @@ request_free(struct request *r)
 	kv_free(&r->query);
 	kv_free(&r->cookies);
 	kv_free(&r->params);
+	/* bodies carry passwords: wipe before giving the memory back */
+	if (r->body != NULL)
+		sodium_memzero(r->body, r->body_len);
 	free(r->body);
 	json_decref(r->json);
 	memset(r, 0, sizeof *r);

@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include <sodium.h>
+
 #include "input.h"
 #include "util.h"
 
@@ -108,4 +110,14 @@ input_path_id(struct response *resp, const struct request *req, const char *name
 		return -1;
 	}
 	return 0;
+}
+
+void
+input_wipe(json_t *body, const char *field)
+{
+	json_t *v = json_object_get(body, field);
+
+	/* jansson owns a writable copy of every string it parsed */
+	if (json_is_string(v))
+		sodium_memzero((char *)json_string_value(v), json_string_length(v));
 }

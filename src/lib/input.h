@@ -32,4 +32,7 @@ int input_query_long(struct response *resp, const struct request *req, const cha
  * a 404 in resp. */
 int input_path_id(struct response *resp, const struct request *req, const char *name, long *out);
 
+/* Overwrites the string value of field in body with zeros (passwords). */
+void input_wipe(json_t *body, const char *field);
+
 #endif
