@@ -105,7 +105,6 @@ serve(struct app *app, FCGX_Request *fr)
 			app_handle(app, &req, &resp);
 		}
 	}
-	response_header(&resp, "Cache-Control", "no-store");
 	if (response_serialize(&resp, req.method == HTTP_HEAD, &out) == 0)
 		FCGX_PutStr(out.data, (int)out.len, fr->out);
 	if (resp.status >= 500)

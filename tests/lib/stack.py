@@ -1,0 +1,429 @@
+#!/usr/bin/env python3
+"""The Ocim stack on loopback, for the demo, the tests and the benchmarks:
+a private PostgreSQL (run as an unprivileged user when we are root), a pool
+of ocim-fcgi responders under spawn-fcgi + multiwatch, nginx with the
+configuration of nginx/, and optionally the fake SMTP server.
+
+Everything lives in one run directory; its state file (stack.json) lets a
+later process stop what an earlier one started.
+
+    stack.py start RUNDIR [--port N] [--pool N] [--max-requests N]
+                          [--smtp] [--mail-file PATH] [--set section.key=value ...]
+    stack.py stop RUNDIR
+    stack.py status RUNDIR
+
+OCIM_SRCDIR and OCIM_BUILDDIR say where the sources and the built programs
+are (default: this checkout and its build/).
+"""
+import argparse
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SRCDIR = os.environ.get("OCIM_SRCDIR") or os.path.dirname(os.path.dirname(HERE))
+BUILDDIR = os.environ.get("OCIM_BUILDDIR") or os.path.join(SRCDIR, "build")
+PGBIN = "/usr/lib/postgresql/15/bin"
+PGUSER = "postgres"
+
+
+class StackError(Exception):
+    pass
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, timeout=20.0, proc=None, what="server"):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StackError("%s exited with status %s" % (what, proc.returncode))
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise StackError("%s did not listen on port %d within %.0f s" % (what, port, timeout))
+
+
+def is_root():
+    return os.geteuid() == 0
+
+
+def as_pg(cmd):
+    """The command run as the PostgreSQL user when we are root."""
+    if is_root():
+        return ["runuser", "-u", PGUSER, "--"] + cmd
+    return cmd
+
+
+def pg_can_use(path):
+    """Whether the PostgreSQL user may create files in path."""
+    if not is_root():
+        return os.access(path, os.W_OK | os.X_OK)
+    return subprocess.run(as_pg(["test", "-w", path, "-a", "-x", path]),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
+    """Signals pid and waits until it is gone.  Returns whether it was alive."""
+    try:
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        return False
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        try:
+            os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            pass
+        time.sleep(0.05)
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    return True
+
+
+class Stack:
+    def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
+                 mail_file=None, settings=None, auth_rate="5r/m", extra_locations=""):
+        self.rundir = os.path.abspath(rundir)
+        self.port = port or free_port()
+        self.pool = pool
+        self.max_requests = max_requests
+        self.smtp = smtp
+        self.mail_file = mail_file
+        self.settings = settings or {}
+        self.auth_rate = auth_rate
+        self.extra_locations = extra_locations
+        self.state = {}
+        self.procs = {}
+
+    # -- paths ------------------------------------------------------------
+    @property
+    def statefile(self):
+        return os.path.join(self.rundir, "stack.json")
+
+    @property
+    def config(self):
+        return os.path.join(self.rundir, "ocim.yml")
+
+    @property
+    def socket(self):
+        return os.path.join(self.rundir, "fcgi.sock")
+
+    @property
+    def url(self):
+        return "http://127.0.0.1:%d" % self.port
+
+    def program(self, name):
+        sub = "bench" if name == "fcgi-minimal" else "src"
+        path = os.path.join(BUILDDIR, sub, name)
+        if not os.access(path, os.X_OK):
+            raise StackError("%s is not built (looked in %s)" % (name, path))
+        return path
+
+    def save(self):
+        tmp = self.statefile + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(self.state, f, indent=1)
+        os.replace(tmp, self.statefile)
+
+    def log(self, name):
+        return open(os.path.join(self.rundir, name + ".log"), "ab")
+
+    # -- PostgreSQL --------------------------------------------------------
+    def pgdir(self):
+        """A directory for the cluster that the PostgreSQL user can use: in
+        the run directory when it can reach it, else under /var/tmp with a
+        symlink from the run directory."""
+        link = os.path.join(self.rundir, "pg")
+        if os.path.islink(link) and os.path.isdir(link):
+            return os.path.realpath(link)
+        if os.path.isdir(link):
+            return link
+        os.makedirs(link)
+        if is_root():
+            shutil.chown(link, PGUSER, PGUSER)
+        if pg_can_use(link):
+            return link
+        os.rmdir(link)
+        real = tempfile.mkdtemp(prefix="ocim-pg-", dir="/var/tmp")
+        os.chmod(real, 0o700)
+        if is_root():
+            shutil.chown(real, PGUSER, PGUSER)
+        os.symlink(real, link)
+        return real
+
+    def start_postgres(self):
+        pg = self.pgdir()
+        data = os.path.join(pg, "data")
+        port = self.state.setdefault("pg_port", free_port())
+        if not os.path.exists(os.path.join(data, "PG_VERSION")):
+            r = subprocess.run(as_pg([PGBIN + "/initdb", "-D", data, "-U", "ocim", "--auth=trust",
+                                      "-E", "UTF8", "--locale=C.UTF-8"]),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+            if r.returncode != 0:
+                raise StackError("initdb failed:\n" + r.stdout.decode(errors="replace"))
+        opts = ("-p %d -k %s -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=200" % (port, pg))
+        r = subprocess.run(as_pg([PGBIN + "/pg_ctl", "-D", data, "-o", opts, "-l",
+                                  os.path.join(pg, "postgres.log"), "-w", "-t", "30", "start"]),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+        if r.returncode != 0:
+            raise StackError("PostgreSQL did not start:\n" + r.stdout.decode(errors="replace"))
+        self.state["pg_data"] = data
+        self.save()
+        r = subprocess.run(as_pg(["/usr/bin/psql", "-h", "127.0.0.1", "-p", str(port), "-U", "ocim",
+                                  "-d", "postgres", "-tAc",
+                                  "SELECT 1 FROM pg_database WHERE datname = 'ocim'"]),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+        if r.stdout.strip() != b"1":
+            r = subprocess.run(as_pg(["/usr/bin/createdb", "-h", "127.0.0.1", "-p", str(port),
+                                      "-U", "ocim", "ocim"]),
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/")
+            if r.returncode != 0:
+                raise StackError("createdb failed:\n" + r.stdout.decode(errors="replace"))
+
+    def stop_postgres(self):
+        data = self.state.get("pg_data")
+        if data and os.path.exists(os.path.join(data, "postmaster.pid")):
+            subprocess.run(as_pg([PGBIN + "/pg_ctl", "-D", data, "-m", "fast", "-w", "stop"]),
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd="/")
+
+    def psql(self, sql):
+        """Runs sql in the ocim database; returns the unaligned output."""
+        r = subprocess.run(as_pg(["/usr/bin/psql", "-h", "127.0.0.1", "-p", str(self.state["pg_port"]),
+                                  "-U", "ocim", "-d", "ocim", "-v", "ON_ERROR_STOP=1", "-tAc", sql]),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/")
+        if r.returncode != 0:
+            raise StackError("psql: " + r.stderr.decode(errors="replace"))
+        return r.stdout.decode().strip()
+
+    # -- configuration -----------------------------------------------------
+    def write_config(self):
+        values = {
+            "database.conninfo": "host=127.0.0.1 port=%d dbname=ocim user=ocim" % self.state["pg_port"],
+            "http.base_url": self.url,
+            "auth.secure_cookies": "false",
+            "auth.password_blocklist": os.path.join(SRCDIR, "src", "common-passwords.txt"),
+            "log.level": "info",
+        }
+        if self.smtp:
+            values["mail.transport"] = "smtp"
+            values["mail.smtp_url"] = "smtp://127.0.0.1:%d" % self.state["smtp_port"]
+            values["mail.smtp_tls"] = "none"
+            values["mail.timeout_seconds"] = "5"
+        elif self.mail_file:
+            values["mail.transport"] = "file"
+            values["mail.file"] = os.path.abspath(self.mail_file)
+        values.update(self.settings)
+        sections = {}
+        for key, value in values.items():
+            section, name = key.split(".", 1)
+            sections.setdefault(section, []).append((name, value))
+        with open(self.config, "w") as f:
+            f.write("# written by tests/lib/stack.py\n")
+            for section, items in sections.items():
+                f.write("%s:\n" % section)
+                for name, value in items:
+                    if value in ("true", "false") or value.lstrip("-").isdigit():
+                        f.write("  %s: %s\n" % (name, value))
+                    else:
+                        f.write("  %s: %s\n" % (name, json.dumps(value)))
+
+    def ocimctl(self, *args, stdin=None, check=True):
+        r = subprocess.run([self.program("ocimctl"), "--config", self.config] + list(args),
+                           input=stdin.encode() if stdin is not None else None,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if check and r.returncode != 0:
+            raise StackError("ocimctl %s: %s" % (" ".join(args), r.stderr.decode(errors="replace")))
+        return r
+
+    def migrate(self):
+        self.ocimctl("migrate", "--dir", os.path.join(SRCDIR, "sql"))
+
+    # -- responders and nginx ----------------------------------------------
+    def spawn(self, name, cmd, env=None):
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log(name),
+                                stderr=subprocess.STDOUT, start_new_session=True, env=env)
+        self.procs[name] = proc
+        self.state[name + "_pid"] = proc.pid
+        self.save()
+        return proc
+
+    def start_pool(self, name="fcgi", program=None, socket_path=None, pool=None, max_requests=None):
+        socket_path = socket_path or self.socket
+        if os.path.exists(socket_path):
+            os.unlink(socket_path)
+        prog = program or [self.program("ocim-fcgi"), "--config", self.config,
+                           "--max-requests", str(max_requests or self.max_requests)]
+        wrapper = os.environ.get("OCIM_FCGI_WRAPPER", "").split()
+        cmd = ["spawn-fcgi", "-n", "-s", socket_path, "-M", "0666", "--",
+               "/usr/bin/multiwatch", "-f", str(pool or self.pool), "-t", "0", "--"] + wrapper + prog
+        proc = self.spawn(name, cmd)
+        deadline = time.time() + 10
+        while not os.path.exists(socket_path):
+            if proc.poll() is not None or time.time() > deadline:
+                raise StackError("the %s pool did not start; see %s/%s.log" % (name, self.rundir, name))
+            time.sleep(0.02)
+        return proc
+
+    def stop_pool(self, name="fcgi"):
+        pid = self.state.pop(name + "_pid", None)
+        if pid:
+            kill_pid(pid)
+        self.save()
+
+    def render_nginx(self):
+        inc = os.path.join(self.rundir, "nginx")
+        os.makedirs(inc, exist_ok=True)
+        for d in ("body", "fastcgi", "proxy", "uwsgi", "scgi"):
+            os.makedirs(os.path.join(self.rundir, "nginx-tmp", d), exist_ok=True)
+        subst = {
+            "@INCLUDEDIR@": inc,
+            "@STATICDIR@": os.path.join(SRCDIR, "static", "dist"),
+            "@SOCKET@": self.socket,
+            "@FASTCGI_PARAMS@": "/etc/nginx/fastcgi_params",
+            "@RUNDIR@": self.rundir,
+            "@PORT@": str(self.port),
+            "@USER@": "user root;" if is_root() else "",
+            "@AUTH_RATE@": self.auth_rate,
+            "@EXTRA_LOCATIONS@": self.extra_locations,
+        }
+        srcdir = os.path.join(SRCDIR, "nginx")
+        for name in os.listdir(srcdir):
+            if not (name.endswith(".conf") or name.endswith(".conf.in")):
+                continue
+            with open(os.path.join(srcdir, name)) as f:
+                text = f.read()
+            for k, v in subst.items():
+                text = text.replace(k, v)
+            with open(os.path.join(inc, name[:-3] if name.endswith(".in") else name), "w") as f:
+                f.write(text)
+        return os.path.join(inc, "ocim-dev.conf")
+
+    def start_nginx(self):
+        conf = self.render_nginx()
+        r = subprocess.run(["nginx", "-t", "-q", "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")],
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        if r.returncode != 0:
+            raise StackError("nginx configuration: " + r.stdout.decode(errors="replace"))
+        proc = self.spawn("nginx", ["nginx", "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")])
+        wait_port(self.port, proc=proc, what="nginx")
+
+    def start_smtp(self):
+        spool = os.path.join(self.rundir, "smtp")
+        os.makedirs(spool, exist_ok=True)
+        port = self.state.setdefault("smtp_port", free_port())
+        proc = self.spawn("smtp", [sys.executable, os.path.join(SRCDIR, "tests", "fakes", "smtp.py"),
+                                   spool, "--port", str(port)])
+        wait_port(port, proc=proc, what="the fake SMTP server")
+        self.state["smtp_spool"] = spool
+        self.save()
+
+    # -- whole stack -------------------------------------------------------
+    def start(self):
+        os.makedirs(self.rundir, exist_ok=True)
+        if os.path.exists(self.statefile):
+            with open(self.statefile) as f:
+                self.state = json.load(f)
+        self.state.update({"port": self.port, "url": self.url, "config": self.config})
+        self.save()
+        try:
+            self.start_postgres()
+            if self.smtp:
+                self.start_smtp()
+            self.write_config()
+            self.ocimctl("check-config")
+            self.migrate()
+            self.start_pool()
+            self.start_nginx()
+        except Exception:
+            self.stop()
+            raise
+        return self
+
+    def stop(self):
+        for name in ("nginx", "fcgi", "minimal", "smtp"):
+            pid = self.state.pop(name + "_pid", None)
+            if pid:
+                kill_pid(pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
+        self.stop_postgres()
+        if os.path.isdir(self.rundir):
+            self.save()
+
+    @classmethod
+    def load(cls, rundir):
+        st = cls(rundir)
+        with open(st.statefile) as f:
+            st.state = json.load(f)
+        st.port = st.state["port"]
+        return st
+
+    def running(self):
+        pid = self.state.get("nginx_pid")
+        if not pid:
+            return False
+        try:
+            os.kill(pid, 0)
+            return True
+        except ProcessLookupError:
+            return False
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Start or stop the Ocim stack on loopback.")
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("start")
+    s.add_argument("rundir")
+    s.add_argument("--port", type=int, default=0)
+    s.add_argument("--pool", type=int, default=4)
+    s.add_argument("--max-requests", type=int, default=10000)
+    s.add_argument("--smtp", action="store_true", help="start the fake SMTP server and send mail to it")
+    s.add_argument("--mail-file", help="append mail to this file instead")
+    s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    for name in ("stop", "status"):
+        p = sub.add_parser(name)
+        p.add_argument("rundir")
+    args = ap.parse_args()
+    try:
+        if args.cmd == "start":
+            settings = dict(kv.split("=", 1) for kv in args.set)
+            st = Stack(args.rundir, port=args.port or None, pool=args.pool, max_requests=args.max_requests,
+                       smtp=args.smtp, mail_file=args.mail_file, settings=settings).start()
+            print(st.url)
+        elif args.cmd == "stop":
+            if os.path.exists(os.path.join(args.rundir, "stack.json")):
+                Stack.load(args.rundir).stop()
+        else:
+            if not os.path.exists(os.path.join(args.rundir, "stack.json")):
+                print("not running")
+                return 1
+            st = Stack.load(args.rundir)
+            print(("running at " + st.url) if st.running() else "not running")
+            return 0 if st.running() else 1
+    except StackError as e:
+        print("stack: %s" % e, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""A tiny TAP producer for the black-box tests: register tests with @test,
+call run(); each test is one TAP line, failures print their reason as
+diagnostics.  The exit status is 1 when anything failed."""
+import sys
+import time
+import traceback
+
+_tests = []
+
+
+def test(fn):
+    _tests.append(fn)
+    return fn
+
+
+def run(setup=None, teardown=None, only=None):
+    selected = [t for t in _tests if not only or any(o in t.__name__ for o in only)]
+    print("1..%d" % len(selected), flush=True)
+    failed = 0
+    ctx = None
+    try:
+        ctx = setup() if setup else None
+        for n, fn in enumerate(selected, 1):
+            name = (fn.__doc__ or fn.__name__).strip().splitlines()[0]
+            start = time.time()
+            try:
+                fn(ctx) if setup else fn()
+                print("ok %d - %s (%.2fs)" % (n, name, time.time() - start), flush=True)
+            except Exception as e:
+                failed += 1
+                print("not ok %d - %s" % (n, name), flush=True)
+                detail = traceback.format_exc() if not isinstance(e, AssertionError) else \
+                    "".join(traceback.format_exception(type(e), e, e.__traceback__)[-2:])
+                for line in detail.rstrip().splitlines():
+                    print("# " + line, flush=True)
+    except Exception:
+        print("Bail out! setup failed", flush=True)
+        for line in traceback.format_exc().splitlines():
+            print("# " + line, flush=True)
+        failed += 1
+    finally:
+        if teardown:
+            teardown(ctx)
+    return 1 if failed else 0
+
+
+def eq(actual, expected, what=""):
+    if actual != expected:
+        raise AssertionError("%s: expected %r, got %r" % (what or "value", expected, actual))
