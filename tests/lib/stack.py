@@ -399,6 +399,7 @@ def main():
     s.add_argument("--smtp", action="store_true", help="start the fake SMTP server and send mail to it")
     s.add_argument("--mail-file", help="append mail to this file instead")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    s.add_argument("--auth-rate", default="5r/m", help="nginx rate limit of the auth endpoints")
     for name in ("stop", "status"):
         p = sub.add_parser(name)
         p.add_argument("rundir")
@@ -407,7 +408,8 @@ def main():
         if args.cmd == "start":
             settings = dict(kv.split("=", 1) for kv in args.set)
             st = Stack(args.rundir, port=args.port or None, pool=args.pool, max_requests=args.max_requests,
-                       smtp=args.smtp, mail_file=args.mail_file, settings=settings).start()
+                       smtp=args.smtp, mail_file=args.mail_file, settings=settings,
+                       auth_rate=args.auth_rate).start()
             print(st.url)
         elif args.cmd == "stop":
             if os.path.exists(os.path.join(args.rundir, "stack.json")):

@@ -1,0 +1,51 @@
+import type { ReactNode } from "react";
+import { NavLink, useNavigate } from "react-router-dom";
+import { api, useLogoutMutation } from "../api/api";
+import { setCsrfToken } from "../api/csrf";
+import type { User } from "../api/types";
+import { useDispatch } from "react-redux";
+
+/** The frame of every page behind the login: header, navigation, content. */
+export function Layout({ user, children }: { user: User; children: ReactNode }) {
+  const [logout, { isLoading }] = useLogoutMutation();
+  const navigate = useNavigate();
+  const dispatch = useDispatch();
+
+  async function onLogout() {
+    try {
+      await logout().unwrap();
+    } finally {
+      dispatch(setCsrfToken(null));
+      dispatch(api.util.resetApiState());
+      navigate("/logged-out");
+    }
+  }
+
+  return (
+    <div className="layout">
+      <header className="topbar">
+        <NavLink to="/" className="brand">
+          Ocim
+        </NavLink>
+        <nav className="topnav" aria-label="Main">
+          <NavLink to="/" end>
+            Overview
+          </NavLink>
+          {user.is_admin && <NavLink to="/admin/users">Users</NavLink>}
+          {user.is_admin && <NavLink to="/admin/invites">Invites</NavLink>}
+          {user.is_admin && <NavLink to="/admin/audit">Audit log</NavLink>}
+        </nav>
+        <div className="user">
+          <NavLink to="/account/password" data-testid="current-user">
+            {user.display_name || user.email}
+          </NavLink>
+          <NavLink to="/account/tokens">API tokens</NavLink>
+          <button type="button" className="link" onClick={onLogout} disabled={isLoading} data-testid="logout">
+            Log out
+          </button>
+        </div>
+      </header>
+      <main className="content">{children}</main>
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+// The one place that talks to the HTTP API (RTK Query).
+import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
+import type { SerializedError } from "@reduxjs/toolkit";
+import type { ApiError, ApiToken, AuditEntry, Health, Invite, Page, Session, User } from "./types";
+import { setCsrfToken } from "./csrf";
+
+interface StateWithCsrf {
+  csrf: { token: string | null };
+}
+
+const baseQuery = fetchBaseQuery({
+  baseUrl: "/api/v1",
+  credentials: "same-origin",
+  prepareHeaders: (headers, { getState, type }) => {
+    const token = (getState() as StateWithCsrf).csrf.token;
+    if (type === "mutation" && token) headers.set("X-CSRF-Token", token);
+    return headers;
+  },
+});
+
+/** Remembers the CSRF token of any answer that carries one. */
+async function rememberCsrf(
+  queryFulfilled: Promise<{ data: Session }>,
+  dispatch: (a: ReturnType<typeof setCsrfToken>) => unknown,
+): Promise<void> {
+  try {
+    const { data } = await queryFulfilled;
+    if (data.csrf_token) dispatch(setCsrfToken(data.csrf_token));
+  } catch {
+    /* the component shows the error */
+  }
+}
+
+export interface ListArgs {
+  cursor?: number | null;
+  limit?: number;
+}
+
+function listParams(a: ListArgs & Record<string, string | number | null | undefined>): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(a)) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+export const api = createApi({
+  reducerPath: "api",
+  baseQuery,
+  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit"],
+  endpoints: (b) => ({
+    health: b.query<Health, void>({
+      query: () => "/health",
+      // a 503 still has a health body worth showing
+      transformErrorResponse: (e) => e,
+    }),
+    me: b.query<Session, void>({
+      query: () => "/auth/me",
+      providesTags: ["Me"],
+      onQueryStarted: (_a, { dispatch, queryFulfilled }) => rememberCsrf(queryFulfilled, dispatch),
+    }),
+    login: b.mutation<Session, { email: string; password: string }>({
+      query: (body) => ({ url: "/auth/login", method: "POST", body }),
+      invalidatesTags: ["Me"],
+      onQueryStarted: (_a, { dispatch, queryFulfilled }) => rememberCsrf(queryFulfilled, dispatch),
+    }),
+    logout: b.mutation<{ logged_out: boolean }, void>({
+      query: () => ({ url: "/auth/logout", method: "POST", body: {} }),
+    }),
+    changePassword: b.mutation<{ changed: boolean }, { current_password: string; new_password: string }>({
+      query: (body) => ({ url: "/auth/password", method: "POST", body }),
+    }),
+    requestReset: b.mutation<{ message: string }, { email: string }>({
+      query: (body) => ({ url: "/auth/password-reset", method: "POST", body }),
+    }),
+    confirmReset: b.mutation<{ reset: boolean }, { token: string; new_password: string }>({
+      query: (body) => ({ url: "/auth/password-reset/confirm", method: "POST", body }),
+    }),
+    invite: b.query<{ email: string; is_admin: boolean }, string>({
+      query: (token) => `/auth/invites/${encodeURIComponent(token)}`,
+    }),
+    register: b.mutation<Session, { token: string; name: string; password: string }>({
+      query: (body) => ({ url: "/auth/register", method: "POST", body }),
+      invalidatesTags: ["Me"],
+      onQueryStarted: (_a, { dispatch, queryFulfilled }) => rememberCsrf(queryFulfilled, dispatch),
+    }),
+    users: b.query<Page<User>, ListArgs>({
+      query: (a) => `/users${listParams({ ...a })}`,
+      providesTags: ["Users"],
+    }),
+    createUser: b.mutation<User, { email: string; display_name: string; password: string; is_admin: boolean }>({
+      query: (body) => ({ url: "/users", method: "POST", body }),
+      invalidatesTags: ["Users", "Audit"],
+    }),
+    updateUser: b.mutation<User, { id: number; display_name?: string; is_admin?: boolean; is_active?: boolean }>({
+      query: ({ id, ...body }) => ({ url: `/users/${id}`, method: "PATCH", body }),
+      invalidatesTags: ["Users", "Audit"],
+    }),
+    endSessions: b.mutation<{ ended: number }, number>({
+      query: (id) => ({ url: `/users/${id}/end-sessions`, method: "POST", body: {} }),
+      invalidatesTags: ["Audit"],
+    }),
+    invites: b.query<Page<Invite>, ListArgs>({
+      query: (a) => `/invites${listParams({ ...a })}`,
+      providesTags: ["Invites"],
+    }),
+    createInvite: b.mutation<Invite, { email: string; is_admin: boolean }>({
+      query: (body) => ({ url: "/invites", method: "POST", body }),
+      invalidatesTags: ["Invites", "Audit"],
+    }),
+    revokeInvite: b.mutation<{ revoked: boolean }, number>({
+      query: (id) => ({ url: `/invites/${id}`, method: "DELETE" }),
+      invalidatesTags: ["Invites", "Audit"],
+    }),
+    tokens: b.query<Page<ApiToken>, void>({
+      query: () => "/api-tokens",
+      providesTags: ["Tokens"],
+    }),
+    createToken: b.mutation<ApiToken, { name: string }>({
+      query: (body) => ({ url: "/api-tokens", method: "POST", body }),
+      invalidatesTags: ["Tokens"],
+    }),
+    revokeToken: b.mutation<{ revoked: boolean }, number>({
+      query: (id) => ({ url: `/api-tokens/${id}`, method: "DELETE" }),
+      invalidatesTags: ["Tokens"],
+    }),
+    audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string }>({
+      query: (a) => `/audit${listParams({ ...a })}`,
+      providesTags: ["Audit"],
+    }),
+  }),
+});
+
+export const {
+  useHealthQuery,
+  useMeQuery,
+  useLoginMutation,
+  useLogoutMutation,
+  useChangePasswordMutation,
+  useRequestResetMutation,
+  useConfirmResetMutation,
+  useInviteQuery,
+  useRegisterMutation,
+  useUsersQuery,
+  useCreateUserMutation,
+  useUpdateUserMutation,
+  useEndSessionsMutation,
+  useInvitesQuery,
+  useCreateInviteMutation,
+  useRevokeInviteMutation,
+  useTokensQuery,
+  useCreateTokenMutation,
+  useRevokeTokenMutation,
+  useAuditQuery,
+} = api;
+
+/** The API's error object inside whatever RTK Query reports, or a generic one. */
+export function apiError(e: FetchBaseQueryError | SerializedError | undefined): ApiError | null {
+  if (!e) return null;
+  if ("status" in e) {
+    const data = e.data as { error?: ApiError } | undefined;
+    if (data && typeof data === "object" && data.error) return data.error;
+    if (e.status === "FETCH_ERROR") return { code: "network", message: "Ocim cannot be reached.", field: null };
+    return { code: String(e.status), message: `The request failed (${String(e.status)}).`, field: null };
+  }
+  return { code: "client", message: e.message ?? "Something went wrong.", field: null };
+}
+
+/** The HTTP status of an RTK Query error, when there is one. */
+export function errorStatus(e: FetchBaseQueryError | SerializedError | undefined): number | null {
+  return e && "status" in e && typeof e.status === "number" ? e.status : null;
+}
