@@ -25,13 +25,12 @@ h_audit_list(struct app *app, struct request *req, struct response *resp)
 {
 	const char *action = kv_get(&req->query, "action"), *since = kv_get(&req->query, "since");
 	const char *until = kv_get(&req->query, "until");
-	char cuser[24], climit[24], ccursor[24];
+	char cuser[24], limit[24], cursor[24];
 	const char *params[6];
-	long user, limit, cursor;
+	long user;
 
 	if (input_query_long(resp, req, "user", 0, LONG_MAX, 0, &user) < 0 ||
-	    input_query_long(resp, req, "limit", 1, 200, 50, &limit) < 0 ||
-	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &cursor) < 0)
+	    page_params(resp, req, limit, cursor) < 0)
 		return;
 	if (action != NULL && strlen(action) > 64) {
 		response_error(resp, 400, "invalid_parameter", "action", "'action' is at most 64 characters");
@@ -43,13 +42,11 @@ h_audit_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	snprintf(cuser, sizeof cuser, "%ld", user);
-	snprintf(climit, sizeof climit, "%ld", limit);
-	snprintf(ccursor, sizeof ccursor, "%ld", cursor);
 	params[0] = user > 0 ? cuser : NULL;
 	params[1] = action && action[0] ? action : NULL;
 	params[2] = since;
 	params[3] = until;
-	params[4] = cursor > 0 ? ccursor : NULL;
-	params[5] = climit;
-	respond_list(app, resp, STMT_AUDIT_LIST, 6, params, limit, "id");
+	params[4] = cursor[0] ? cursor : NULL;
+	params[5] = limit;
+	respond_list(app, resp, STMT_AUDIT_LIST, 6, params, atol(limit), "id");
 }

@@ -185,7 +185,7 @@ void
 h_auth_password(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "current_password", "new_password", NULL };
-	const char *current, *fresh, *problem, *params[2];
+	const char *current, *fresh, *params[2];
 	char uid[24], sid[24], hash[PASSWORD_HASH_LEN];
 	PGresult *res;
 	int ok;
@@ -194,11 +194,6 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	    (current = input_string(resp, req->json, "current_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
 	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
 		return;
-	problem = password_check(app->conf->auth.password_blocklist, fresh, strlen(fresh));
-	if (problem != NULL) {
-		response_error(resp, 422, "weak_password", "new_password", "%s", problem);
-		return;
-	}
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	params[0] = uid;
 	res = db_exec(app->db, STMT_USER_PASSWORD_HASH, 1, params);
@@ -214,10 +209,8 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 		response_error(resp, 403, "wrong_password", "current_password", "the current password is wrong");
 		return;
 	}
-	if (password_hash(fresh, hash) < 0) {
-		response_error(resp, 500, "internal", NULL, "hashing the password failed");
+	if (hash_new_password(app, resp, fresh, "new_password", hash) < 0)
 		return;
-	}
 	params[1] = hash;
 	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
 	if (db_result_status(res) != DB_OK) {
@@ -291,7 +284,7 @@ void
 h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "token", "new_password", NULL };
-	const char *token, *fresh, *problem, *params[2];
+	const char *token, *fresh, *params[2];
 	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN];
 	PGresult *res;
 
@@ -303,15 +296,8 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 		response_error(resp, 404, "invalid_link", "token", "this reset link is invalid, used or expired");
 		return;
 	}
-	problem = password_check(app->conf->auth.password_blocklist, fresh, strlen(fresh));
-	if (problem != NULL) {
-		response_error(resp, 422, "weak_password", "new_password", "%s", problem);
+	if (hash_new_password(app, resp, fresh, "new_password", phash) < 0)
 		return;
-	}
-	if (password_hash(fresh, phash) < 0) {
-		response_error(resp, 500, "internal", NULL, "hashing the password failed");
-		return;
-	}
 	params[0] = thash;
 	params[1] = phash;
 	res = db_exec(app->db, STMT_RESET_CONSUME, 2, params);
@@ -368,7 +354,7 @@ void
 h_auth_register(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "token", "name", "password", NULL };
-	const char *token, *name, *pw, *problem, *params[3];
+	const char *token, *name, *pw, *params[3];
 	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN], csrf[TOKEN_CHARS + 1];
 	PGresult *res;
 	enum db_status st;
@@ -383,15 +369,8 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 		response_error(resp, 404, "invalid_invite", "token", "this invitation is invalid, used or expired");
 		return;
 	}
-	problem = password_check(app->conf->auth.password_blocklist, pw, strlen(pw));
-	if (problem != NULL) {
-		response_error(resp, 422, "weak_password", "password", "%s", problem);
+	if (hash_new_password(app, resp, pw, "password", phash) < 0)
 		return;
-	}
-	if (password_hash(pw, phash) < 0) {
-		response_error(resp, 500, "internal", NULL, "hashing the password failed");
-		return;
-	}
 	params[0] = thash;
 	params[1] = name;
 	params[2] = phash;

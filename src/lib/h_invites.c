@@ -13,18 +13,14 @@
 void
 h_invites_list(struct app *app, struct request *req, struct response *resp)
 {
-	long limit, cursor;
-	char climit[24], ccursor[24];
-	const char *params[2] = { NULL, climit };
+	char limit[24], cursor[24];
+	const char *params[2] = { cursor, limit };
 
-	if (input_query_long(resp, req, "limit", 1, 200, 50, &limit) < 0 ||
-	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &cursor) < 0)
+	if (page_params(resp, req, limit, cursor) < 0)
 		return;
-	snprintf(climit, sizeof climit, "%ld", limit);
-	snprintf(ccursor, sizeof ccursor, "%ld", cursor);
-	if (cursor > 0)
-		params[0] = ccursor;
-	respond_list(app, resp, STMT_INVITE_LIST, 2, params, limit, "id");
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, STMT_INVITE_LIST, 2, params, atol(limit), "id");
 }
 
 void

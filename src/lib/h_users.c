@@ -14,25 +14,21 @@
 void
 h_users_list(struct app *app, struct request *req, struct response *resp)
 {
-	long limit, cursor;
-	char climit[24], ccursor[24];
-	const char *params[2] = { NULL, climit };
+	char limit[24], cursor[24];
+	const char *params[2] = { cursor, limit };
 
-	if (input_query_long(resp, req, "limit", 1, 200, 50, &limit) < 0 ||
-	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &cursor) < 0)
+	if (page_params(resp, req, limit, cursor) < 0)
 		return;
-	snprintf(climit, sizeof climit, "%ld", limit);
-	snprintf(ccursor, sizeof ccursor, "%ld", cursor);
-	if (cursor > 0)
-		params[0] = ccursor;
-	respond_list(app, resp, STMT_USER_LIST, 2, params, limit, "id");
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, STMT_USER_LIST, 2, params, atol(limit), "id");
 }
 
 void
 h_users_create(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "email", "display_name", "password", "is_admin", NULL };
-	const char *email, *name, *pw, *problem, *params[4];
+	const char *email, *name, *pw, *params[4];
 	char hash[PASSWORD_HASH_LEN];
 	int admin, absent;
 	PGresult *res;
@@ -51,15 +47,8 @@ h_users_create(struct app *app, struct request *req, struct response *resp)
 	if ((pw = input_string(resp, req->json, "password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
 	    (admin = input_bool(resp, req->json, "is_admin", 0)) == -1)
 		return;
-	problem = password_check(app->conf->auth.password_blocklist, pw, strlen(pw));
-	if (problem != NULL) {
-		response_error(resp, 422, "weak_password", "password", "%s", problem);
+	if (hash_new_password(app, resp, pw, "password", hash) < 0)
 		return;
-	}
-	if (password_hash(pw, hash) < 0) {
-		response_error(resp, 500, "internal", NULL, "hashing the password failed");
-		return;
-	}
 	params[0] = email;
 	params[1] = name ? name : "";
 	params[2] = hash;

@@ -1,8 +1,10 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "handler.h"
+#include "input.h"
 #include "log.h"
 
 void
@@ -55,4 +57,37 @@ respond_user(struct app *app, struct response *resp, int status, long id)
 		response_error(resp, 404, "not_found", NULL, "no such user");
 	else
 		respond_db_error(app, resp, st);
+}
+
+int
+hash_new_password(struct app *app, struct response *resp, const char *pw, const char *field,
+                  char hash[PASSWORD_HASH_LEN])
+{
+	const char *problem = password_check(app->conf->auth.password_blocklist, pw, strlen(pw));
+
+	if (problem != NULL) {
+		response_error(resp, 422, "weak_password", field, "%s", problem);
+		return -1;
+	}
+	if (password_hash(pw, hash) < 0) {
+		response_error(resp, 500, "internal", NULL, "hashing the password failed");
+		return -1;
+	}
+	return 0;
+}
+
+int
+page_params(struct response *resp, const struct request *req, char limit[24], char cursor[24])
+{
+	long l, c;
+
+	if (input_query_long(resp, req, "limit", 1, 200, 50, &l) < 0 ||
+	    input_query_long(resp, req, "cursor", 0, LONG_MAX, 0, &c) < 0)
+		return -1;
+	snprintf(limit, 24, "%ld", l);
+	if (c > 0)
+		snprintf(cursor, 24, "%ld", c);
+	else
+		cursor[0] = '\0';
+	return 0;
 }

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "app.h"
+#include "password.h"
 
 /* Answers a database failure: 503 when unreachable, else 500 (logged). */
 void respond_db_error(struct app *app, struct response *resp, enum db_status st);
@@ -18,5 +19,15 @@ void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int
 
 /* Answers with the user id as JSON (STMT_USER_GET), or 404. */
 void respond_user(struct app *app, struct response *resp, int status, long id);
+
+/* Checks a new password (length, characters, common passwords) and
+ * hashes it into hash.  Returns 0, or -1 with a 422 naming field (or a
+ * 500) in resp. */
+int hash_new_password(struct app *app, struct response *resp, const char *pw, const char *field,
+                      char hash[PASSWORD_HASH_LEN]);
+
+/* Reads the limit (1-200, default 50) and cursor query parameters; cursor
+ * is "" when absent.  Returns 0 or -1 with a 400 in resp. */
+int page_params(struct response *resp, const struct request *req, char limit[24], char cursor[24]);
 
 #endif
