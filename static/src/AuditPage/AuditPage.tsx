@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { apiError, useAuditQuery } from "../api/api";
 import { when } from "../format";
+import { Pager } from "../Pager/Pager";
 
 export function AuditPage() {
   const [action, setAction] = useState("");
@@ -48,18 +49,7 @@ export function AuditPage() {
           ))}
         </tbody>
       </table>
-      <div className="pager">
-        {cursor !== null && (
-          <button type="button" onClick={() => setCursor(null)}>
-            Newest
-          </button>
-        )}
-        {list.data?.next_cursor != null && (
-          <button type="button" onClick={() => setCursor(list.data?.next_cursor ?? null)}>
-            Older
-          </button>
-        )}
-      </div>
+      <Pager cursor={cursor} next={list.data?.next_cursor} onChange={setCursor} first="Newest" more="Older" />
     </section>
   );
 }

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { apiError, useCreateInviteMutation, useInvitesQuery, useRevokeInviteMutation } from "../api/api";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
+import { Pager } from "../Pager/Pager";
 
 export function InvitesPage() {
   const [cursor, setCursor] = useState<number | null>(null);
@@ -84,18 +85,7 @@ export function InvitesPage() {
           ))}
         </tbody>
       </table>
-      <div className="pager">
-        {cursor !== null && (
-          <button type="button" onClick={() => setCursor(null)}>
-            Newest
-          </button>
-        )}
-        {list.data?.next_cursor != null && (
-          <button type="button" onClick={() => setCursor(list.data?.next_cursor ?? null)}>
-            Older
-          </button>
-        )}
-      </div>
+      <Pager cursor={cursor} next={list.data?.next_cursor} onChange={setCursor} first="Newest" more="Older" />
     </section>
   );
 }

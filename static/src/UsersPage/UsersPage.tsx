@@ -2,6 +2,7 @@ import { useState } from "react";
 import { apiError, useEndSessionsMutation, useUpdateUserMutation, useUsersQuery } from "../api/api";
 import type { User } from "../api/types";
 import { when } from "../format";
+import { Pager } from "../Pager/Pager";
 
 export function UsersPage({ me }: { me: User }) {
   const [cursor, setCursor] = useState<number | null>(null);
@@ -55,18 +56,7 @@ export function UsersPage({ me }: { me: User }) {
           ))}
         </tbody>
       </table>
-      <div className="pager">
-        {cursor !== null && (
-          <button type="button" onClick={() => setCursor(null)}>
-            First page
-          </button>
-        )}
-        {list.data?.next_cursor != null && (
-          <button type="button" onClick={() => setCursor(list.data?.next_cursor ?? null)}>
-            Next page
-          </button>
-        )}
-      </div>
+      <Pager cursor={cursor} next={list.data?.next_cursor} onChange={setCursor} />
     </section>
   );
 }
