@@ -241,7 +241,8 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 		return 1;
 	inv = accounts_invite(conf, db, argv[optind], admin, 0, &st);
 	if (inv == NULL) {
-		fprintf(stderr, "ocimctl invite create: %s\n", db_error(db));
+		fprintf(stderr, "ocimctl invite create: %s\n",
+		        st == DB_CONFLICT ? "a user with this email already exists" : db_error(db));
 		db_free(db);
 		return 1;
 	}

@@ -31,7 +31,15 @@ accounts_invite(const struct conf *conf, struct db *db, const char *email, int a
 	const char *params[5] = { hash, email, admin ? "true" : "false", NULL, secs };
 	struct buf body = { 0 };
 	json_t *inv;
+	PGresult *res;
 
+	res = db_exec(db, STMT_USER_EXISTS, 1, params + 1);
+	*st = db_result_status(res);
+	if (*st == DB_OK && PQntuples(res) > 0)
+		*st = DB_CONFLICT;
+	PQclear(res);
+	if (*st != DB_OK)
+		return NULL;
 	if (token_new(token, hash) < 0) {
 		*st = DB_ERROR;
 		return NULL;

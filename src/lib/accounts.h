@@ -10,8 +10,8 @@
 
 /* Creates an invite for email and mails its link.  On success returns the
  * invite as JSON (new reference) with "link" (shown once) and, when the
- * mail failed, "mail_error"; NULL with *st (DB_CONFLICT never happens:
- * tokens are unique) when the database refused. */
+ * mail failed, "mail_error"; NULL with *st = DB_CONFLICT when a user with
+ * this email exists, or another status when the database refused. */
 json_t *accounts_invite(const struct conf *conf, struct db *db, const char *email, int admin,
                         long inviter, enum db_status *st);
 

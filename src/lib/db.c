@@ -115,6 +115,8 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))" },
 	[STMT_SESSIONS_DELETE_USER] = { "sessions_delete_user",
 		"DELETE FROM sessions WHERE user_id = $1::bigint" },
+	[STMT_USER_EXISTS] = { "user_exists",
+		"SELECT 1 FROM users WHERE lower(email) = lower($1)" },
 	[STMT_AUDIT_LIST] = { "audit_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
 		"SELECT a.id, json_build_object('id', a.id, 'at', a.at, 'user_id', a.user_id, 'user_email', u.email, "

@@ -376,17 +376,14 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 	params[2] = phash;
 	res = db_exec(app->db, STMT_REGISTER, 3, params);
 	st = db_result_status(res);
-	if (st == DB_CONFLICT) {
-		PQclear(res);
-		response_error(resp, 409, "email_taken", "email", "an account with this email already exists");
-		return;
-	}
-	if (st != DB_OK) {
+	if (st != DB_OK && st != DB_CONFLICT) {
 		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
 		return;
 	}
-	if (PQntuples(res) != 1) {
+	/* an account made for the invited address in the meantime (a 23505)
+	 * answers like a used invite: registration tells nothing about accounts */
+	if (st == DB_CONFLICT || PQntuples(res) != 1) {
 		PQclear(res);
 		response_error(resp, 404, "invalid_invite", "token", "this invitation is invalid, used or expired");
 		return;

@@ -42,6 +42,10 @@ h_invites_create(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	inv = accounts_invite(app->conf, app->db, email, admin == 1, app->caller.user_id, &st);
+	if (inv == NULL && st == DB_CONFLICT) {
+		response_error(resp, 409, "email_taken", "email", "a user with this email already exists");
+		return;
+	}
 	if (inv == NULL) {
 		respond_db_error(app, resp, st);
 		return;
