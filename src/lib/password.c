@@ -118,6 +118,7 @@ password_generate(char *out, size_t len)
 	out[len] = '\0';
 }
 
+static char *blocklist_path;           /* the file the list below came from */
 static char *blocklist_data;
 static char **blocklist_lines;
 static size_t blocklist_count;
@@ -128,15 +129,22 @@ cmp_line(const void *key, const void *elem)
 	return strcmp(key, *(char *const *)elem);
 }
 
-/* Loads the list once.  Returns 0 or -1. */
+/* Loads the list of path, once per process and path.  Returns 0 or -1. */
 static int
 blocklist_load(const char *path)
 {
 	char err[512], *p;
 	size_t len, n = 0;
 
-	if (blocklist_lines != NULL)
+	if (blocklist_lines != NULL && strcmp(blocklist_path, path) == 0)
 		return 0;
+	free(blocklist_path);
+	free(blocklist_data);
+	free(blocklist_lines);
+	blocklist_path = NULL;
+	blocklist_data = NULL;
+	blocklist_lines = NULL;
+	blocklist_count = 0;
 	if (read_file(path, 16 * 1024 * 1024, &blocklist_data, &len, err, sizeof err) < 0) {
 		log_error("common passwords list: %s", err);
 		return -1;
@@ -144,9 +152,14 @@ blocklist_load(const char *path)
 	for (size_t i = 0; i < len; i++)
 		n += blocklist_data[i] == '\n';
 	blocklist_lines = malloc((n + 1) * sizeof *blocklist_lines);
-	if (blocklist_lines == NULL) {
+	blocklist_path = strdup(path);
+	if (blocklist_lines == NULL || blocklist_path == NULL) {
 		free(blocklist_data);
+		free(blocklist_lines);
+		free(blocklist_path);
 		blocklist_data = NULL;
+		blocklist_lines = NULL;
+		blocklist_path = NULL;
 		return -1;
 	}
 	for (p = blocklist_data; *p != '\0';) {
