@@ -274,7 +274,10 @@ class Stack:
             os.unlink(socket_path)
         prog = program or [self.program("ocim-fcgi"), "--config", self.config,
                            "--max-requests", str(max_requests or self.max_requests)]
+        # e.g. OCIM_FCGI_WRAPPER="valgrind --error-exitcode=1"; multiwatch does not search PATH
         wrapper = os.environ.get("OCIM_FCGI_WRAPPER", "").split()
+        if wrapper:
+            wrapper[0] = shutil.which(wrapper[0]) or wrapper[0]
         cmd = ["spawn-fcgi", "-n", "-s", socket_path, "-M", "0666", "--",
                "/usr/bin/multiwatch", "-f", str(pool or self.pool), "-t", "0", "--"] + wrapper + prog
         proc = self.spawn(name, cmd)
@@ -429,3 +432,17 @@ def main():
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:", "==ERROR", "Invalid read",
+                   "Invalid write", "definitely lost", "uninitialised value", "Conditional jump")
+
+
+def sanitizer_reports(st):
+    """Lines of the responders' log where ASan, UBSan or valgrind (when
+    OCIM_FCGI_WRAPPER runs it) reported a problem."""
+    path = os.path.join(st.rundir, "fcgi.log")
+    if not os.path.exists(path):
+        return []
+    with open(path, errors="replace") as f:
+        return [line.rstrip() for line in f if any(m in line for m in SANITIZER_MARKS)]
