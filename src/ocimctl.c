@@ -1,6 +1,7 @@
 /* ocimctl: the admin command line of Ocim. */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 #include "lib/log.h"
 #include "lib/migrate.h"
 #include "lib/password.h"
+#include "lib/secret.h"
 #include "lib/util.h"
 
 #ifndef OCIM_SQLDIR
@@ -303,6 +305,154 @@ run_user_reset_password(struct conf *conf, int argc, char **argv)
 }
 
 static int
+run_keygen(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	char err[512];
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (secret_key_generate(conf->secrets.key_file, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl keygen: %s\n", err);
+		return 1;
+	}
+	printf("wrote a new key to %s (mode 0640: give its group to the user ocim-fcgi runs as)\n",
+	       conf->secrets.key_file);
+	return 0;
+}
+
+/* Re-seals column col of every row of res (stored with old, or already with
+ * fresh after an interrupted run) under fresh into out[col].  Returns 0 or
+ * -1 when a value opens with neither key. */
+static int
+reseal_row(const PGresult *res, int row, int ncols, const struct secret_key *old,
+           const struct secret_key *fresh, char **out)
+{
+	for (int col = 1; col < ncols; col++) {
+		char *plain;
+
+		out[col] = NULL;
+		if (PQgetisnull(res, row, col))
+			continue;
+		plain = secret_open(old, PQgetvalue(res, row, col));
+		if (plain == NULL)
+			plain = secret_open(fresh, PQgetvalue(res, row, col));
+		if (plain == NULL)
+			return -1;
+		out[col] = secret_seal(fresh, plain, strlen(plain));
+		sodium_memzero(plain, strlen(plain));
+		free(plain);
+		if (out[col] == NULL)
+			return -1;
+	}
+	return 0;
+}
+
+/* Re-encrypts the secrets of one table inside the open transaction.
+ * Returns the number of rows, or -1 with err. */
+static int
+reseal_table(struct db *db, enum db_stmt list, enum db_stmt set, const struct secret_key *old,
+             const struct secret_key *fresh, char *err, size_t errsz)
+{
+	PGresult *res = db_exec(db, list, 0, NULL);
+	int n, ncols, rc = 0;
+
+	if (db_result_status(res) != DB_OK) {
+		snprintf(err, errsz, "%s", db_error(db));
+		PQclear(res);
+		return -1;
+	}
+	n = PQntuples(res);
+	ncols = PQnfields(res);
+	for (int row = 0; row < n && rc == 0; row++) {
+		char *sealed[4] = { NULL, NULL, NULL, NULL };
+		const char *params[4];
+		PGresult *r;
+
+		if (reseal_row(res, row, ncols, old, fresh, sealed) < 0) {
+			snprintf(err, errsz, "row %s: a stored secret opens with neither key", PQgetvalue(res, row, 0));
+			rc = -1;
+		} else {
+			params[0] = PQgetvalue(res, row, 0);
+			for (int col = 1; col < ncols; col++)
+				params[col] = sealed[col];
+			r = db_exec(db, set, ncols, params);
+			if (db_result_status(r) != DB_OK) {
+				snprintf(err, errsz, "%s", db_error(db));
+				rc = -1;
+			}
+			PQclear(r);
+		}
+		for (int col = 1; col < ncols; col++)
+			free(sealed[col]);
+	}
+	PQclear(res);
+	return rc < 0 ? -1 : n;
+}
+
+static int
+run_rotate_key(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct secret_key old, fresh;
+	char newpath[4096], err[512];
+	struct db *db;
+	int np, nc, rc = 1;
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (secret_key_load(&old, conf->secrets.key_file, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
+		return 1;
+	}
+	/* the new key is written first: a run cut short is finished by the next one */
+	snprintf(newpath, sizeof newpath, "%s.new", conf->secrets.key_file);
+	if (access(newpath, F_OK) != 0 && secret_key_generate(newpath, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
+		return 1;
+	}
+	if (secret_key_load(&fresh, newpath, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
+		return 1;
+	}
+	db = open_db(conf);
+	if (db == NULL)
+		goto out;
+	PQclear(db_exec_sql(db, "BEGIN"));
+	np = reseal_table(db, STMT_PROJECT_SECRETS_LIST, STMT_PROJECT_SECRETS_SET, &old, &fresh, err, sizeof err);
+	nc = np < 0 ? -1 : reseal_table(db, STMT_CLUSTER_SECRETS_LIST, STMT_CLUSTER_SECRETS_SET, &old, &fresh, err, sizeof err);
+	if (nc < 0) {
+		PQclear(db_exec_sql(db, "ROLLBACK"));
+		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", err);
+		goto out;
+	}
+	{
+		PGresult *res = db_exec_sql(db, "COMMIT");
+		int ok = db_result_status(res) == DB_OK;
+
+		PQclear(res);
+		if (!ok) {
+			fprintf(stderr, "ocimctl rotate-key: commit failed: %s; nothing changed\n", db_error(db));
+			goto out;
+		}
+	}
+	if (rename(newpath, conf->secrets.key_file) != 0) {
+		fprintf(stderr, "ocimctl rotate-key: the database uses the new key but %s could not replace %s: %s; "
+		        "rename it by hand\n", newpath, conf->secrets.key_file, strerror(errno));
+		goto out;
+	}
+	audit(db, 0, NULL, "secret.rotate", NULL, json_pack("{s:i, s:i}", "projects", np, "clusters", nc));
+	printf("re-encrypted the secrets of %d project(s) and %d cluster(s) with a new key in %s\n"
+	       "restart the responders (systemctl restart ocim-fcgi) so they read it\n", np, nc, conf->secrets.key_file);
+	rc = 0;
+out:
+	secret_key_wipe(&old);
+	secret_key_wipe(&fresh);
+	db_free(db);
+	return rc;
+}
+
+static int
 run_check_config(struct conf *conf, int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
@@ -339,6 +489,11 @@ static const struct cmd cmds[] = {
 	{ "invite create", "EMAIL [--admin]",
 	  "Creates an invitation, mails it when mail is configured, and prints its link.",
 	  run_invite_create },
+	{ "keygen", "", "Writes a new key for stored credentials to secrets.key_file (never overwrites one).",
+	  run_keygen },
+	{ "rotate-key", "",
+	  "Re-encrypts every stored credential with a new key and replaces the key file.",
+	  run_rotate_key },
 	{ "check-config", "", "Reads the configuration file and reports the first error, naming key and line.",
 	  run_check_config },
 	{ "print-config", "", "Prints the effective configuration (defaults included, secrets masked).",

@@ -30,6 +30,22 @@ is_json_type(const char *ct)
 	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ');
 }
 
+const struct secret_key *
+app_key(struct app *app, struct response *resp)
+{
+	char err[512];
+
+	if (app->key.loaded)
+		return &app->key;
+	if (secret_key_load(&app->key, app->conf->secrets.key_file, err, sizeof err) < 0) {
+		log_error("%s", err);
+		response_error(resp, 503, "key_unavailable", NULL,
+		               "the key for stored credentials cannot be read: see the server log");
+		return NULL;
+	}
+	return &app->key;
+}
+
 const char *
 app_session_cookie(const struct app *app)
 {

@@ -7,6 +7,7 @@
 #include "db.h"
 #include "http.h"
 #include "route.h"
+#include "secret.h"
 
 /* Who sends the request being served. */
 struct caller {
@@ -23,6 +24,7 @@ struct app {
 	const struct conf *conf;
 	struct db *db;
 	struct caller caller;           /* reset for every request */
+	struct secret_key key;          /* loaded on first use */
 };
 
 /* The route table of the HTTP API (routes.c). */
@@ -35,6 +37,10 @@ long app_body_cap(const struct app *app, const char *path);
 /* Answers req (body, if any, already read into req->body) into resp:
  * content type and JSON checks, routing, flags, the handler. */
 void app_handle(struct app *app, struct request *req, struct response *resp);
+
+/* The key for stored credentials, loaded on first use.  NULL with a 503
+ * in resp when the key file cannot be read. */
+const struct secret_key *app_key(struct app *app, struct response *resp);
 
 /* The name of the session cookie (__Host- prefixed with secure cookies). */
 const char *app_session_cookie(const struct app *app);
@@ -60,5 +66,12 @@ void h_tokens_list(struct app *app, struct request *req, struct response *resp);
 void h_tokens_create(struct app *app, struct request *req, struct response *resp);
 void h_tokens_revoke(struct app *app, struct request *req, struct response *resp);
 void h_audit_list(struct app *app, struct request *req, struct response *resp);
+void h_projects_list(struct app *app, struct request *req, struct response *resp);
+void h_projects_get(struct app *app, struct request *req, struct response *resp);
+void h_projects_create(struct app *app, struct request *req, struct response *resp);
+void h_projects_update(struct app *app, struct request *req, struct response *resp);
+void h_projects_delete(struct app *app, struct request *req, struct response *resp);
+void h_projects_sync(struct app *app, struct request *req, struct response *resp);
+void h_hook_gitlab(struct app *app, struct request *req, struct response *resp);
 
 #endif

@@ -56,6 +56,7 @@ static const struct opt opts[] = {
 	{ "mail", "from", OPT_STRING, OFF(mail.from), "ocim@localhost", NULL, 0, 0, 0 },
 	{ "mail", "file", OPT_STRING, OFF(mail.file), "/var/lib/ocim/mail.txt", NULL, 0, 0, 0 },
 	{ "mail", "timeout_seconds", OPT_INT, OFF(mail.timeout_seconds), "10", NULL, 1, 300, 0 },
+	{ "secrets", "key_file", OPT_STRING, OFF(secrets.key_file), SYSCONFDIR "/ocim/secret.key", NULL, 0, 0, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])

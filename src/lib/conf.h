@@ -42,6 +42,9 @@ struct conf {
 		long timeout_seconds;
 	} mail;
 	struct {
+		char *key_file;
+	} secrets;
+	struct {
 		char *level;
 	} log;
 };

@@ -117,6 +117,66 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"DELETE FROM sessions WHERE user_id = $1::bigint" },
 	[STMT_USER_EXISTS] = { "user_exists",
 		"SELECT 1 FROM users WHERE lower(email) = lower($1)" },
+	[STMT_PROJECT_INSERT] = { "project_insert",
+		"INSERT INTO projects AS p (name, gitlab_url, gitlab_project_id, description, default_branch, "
+		"api_token_enc, trigger_token_enc, deploy_key_enc, webhook_secret_hash) "
+		"VALUES ($1, $2, $3::bigint, $4, $5, $6::bytea, $7::bytea, $8::bytea, $9) RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)" },
+	[STMT_PROJECT_LIST] = { "project_list",
+		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
+		"SELECT p.id, json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at) AS j FROM projects p "
+		"WHERE ($1::bigint IS NULL OR p.id > $1::bigint) ORDER BY p.id LIMIT $2::int) s" },
+	[STMT_PROJECT_GET] = { "project_get",
+		"SELECT json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at) FROM projects p WHERE p.id = $1::bigint" },
+	[STMT_PROJECT_UPDATE] = { "project_update",
+		"UPDATE projects p SET name = coalesce($2, name), description = coalesce($3, description), "
+		"default_branch = coalesce($4, default_branch), api_token_enc = coalesce($5::bytea, api_token_enc), "
+		"trigger_token_enc = coalesce($6::bytea, trigger_token_enc), "
+		"deploy_key_enc = coalesce($7::bytea, deploy_key_enc), updated_at = now() "
+		"WHERE p.id = $1::bigint RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)" },
+	[STMT_PROJECT_DELETE] = { "project_delete",
+		"DELETE FROM projects WHERE id = $1::bigint RETURNING name" },
+	[STMT_PROJECT_SYNC] = { "project_sync",
+		"UPDATE projects SET sync_requested = true WHERE id = $1::bigint RETURNING id" },
+	[STMT_PROJECTS_BY_GITLAB_ID] = { "projects_by_gitlab_id",
+		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id" },
+	/* a delivery seen before inserts nothing: the caller answers "duplicate" */
+	[STMT_WEBHOOK_INSERT] = { "webhook_insert",
+		"INSERT INTO webhook_deliveries (idempotency_key, event_uuid, project_id, event, body) "
+		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id" },
+	[STMT_WEBHOOK_DONE] = { "webhook_done",
+		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint" },
+	/* $9: instance name from the pipeline's variables or commit message */
+	[STMT_PIPELINE_UPSERT] = { "pipeline_upsert",
+		"INSERT INTO pipelines (project_id, gitlab_id, status, ref, sha, web_url, message, created_at, "
+		"finished_at, action_kind, instance_id, cluster_id, updated_at) "
+		"SELECT $1::bigint, $2::bigint, $3, $4, $5, $6, left($7, 2000), $8::timestamptz, $10::timestamptz, $11, "
+		"i.id, i.cluster_id, now() FROM (SELECT 1) one LEFT JOIN "
+		"(SELECT i.id, i.cluster_id FROM instances i JOIN clusters c ON c.id = i.cluster_id "
+		" WHERE c.project_id = $1::bigint AND i.name = $9 ORDER BY i.id LIMIT 1) i ON true "
+		"ON CONFLICT (project_id, gitlab_id) DO UPDATE SET status = EXCLUDED.status, ref = EXCLUDED.ref, "
+		"sha = EXCLUDED.sha, web_url = EXCLUDED.web_url, message = coalesce(EXCLUDED.message, pipelines.message), "
+		"finished_at = EXCLUDED.finished_at, action_kind = coalesce(EXCLUDED.action_kind, pipelines.action_kind), "
+		"instance_id = coalesce(EXCLUDED.instance_id, pipelines.instance_id), "
+		"cluster_id = coalesce(EXCLUDED.cluster_id, pipelines.cluster_id), updated_at = now() "
+		"RETURNING id, instance_id, action_kind" },
+	/* moves an instance by its pipeline: $2 the new state, $3 the reason */
+	[STMT_INSTANCE_PIPELINE_STATE] = { "instance_pipeline_state",
+		"UPDATE instances SET state = $2, state_reason = $3, state_pipeline_id = $4::bigint, "
+		"latest_pipeline_id = $4::bigint, "
+		"state_since = CASE WHEN state = $2 THEN state_since ELSE now() END, updated_at = now() "
+		"WHERE id = $1::bigint" },
+	[STMT_ACTION_PIPELINE] = { "action_pipeline",
+		"UPDATE actions SET pipeline_id = $2::bigint, state = 'dispatched', updated_at = now() "
+		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind" },
+	[STMT_PROJECT_SECRETS_LIST] = { "project_secrets_list",
+		"SELECT id, api_token_enc, trigger_token_enc, deploy_key_enc FROM projects ORDER BY id FOR UPDATE" },
+	[STMT_PROJECT_SECRETS_SET] = { "project_secrets_set",
+		"UPDATE projects SET api_token_enc = $2::bytea, trigger_token_enc = $3::bytea, "
+		"deploy_key_enc = $4::bytea WHERE id = $1::bigint" },
+	[STMT_CLUSTER_SECRETS_LIST] = { "cluster_secrets_list",
+		"SELECT id, openfaas_credentials_enc FROM clusters ORDER BY id FOR UPDATE" },
+	[STMT_CLUSTER_SECRETS_SET] = { "cluster_secrets_set",
+		"UPDATE clusters SET openfaas_credentials_enc = $2::bytea WHERE id = $1::bigint" },
 	[STMT_AUDIT_LIST] = { "audit_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
 		"SELECT a.id, json_build_object('id', a.id, 'at', a.at, 'user_id', a.user_id, 'user_email', u.email, "

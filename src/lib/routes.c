@@ -25,5 +25,12 @@ const struct route app_routes[] = {
 	{ HTTP_POST, "/api/v1/api-tokens", h_tokens_create, ROUTE_LOGIN | ROUTE_CSRF },
 	{ HTTP_DELETE, "/api/v1/api-tokens/:id", h_tokens_revoke, ROUTE_LOGIN | ROUTE_CSRF },
 	{ HTTP_GET, "/api/v1/audit", h_audit_list, ROUTE_ADMIN },
+	{ HTTP_GET, "/api/v1/projects", h_projects_list, ROUTE_LOGIN },
+	{ HTTP_POST, "/api/v1/projects", h_projects_create, ROUTE_ADMIN | ROUTE_CSRF },
+	{ HTTP_GET, "/api/v1/projects/:id", h_projects_get, ROUTE_LOGIN },
+	{ HTTP_PATCH, "/api/v1/projects/:id", h_projects_update, ROUTE_ADMIN | ROUTE_CSRF },
+	{ HTTP_DELETE, "/api/v1/projects/:id", h_projects_delete, ROUTE_ADMIN | ROUTE_CSRF },
+	{ HTTP_POST, "/api/v1/projects/:id/sync", h_projects_sync, ROUTE_LOGIN | ROUTE_CSRF },
+	{ HTTP_POST, "/hooks/gitlab", h_hook_gitlab, 0 },
 };
 const size_t app_nroutes = ARRAY_SIZE(app_routes);

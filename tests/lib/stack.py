@@ -210,7 +210,7 @@ class Stack:
     def psql(self, sql):
         """Runs sql in the ocim database; returns the unaligned output."""
         r = subprocess.run(as_pg(["/usr/bin/psql", "-h", "127.0.0.1", "-p", str(self.state["pg_port"]),
-                                  "-U", "ocim", "-d", "ocim", "-v", "ON_ERROR_STOP=1", "-tAc", sql]),
+                                  "-U", "ocim", "-d", "ocim", "-v", "ON_ERROR_STOP=1", "-qtAc", sql]),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/")
         if r.returncode != 0:
             raise StackError("psql: " + r.stderr.decode(errors="replace"))
@@ -223,6 +223,7 @@ class Stack:
             "http.base_url": self.url,
             "auth.secure_cookies": "false",
             "auth.password_blocklist": os.path.join(SRCDIR, "src", "common-passwords.txt"),
+            "secrets.key_file": os.path.join(self.rundir, "secret.key"),
             "log.level": "info",
         }
         if self.smtp:
@@ -355,6 +356,8 @@ class Stack:
                 self.start_smtp()
             self.write_config()
             self.ocimctl("check-config")
+            if not os.path.exists(os.path.join(self.rundir, "secret.key")):
+                self.ocimctl("keygen")
             self.migrate()
             self.start_pool()
             self.start_nginx()

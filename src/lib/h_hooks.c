@@ -1,0 +1,319 @@
+/* POST /hooks/gitlab: GitLab's webhooks.  The project is found by the
+ * payload's project id and authenticated by its own secret in
+ * X-Gitlab-Token (compared as SHA-256, in constant time).  Deliveries are
+ * recorded and de-duplicated; a Pipeline Hook upserts the pipeline and
+ * moves its instance at once, a Push Hook marks the project for refresh.
+ * Answers: 200 handled or duplicate, 202 recorded but not for us, 401 bad
+ * token, 400 malformed; never a 500 for a payload's content. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "app.h"
+#include "audit.h"
+#include "handler.h"
+#include "log.h"
+#include "token.h"
+#include "util.h"
+
+/* The value of variable key in a [{key, value}] array, or NULL. */
+static const char *
+variable(const json_t *vars, const char *key)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(vars, i, v) {
+		const char *k = json_string_value(json_object_get(v, "key"));
+		if (k != NULL && strcmp(k, key) == 0)
+			return json_string_value(json_object_get(v, "value"));
+	}
+	return NULL;
+}
+
+struct kind_var {
+	const char *variable;
+	const char *kind;
+};
+
+/* Trigger variables that name an action (Grove's defaults). */
+static const struct kind_var kind_vars[] = {
+	{ "NEW_INSTANCE_TRIGGER", "create" },
+	{ "ARCHIVE_INSTANCE_TRIGGER", "archive" },
+	{ "UNARCHIVE_INSTANCE_TRIGGER", "unarchive" },
+	{ "DELETE_INSTANCE_TRIGGER", "delete" },
+	{ "BUILD_IMAGES_TRIGGER", "build-images" },
+	{ "REPROVISION_INSTANCE_TRIGGER", "reprovision" },
+};
+
+/* "[AutoDeploy][Create] name ..." -> kind "create", name "name". */
+static void
+parse_commit_message(const char *msg, const char **kind, char *name, size_t namesz)
+{
+	static const struct kind_var words[] = {
+		{ "[AutoDeploy][Create]", "create" }, { "[AutoDeploy][Update]", "update" },
+		{ "[AutoDeploy][Archive]", "archive" }, { "[AutoDeploy][Delete]", "delete" },
+	};
+	size_t n;
+
+	for (size_t i = 0; msg != NULL && i < ARRAY_SIZE(words); i++) {
+		if (strncmp(msg, words[i].variable, strlen(words[i].variable)) != 0)
+			continue;
+		msg += strlen(words[i].variable);
+		while (*msg == ' ')
+			msg++;
+		n = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789-_");
+		if (n > 0 && n < namesz) {
+			*kind = words[i].kind;
+			memcpy(name, msg, n);
+			name[n] = '\0';
+		}
+		return;
+	}
+}
+
+/* The state an instance takes when a pipeline of kind has status, or NULL
+ * for no change; *failed says whether it is a failure. */
+static const char *
+next_state(const char *kind, const char *status, int *failed)
+{
+	static const char *const waiting[] = { "created", "waiting_for_resource", "preparing", "pending",
+	                                       "running", "scheduled", "manual" };
+	*failed = 0;
+	if (kind == NULL)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(waiting); i++) {
+		if (strcmp(status, waiting[i]) != 0)
+			continue;
+		if (strcmp(kind, "create") == 0)
+			return "create_pending";
+		if (strcmp(kind, "archive") == 0)
+			return "archive_pending";
+		if (strcmp(kind, "unarchive") == 0)
+			return "unarchive_pending";
+		if (strcmp(kind, "delete") == 0)
+			return "delete_pending";
+		return "update_pending";
+	}
+	if (strcmp(status, "success") == 0) {
+		if (strcmp(kind, "archive") == 0)
+			return "archived";
+		if (strcmp(kind, "delete") == 0)
+			return "deleted";
+		return "running";
+	}
+	if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "skipped") == 0) {
+		*failed = 1;
+		return "failure";
+	}
+	return NULL;        /* canceling and values GitLab may add later */
+}
+
+/* Handles a Pipeline Hook.  Returns NULL, or what was wrong with it. */
+static const char *
+pipeline_hook(struct app *app, long project_id, const json_t *body, char *why, size_t whysz)
+{
+	const json_t *oa = json_object_get(body, "object_attributes");
+	const json_t *vars = json_object_get(oa, "variables");
+	const char *status = json_string_value(json_object_get(oa, "status"));
+	const char *message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
+	const char *kind = NULL, *iname = variable(vars, "INSTANCE_NAME"), *request = variable(vars, "DEPLOYMENT_REQUEST_ID");
+	const char *state, *params[11];
+	char pid[24], gid[24], name[64] = "", reason[160], ipid[24], stored_kind[32] = "";
+	json_t *gitlab_id = json_object_get(oa, "id");
+	PGresult *res;
+	long dbpid, instance = 0, action;
+	int failed;
+
+	if (!json_is_integer(gitlab_id) || status == NULL) {
+		snprintf(why, whysz, "object_attributes.id and .status are required");
+		return why;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(kind_vars) && kind == NULL; i++)
+		if (variable(vars, kind_vars[i].variable) != NULL)
+			kind = kind_vars[i].kind;
+	if (kind == NULL && iname != NULL && variable(vars, "CONFIG_OVERRIDES") != NULL)
+		kind = "update";
+	if (iname == NULL) {
+		parse_commit_message(message, &kind, name, sizeof name);
+		iname = name[0] ? name : NULL;
+	}
+	snprintf(pid, sizeof pid, "%ld", project_id);
+	snprintf(gid, sizeof gid, "%lld", (long long)json_integer_value(gitlab_id));
+	params[0] = pid;
+	params[1] = gid;
+	params[2] = status;
+	params[3] = json_string_value(json_object_get(oa, "ref"));
+	params[4] = json_string_value(json_object_get(oa, "sha"));
+	params[5] = json_string_value(json_object_get(oa, "url"));
+	params[6] = message;
+	params[7] = json_string_value(json_object_get(oa, "created_at"));
+	params[8] = iname;
+	params[9] = json_string_value(json_object_get(oa, "finished_at"));
+	params[10] = kind;
+	res = db_exec(app->db, STMT_PIPELINE_UPSERT, 11, params);
+	if (db_result_status(res) != DB_OK) {
+		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(app->db));
+		PQclear(res);
+		return why;
+	}
+	parse_long(PQgetvalue(res, 0, 0), &dbpid);
+	if (!PQgetisnull(res, 0, 1))
+		parse_long(PQgetvalue(res, 0, 1), &instance);
+	snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+	snprintf(ipid, sizeof ipid, "%ld", dbpid);
+
+	/* DEPLOYMENT_REQUEST_ID is the id of the action that asked for it */
+	if (request != NULL && parse_long(request, &action) == 0 && action > 0) {
+		const char *ap[3] = { request, ipid, pid };
+		res = db_exec(app->db, STMT_ACTION_PIPELINE, 3, ap);
+		/* the action that asked for the pipeline knows best what it does */
+		if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
+			snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (stored_kind[0] != '\0')
+		kind = stored_kind;
+	if (instance == 0)
+		return NULL;
+	state = next_state(kind, status, &failed);
+	if (state == NULL)
+		return NULL;
+	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? status : "");
+	{
+		char iid[24];
+		const char *sp[4] = { iid, state, failed ? reason : NULL, ipid };
+
+		snprintf(iid, sizeof iid, "%ld", instance);
+		res = db_exec(app->db, STMT_INSTANCE_PIPELINE_STATE, 4, sp);
+		if (db_result_status(res) != DB_OK)
+			snprintf(why, whysz, "instance state not updated: %.100s", db_error(app->db));
+		PQclear(res);
+	}
+	return why[0] ? why : NULL;
+}
+
+/* The first project with this GitLab id whose secret matches token; 0 when
+ * none does, -1 when the database failed. */
+static long
+authenticate(struct app *app, const char *gitlab_id, const char *token, int *known)
+{
+	char hash[TOKEN_HASH_HEX];
+	const char *params[1] = { gitlab_id };
+	PGresult *res = db_exec(app->db, STMT_PROJECTS_BY_GITLAB_ID, 1, params);
+	long id = 0;
+	int valid;
+
+	*known = 0;
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		return -1;
+	}
+	*known = PQntuples(res) > 0;
+	valid = token != NULL && token_hash(token, strlen(token), hash) == 0;
+	for (int i = 0; valid && i < PQntuples(res); i++) {
+		const char *stored = PQgetvalue(res, i, 1);
+		if (strlen(stored) == TOKEN_HASH_HEX - 1 && sodium_memcmp(stored, hash, TOKEN_HASH_HEX - 1) == 0 && id == 0)
+			parse_long(PQgetvalue(res, i, 0), &id);
+	}
+	PQclear(res);
+	return id;
+}
+
+void
+h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
+{
+	const char *event = request_env(req, "HTTP_X_GITLAB_EVENT");
+	const char *token = request_env(req, "HTTP_X_GITLAB_TOKEN");
+	const char *key = request_env(req, "HTTP_IDEMPOTENCY_KEY");
+	const char *uuid = request_env(req, "HTTP_X_GITLAB_EVENT_UUID");
+	const json_t *project = json_object_get(req->json, "project");
+	json_t *gid = json_object_get(project, "id");
+	char cgid[24], cproject[24], bodykey[80], why[256] = "", cdelivery[24];
+	const char *params[5], *error = NULL;
+	PGresult *res;
+	long project_id, delivery;
+	int known;
+
+	if (!json_is_object(req->json)) {
+		response_error(resp, 400, "invalid_body", "body", "a GitLab webhook body is a JSON object");
+		return;
+	}
+	if (!json_is_integer(gid))
+		gid = json_object_get(req->json, "project_id");
+	if (key == NULL)
+		key = uuid;
+	if (key == NULL) {
+		/* old GitLab: the body itself identifies the delivery */
+		unsigned char digest[crypto_hash_sha256_BYTES];
+		crypto_hash_sha256(digest, (const unsigned char *)req->body, req->body_len);
+		strcpy(bodykey, "sha256:");
+		sodium_bin2hex(bodykey + 7, sizeof bodykey - 7, digest, sizeof digest);
+		key = bodykey;
+	}
+	params[0] = key;
+	params[1] = uuid;
+	params[3] = event;
+	params[4] = req->body;
+	if (!json_is_integer(gid)) {
+		params[2] = NULL;
+		PQclear(db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params));
+		response_json(resp, 202, json_pack("{s:s}", "status", "recorded: no project id in the payload"));
+		return;
+	}
+	snprintf(cgid, sizeof cgid, "%lld", (long long)json_integer_value(gid));
+	project_id = authenticate(app, cgid, token, &known);
+	if (project_id < 0) {
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
+	if (!known) {
+		params[2] = NULL;
+		PQclear(db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params));
+		response_json(resp, 202, json_pack("{s:s}", "status", "recorded: no project with this GitLab id"));
+		return;
+	}
+	if (project_id == 0) {
+		audit(app->db, 0, req->remote_addr, "webhook.token_failure", NULL,
+		      json_pack("{s:s, s:s?, s:b}", "gitlab_project_id", cgid, "event", event, "token_sent", token != NULL));
+		response_error(resp, 401, "bad_token", "X-Gitlab-Token", "missing or wrong X-Gitlab-Token");
+		return;
+	}
+	snprintf(cproject, sizeof cproject, "%ld", project_id);
+	params[2] = cproject;
+	res = db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+		PQclear(res);
+		return;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		response_json(resp, 200, json_pack("{s:s}", "status", "duplicate"));
+		return;
+	}
+	parse_long(PQgetvalue(res, 0, 0), &delivery);
+	PQclear(res);
+
+	if (event != NULL && strcmp(event, "Pipeline Hook") == 0) {
+		error = pipeline_hook(app, project_id, req->json, why, sizeof why);
+	} else if (event != NULL && strcmp(event, "Push Hook") == 0) {
+		const char *p1[1] = { cproject };
+		PQclear(db_exec(app->db, STMT_PROJECT_SYNC, 1, p1));
+	} else {
+		error = "event not handled";
+	}
+	snprintf(cdelivery, sizeof cdelivery, "%ld", delivery);
+	{
+		const char *dp[2] = { cdelivery, error };
+		PQclear(db_exec(app->db, STMT_WEBHOOK_DONE, 2, dp));
+	}
+	if (error != NULL && strcmp(error, "event not handled") != 0)
+		log_warning("webhook delivery %ld: %s", delivery, error);
+	response_json(resp, error && strcmp(error, "event not handled") == 0 ? 202 : 200,
+	              json_pack("{s:s, s:s?}", "status", error ? "recorded" : "processed", "error", error));
+}
