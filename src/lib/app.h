@@ -73,5 +73,14 @@ void h_projects_update(struct app *app, struct request *req, struct response *re
 void h_projects_delete(struct app *app, struct request *req, struct response *resp);
 void h_projects_sync(struct app *app, struct request *req, struct response *resp);
 void h_hook_gitlab(struct app *app, struct request *req, struct response *resp);
+void h_clusters_list(struct app *app, struct request *req, struct response *resp);
+void h_clusters_get(struct app *app, struct request *req, struct response *resp);
+void h_clusters_update(struct app *app, struct request *req, struct response *resp);
+void h_clusters_delete(struct app *app, struct request *req, struct response *resp);
+void h_instances_list(struct app *app, struct request *req, struct response *resp);
+void h_instances_get(struct app *app, struct request *req, struct response *resp);
+void h_instances_update(struct app *app, struct request *req, struct response *resp);
+void h_pipelines_list(struct app *app, struct request *req, struct response *resp);
+void h_pipelines_get(struct app *app, struct request *req, struct response *resp);
 
 #endif

@@ -31,6 +31,15 @@ const struct route app_routes[] = {
 	{ HTTP_PATCH, "/api/v1/projects/:id", h_projects_update, ROUTE_ADMIN | ROUTE_CSRF },
 	{ HTTP_DELETE, "/api/v1/projects/:id", h_projects_delete, ROUTE_ADMIN | ROUTE_CSRF },
 	{ HTTP_POST, "/api/v1/projects/:id/sync", h_projects_sync, ROUTE_LOGIN | ROUTE_CSRF },
+	{ HTTP_GET, "/api/v1/clusters", h_clusters_list, ROUTE_LOGIN },
+	{ HTTP_GET, "/api/v1/clusters/:id", h_clusters_get, ROUTE_LOGIN },
+	{ HTTP_PATCH, "/api/v1/clusters/:id", h_clusters_update, ROUTE_ADMIN | ROUTE_CSRF },
+	{ HTTP_DELETE, "/api/v1/clusters/:id", h_clusters_delete, ROUTE_ADMIN | ROUTE_CSRF },
+	{ HTTP_GET, "/api/v1/instances", h_instances_list, ROUTE_LOGIN },
+	{ HTTP_GET, "/api/v1/instances/:id", h_instances_get, ROUTE_LOGIN },
+	{ HTTP_PATCH, "/api/v1/instances/:id", h_instances_update, ROUTE_LOGIN | ROUTE_CSRF },
+	{ HTTP_GET, "/api/v1/pipelines", h_pipelines_list, ROUTE_LOGIN },
+	{ HTTP_GET, "/api/v1/pipelines/:id", h_pipelines_get, ROUTE_LOGIN },
 	{ HTTP_POST, "/hooks/gitlab", h_hook_gitlab, 0 },
 };
 const size_t app_nroutes = ARRAY_SIZE(app_routes);
