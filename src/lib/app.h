@@ -82,5 +82,11 @@ void h_instances_get(struct app *app, struct request *req, struct response *resp
 void h_instances_update(struct app *app, struct request *req, struct response *resp);
 void h_pipelines_list(struct app *app, struct request *req, struct response *resp);
 void h_pipelines_get(struct app *app, struct request *req, struct response *resp);
+void h_instances_create(struct app *app, struct request *req, struct response *resp);
+void h_instances_action(struct app *app, struct request *req, struct response *resp);
+void h_instances_plan(struct app *app, struct request *req, struct response *resp);
+void h_actions_list(struct app *app, struct request *req, struct response *resp);
+void h_actions_get(struct app *app, struct request *req, struct response *resp);
+void h_actions_retry(struct app *app, struct request *req, struct response *resp);
 
 #endif

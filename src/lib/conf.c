@@ -57,6 +57,10 @@ static const struct opt opts[] = {
 	{ "mail", "file", OPT_STRING, OFF(mail.file), "/var/lib/ocim/mail.txt", NULL, 0, 0, 0 },
 	{ "mail", "timeout_seconds", OPT_INT, OFF(mail.timeout_seconds), "10", NULL, 1, 300, 0 },
 	{ "secrets", "key_file", OPT_STRING, OFF(secrets.key_file), SYSCONFDIR "/ocim/secret.key", NULL, 0, 0, 0 },
+	{ "actions", "trigger_timeout_seconds", OPT_INT, OFF(actions.trigger_timeout_seconds), "3", NULL, 1, 60, 0 },
+	{ "actions", "max_attempts", OPT_INT, OFF(actions.max_attempts), "5", NULL, 1, 100, 0 },
+	{ "actions", "reprovision_enabled", OPT_BOOL, OFF(actions.reprovision_enabled), "false", NULL, 0, 1, 0 },
+	{ "actions", "pending_timeout_seconds", OPT_INT, OFF(actions.pending_timeout_seconds), "7200", NULL, 60, 604800, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])

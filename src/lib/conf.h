@@ -45,6 +45,12 @@ struct conf {
 		char *key_file;
 	} secrets;
 	struct {
+		long trigger_timeout_seconds;
+		long max_attempts;
+		long reprovision_enabled;      /* boolean */
+		long pending_timeout_seconds;
+	} actions;
+	struct {
 		char *level;
 	} log;
 };

@@ -1,0 +1,116 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <sodium.h>
+
+#include "actions.h"
+#include "gitlab.h"
+#include "log.h"
+#include "util.h"
+
+double
+action_backoff(long attempts, long retry_after)
+{
+	double base = 30.0, wait;
+
+	for (long i = 1; i < attempts && base < 3600; i++)
+		base *= 2;
+	wait = base / 2 + (double)randombytes_uniform((uint32_t)base) / 2;     /* 50-100 % of base */
+	return retry_after >= 0 && retry_after > wait ? (double)retry_after : wait;
+}
+
+/* Records a failed attempt.  Returns DISPATCH_QUEUED or DISPATCH_FAILED. */
+static enum dispatch_result
+requeue(const struct conf *conf, struct db *db, const char *id, const char *error, long attempts,
+        long retry_after, int permanent)
+{
+	char max[24], delay[32];
+	const char *params[5] = { id, error, max, delay, permanent ? "true" : "false" };
+	PGresult *res;
+	enum dispatch_result r = DISPATCH_QUEUED;
+
+	snprintf(max, sizeof max, "%ld", conf->actions.max_attempts);
+	snprintf(delay, sizeof delay, "%.1f", action_backoff(attempts, retry_after));
+	res = db_exec(db, STMT_ACTION_REQUEUE, 5, params);
+	if (db_result_status(res) != DB_OK)
+		log_error("action %s: recording the failed attempt: %s", id, db_error(db));
+	else if (attempts >= conf->actions.max_attempts || permanent)
+		r = DISPATCH_FAILED;
+	PQclear(res);
+	return r;
+}
+
+enum dispatch_result
+action_dispatch(const struct conf *conf, struct db *db, const struct secret_key *key, long action_id,
+                long timeout, char *err, size_t errsz)
+{
+	char id[24], gid[24], *token = NULL;
+	const char *params[1] = { id };
+	json_t *vars = NULL, *pipeline = NULL;
+	enum dispatch_result r;
+	PGresult *res;
+	long project, attempts = 0, retry_after;
+	int status;
+
+	err[0] = '\0';
+	snprintf(id, sizeof id, "%ld", action_id);
+	res = db_exec(db, STMT_ACTION_CLAIM, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			snprintf(err, errsz, "%s", db_error(db));
+		PQclear(res);
+		return DISPATCH_SKIPPED;
+	}
+	parse_long(PQgetvalue(res, 0, 10), &attempts);
+	vars = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
+	token = PQgetisnull(res, 0, 9) ? NULL : secret_open(key, PQgetvalue(res, 0, 9));
+	parse_long(PQgetvalue(res, 0, 7), &project);
+	if (vars == NULL || token == NULL) {
+		snprintf(err, errsz, "%s", vars == NULL ? "the action's variables are unreadable" :
+		         "the project has no trigger token Ocim can read (set it again, or check the key file)");
+		r = requeue(conf, db, id, err, attempts, -1, 1);
+		goto out;
+	}
+	status = gitlab_trigger(PQgetvalue(res, 0, 6), project, token, PQgetvalue(res, 0, 8), vars, timeout,
+	                        &pipeline, &retry_after, err, errsz);
+	if (status != 201) {
+		/* 4xx other than 408/429 will not get better by waiting */
+		int permanent = status >= 400 && status < 500 && status != 408 && status != 429;
+		log_warning("action %s: %s", id, err);
+		r = requeue(conf, db, id, err, attempts, retry_after, permanent);
+		goto out;
+	}
+	snprintf(gid, sizeof gid, "%lld", (long long)json_integer_value(json_object_get(pipeline, "id")));
+	{
+		const char *dp[9] = { id, PQgetvalue(res, 0, 5), gid,
+		                      PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4),
+		                      PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
+		                      PQgetvalue(res, 0, 0),
+		                      json_string_value(json_object_get(pipeline, "status")) ?
+		                          json_string_value(json_object_get(pipeline, "status")) : "created",
+		                      PQgetvalue(res, 0, 8),
+		                      json_string_value(json_object_get(pipeline, "web_url")) };
+		PGresult *d = db_exec(db, STMT_ACTION_DISPATCHED, 9, dp);
+		if (db_result_status(d) != DB_OK) {
+			/* GitLab has the pipeline: ocim-sync matches it back by DEPLOYMENT_REQUEST_ID */
+			snprintf(err, errsz, "pipeline %s started but not recorded: %s", gid, db_error(db));
+			log_error("action %s: %s", id, err);
+		}
+		PQclear(d);
+	}
+	log_info("action %s (%s %s): pipeline %s", id, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), gid);
+	r = DISPATCH_SENT;
+out:
+	if (token != NULL) {
+		sodium_memzero(token, strlen(token));
+		free(token);
+	}
+	json_decref(vars);
+	json_decref(pipeline);
+	PQclear(res);
+	return r;
+}

@@ -1,0 +1,28 @@
+/* The action outbox: what users asked GitLab to do, and sending it. */
+#ifndef OCIM_ACTIONS_H
+#define OCIM_ACTIONS_H
+
+#include <stddef.h>
+
+#include "conf.h"
+#include "db.h"
+#include "secret.h"
+
+enum dispatch_result {
+	DISPATCH_SENT,          /* GitLab made a pipeline; the action is dispatched */
+	DISPATCH_QUEUED,        /* this attempt failed; the action waits for the next */
+	DISPATCH_FAILED,        /* it failed for good (attempts used up, or refused) */
+	DISPATCH_SKIPPED,       /* not queued (taken by another process, or gone) */
+};
+
+/* Tries to trigger the pipeline of a queued action once, waiting at most
+ * timeout seconds.  The attempt is recorded before anything is sent.
+ * err gets the reason of a failure. */
+enum dispatch_result action_dispatch(const struct conf *conf, struct db *db, const struct secret_key *key,
+                                     long action_id, long timeout, char *err, size_t errsz);
+
+/* Seconds to wait before attempt number attempts+1: exponential with
+ * jitter, at least retry_after when GitLab said so (>= 0). */
+double action_backoff(long attempts, long retry_after);
+
+#endif

@@ -1,0 +1,144 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "gitlab.h"
+#include "util.h"
+
+#define GITLAB_MAX_ANSWER (1024 * 1024)
+
+struct answer {
+	struct buf body;
+	long retry_after;
+	int too_big;
+};
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct answer *a = userp;
+	size_t n = size * nmemb;
+
+	if (a->body.len + n > GITLAB_MAX_ANSWER) {
+		a->too_big = 1;
+		return 0;
+	}
+	return buf_append(&a->body, ptr, n) == 0 ? n : 0;
+}
+
+static size_t
+on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct answer *a = userp;
+	size_t n = size * nmemb;
+
+	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
+		char value[32];
+		long v;
+		snprintf(value, sizeof value, "%.*s", (int)(n - 12), ptr + 12);
+		value[strcspn(value, "\r\n")] = '\0';
+		if (parse_long(value + strspn(value, " "), &v) == 0 && v >= 0)
+			a->retry_after = v;
+	}
+	return n;
+}
+
+/* Appends "&name=value" (both form-escaped) to form. */
+static int
+form_add(CURL *c, struct buf *form, const char *name, const char *value)
+{
+	char *n = curl_easy_escape(c, name, 0), *v = curl_easy_escape(c, value, 0);
+	int rc = n && v ? buf_printf(form, "%s%s=%s", form->len ? "&" : "", n, v) : -1;
+
+	curl_free(n);
+	curl_free(v);
+	return rc;
+}
+
+int
+gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
+               long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz)
+{
+	struct answer a = { .retry_after = -1 };
+	struct buf form = { 0 }, url = { 0 };
+	char curl_err[CURL_ERROR_SIZE] = "";
+	const char *key;
+	json_t *value;
+	long status = -1;
+	CURLcode cc;
+	CURL *c;
+	int rc = 0;
+
+	*pipeline = NULL;
+	*retry_after = -1;
+	c = curl_easy_init();
+	if (c == NULL) {
+		snprintf(err, errsz, "libcurl failed to initialise");
+		return -1;
+	}
+	rc |= buf_printf(&url, "%.*s/api/v4/projects/%ld/trigger/pipeline",
+	                 (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, project);
+	rc |= form_add(c, &form, "token", token);
+	rc |= form_add(c, &form, "ref", ref);
+	json_object_foreach((json_t *)vars, key, value) {
+		char name[160];
+		if (!json_is_string(value))
+			continue;
+		snprintf(name, sizeof name, "variables[%s]", key);
+		rc |= form_add(c, &form, name, json_string_value(value));
+	}
+	if (rc != 0) {
+		snprintf(err, errsz, "out of memory");
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url.data);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
+	cc = curl_easy_perform(c);
+	if (cc != CURLE_OK) {
+		snprintf(err, errsz, "GitLab did not answer: %s", a.too_big ? "answer too large" :
+		         curl_err[0] ? curl_err : curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	*retry_after = a.retry_after;
+	if (status == 201) {
+		json_error_t jerr;
+		*pipeline = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, &jerr);
+		if (*pipeline == NULL || !json_is_integer(json_object_get(*pipeline, "id"))) {
+			snprintf(err, errsz, "GitLab answered 201 without a pipeline: %s", *pipeline ? "no id" : jerr.text);
+			json_decref(*pipeline);
+			*pipeline = NULL;
+			status = -1;
+		}
+	} else {
+		json_t *j = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, NULL);
+		const char *m = json_string_value(json_object_get(j, "message"));
+		snprintf(err, errsz, "GitLab answered %ld%s%.200s", status, m ? ": " : "", m ? m : "");
+		json_decref(j);
+	}
+out:
+	if (form.data != NULL)
+		sodium_memzero(form.data, form.len);
+	buf_free(&form);
+	buf_free(&url);
+	buf_free(&a.body);
+	curl_easy_cleanup(c);
+	return (int)status;
+}

@@ -1,0 +1,17 @@
+/* The GitLab REST API v4, as Ocim uses it (see ../shared/gitlab.md). */
+#ifndef OCIM_GITLAB_H
+#define OCIM_GITLAB_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+/* Triggers a pipeline: POST {base}/api/v4/projects/{project}/trigger/pipeline
+ * with the form fields token, ref and variables[NAME]=value for every
+ * string member of vars.  Waits at most timeout seconds.  Returns the HTTP
+ * status (201 on success, with the new pipeline in *pipeline, a new
+ * reference), or -1 when no answer came; err says what went wrong (never
+ * the token).  *retry_after gets Retry-After in seconds, or -1. */
+int gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
+                   long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz);
+
+#endif

@@ -1,0 +1,514 @@
+/* Instance actions: deploy, update, archive, unarchive, delete, build
+ * images, reprovision.  Each is stored in the outbox first, then sent to
+ * GitLab once; when GitLab does not answer it stays queued for ocim-sync.
+ * The answer is 202 with the action either way. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "actions.h"
+#include "app.h"
+#include "audit.h"
+#include "handler.h"
+#include "input.h"
+#include "log.h"
+#include "util.h"
+#include "ydoc.h"
+
+#define MAX_OVERRIDES (64 * 1024)
+
+struct kind_def {
+	const char *kind;
+	const char *trigger;            /* the variable set to "1", or NULL */
+	const char *pending;            /* the state it puts the instance in, or NULL */
+	const char *from;               /* states it may start from, |-separated */
+};
+
+/* What each action sends and does (Grove's trigger variables). */
+static const struct kind_def kinds[] = {
+	{ "update", NULL, "update_pending", "running|failure" },
+	{ "archive", "ARCHIVE_INSTANCE_TRIGGER", "archive_pending", "running|failure" },
+	{ "unarchive", "UNARCHIVE_INSTANCE_TRIGGER", "unarchive_pending", "archived" },
+	{ "delete", "DELETE_INSTANCE_TRIGGER", "delete_pending", "running|failure|archived|unknown" },
+	{ "build-images", "BUILD_IMAGES_TRIGGER", NULL, "running|failure" },
+	{ "reprovision", "REPROVISION_INSTANCE_TRIGGER", "update_pending", "running|failure" },
+};
+
+static const struct kind_def *
+kind_find(const char *kind)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if (strcmp(kinds[i].kind, kind) == 0)
+			return &kinds[i];
+	return NULL;
+}
+
+static int
+in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+		if (strncmp(p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+	return 0;
+}
+
+/* The optional "overrides" field: a YAML mapping as text.  Returns 0 with
+ * *yaml (borrowed, NULL when absent or empty) and *parsed (new reference or
+ * NULL), or -1 with a 400 naming line and column in resp. */
+static int
+read_overrides(struct response *resp, const json_t *body, const char **yaml, json_t **parsed)
+{
+	char err[300];
+	struct ynode *root;
+	struct ylimits lim = { .max_bytes = MAX_OVERRIDES, .max_depth = 32, .max_nodes = 20000 };
+	int absent;
+
+	*parsed = NULL;
+	*yaml = input_string(resp, body, "overrides", MAX_OVERRIDES, 0, &absent);
+	if (*yaml == NULL)
+		return absent ? 0 : -1;
+	if ((*yaml)[strspn(*yaml, " \t\r\n")] == '\0') {
+		*yaml = NULL;
+		return 0;
+	}
+	root = ydoc_parse(*yaml, strlen(*yaml), &lim, err, sizeof err);
+	if (root == NULL) {
+		response_error(resp, 400, "invalid_yaml", "overrides", "overrides: %s", err);
+		return -1;
+	}
+	if (root->kind != YNODE_MAP) {
+		response_error(resp, 400, "invalid_yaml", "overrides",
+		               "overrides: line %u, column %u: must be a mapping of settings, not %s",
+		               root->line, root->col, ynode_kind_name(root->kind));
+		ynode_free(root);
+		return -1;
+	}
+	*parsed = ynode_to_json(root);
+	ynode_free(root);
+	return 0;
+}
+
+static int
+begin(struct app *app, struct response *resp)
+{
+	PGresult *res = db_exec_sql(app->db, "BEGIN");
+	enum db_status st = db_result_status(res);
+
+	PQclear(res);
+	if (st != DB_OK)
+		respond_db_error(app, resp, st);
+	return st == DB_OK ? 0 : -1;
+}
+
+static void
+rollback(struct app *app)
+{
+	PQclear(db_exec_sql(app->db, "ROLLBACK"));
+}
+
+static int
+commit(struct app *app, struct response *resp)
+{
+	PGresult *res = db_exec_sql(app->db, "COMMIT");
+	enum db_status st = db_result_status(res);
+
+	PQclear(res);
+	if (st != DB_OK)
+		respond_db_error(app, resp, st);
+	return st == DB_OK ? 0 : -1;
+}
+
+/* Within the open transaction: the caller's earlier action with this
+ * Idempotency-Key, answered as it is.  Returns 1 when answered. */
+static int
+repeated(struct app *app, struct request *req, struct response *resp)
+{
+	const char *key = request_env(req, "HTTP_IDEMPOTENCY_KEY");
+	char uid[24];
+	const char *params[2] = { uid, key };
+	enum db_status st;
+	json_t *a;
+
+	if (key == NULL)
+		return 0;
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	a = db_json(app->db, STMT_ACTION_BY_KEY, 2, params, &st);
+	if (a == NULL)
+		return 0;
+	rollback(app);
+	response_json(resp, 202, a);
+	return 1;
+}
+
+/* Inserts the action; returns its id, or 0 with an error in resp. */
+static long
+insert_action(struct app *app, struct request *req, struct response *resp, const char *kind,
+              const char *project, const char *cluster, const char *instance, const char *name, json_t *vars)
+{
+	char uid[24], *vtext = json_dumps(vars, JSON_COMPACT | JSON_SORT_KEYS);
+	const char *params[8] = { kind, project, cluster, instance, name, vtext, uid,
+	                          request_env(req, "HTTP_IDEMPOTENCY_KEY") };
+	PGresult *res;
+	long id = 0;
+
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	if (params[7] != NULL && strlen(params[7]) > 200) {
+		free(vtext);
+		response_error(resp, 400, "invalid_header", "Idempotency-Key", "Idempotency-Key is at most 200 characters");
+		return 0;
+	}
+	res = db_exec(app->db, STMT_ACTION_INSERT, 8, params);
+	if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
+		parse_long(PQgetvalue(res, 0, 0), &id);
+	else
+		respond_db_error(app, resp, db_result_status(res));
+	PQclear(res);
+	free(vtext);
+	return id;
+}
+
+/* After the commit: one attempt to send it, then the 202 with the action. */
+static void
+dispatch_and_answer(struct app *app, struct request *req, struct response *resp, long id, const char *kind,
+                    const char *object)
+{
+	const struct secret_key *key;
+	char err[300] = "", cid[24];
+	const char *params[1] = { cid };
+	enum dispatch_result r = DISPATCH_QUEUED;
+	enum db_status st;
+	json_t *a;
+
+	key = app_key(app, resp);
+	if (key != NULL) {
+		r = action_dispatch(app->conf, app->db, key, id, app->conf->actions.trigger_timeout_seconds,
+		                    err, sizeof err);
+	} else {
+		/* no key to open the trigger token: the stored action waits for ocim-sync */
+		response_free(resp);
+		response_init(resp);
+	}
+	audit(app->db, app->caller.user_id, req->remote_addr, "instance.action", object,
+	      json_pack("{s:s, s:I, s:s}", "kind", kind, "action", (json_int_t)id, "dispatch",
+	                r == DISPATCH_SENT ? "sent" : r == DISPATCH_FAILED ? "failed" : "queued"));
+	snprintf(cid, sizeof cid, "%ld", id);
+	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
+	if (a == NULL)
+		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
+	else
+		response_json(resp, 202, a);
+}
+
+void
+h_instances_create(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "cluster_id", "name", "overrides", NULL };
+	const json_t *cluster = json_object_get(req->json, "cluster_id");
+	const char *name, *yaml, *params[3];
+	char ccluster[24], cinstance[24], cproject[24], object[120];
+	json_t *overrides = NULL, *vars;
+	PGresult *res;
+	long id;
+
+	if (input_object(resp, req->json, fields) < 0 ||
+	    (name = input_string(resp, req->json, "name", 64, 1, NULL)) == NULL)
+		return;
+	if (!json_is_integer(cluster) || json_integer_value(cluster) < 1) {
+		response_error(resp, 400, "invalid_type", "cluster_id", "'cluster_id' must be a cluster's id");
+		return;
+	}
+	if (strlen(name) > 50 || name[0] < 'a' || name[0] > 'z' ||
+	    strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789-_") != strlen(name)) {
+		response_error(resp, 422, "invalid_name", "name",
+		               "names are 1-50 lowercase letters, digits, '-' and '_', starting with a letter");
+		return;
+	}
+	if (read_overrides(resp, req->json, &yaml, &overrides) < 0)
+		return;
+	json_decref(overrides);
+	if (begin(app, resp) < 0)
+		return;
+	if (repeated(app, req, resp))
+		return;
+	snprintf(ccluster, sizeof ccluster, "%lld", (long long)json_integer_value(cluster));
+	params[0] = ccluster;
+	res = db_exec(app->db, STMT_CLUSTER_FOR_ACTION, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			respond_db_error(app, resp, db_result_status(res));
+		else
+			response_error(resp, 422, "unknown_cluster", "cluster_id", "no cluster with this id");
+		PQclear(res);
+		rollback(app);
+		return;
+	}
+	snprintf(cproject, sizeof cproject, "%s", PQgetvalue(res, 0, 1));
+	PQclear(res);
+	params[1] = name;
+	res = db_exec(app->db, STMT_INSTANCE_CREATE_PENDING, 2, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			respond_db_error(app, resp, db_result_status(res));
+		else
+			response_error(resp, 409, "name_taken", "name", "an instance named '%s' exists in this cluster", name);
+		PQclear(res);
+		rollback(app);
+		return;
+	}
+	snprintf(cinstance, sizeof cinstance, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	vars = json_pack("{s:s, s:s}", "NEW_INSTANCE_TRIGGER", "1", "INSTANCE_NAME", name);
+	if (yaml != NULL)
+		json_object_set_new(vars, "CONFIG_OVERRIDES", json_string(yaml));
+	id = insert_action(app, req, resp, "create", cproject, ccluster, cinstance, name, vars);
+	json_decref(vars);
+	if (id == 0) {
+		rollback(app);
+		return;
+	}
+	{
+		char aid[24];
+		const char *pp[3] = { cinstance, "create_pending", aid };
+		snprintf(aid, sizeof aid, "%ld", id);
+		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
+	}
+	if (commit(app, resp) < 0)
+		return;
+	snprintf(object, sizeof object, "instance:%s", cinstance);
+	dispatch_and_answer(app, req, resp, id, "create", object);
+}
+
+void
+h_instances_action(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "kind", "overrides", NULL };
+	const struct kind_def *def;
+	const char *kind, *yaml, *params[1];
+	char cid[24], name[64], state[32], cluster[24], project[24], object[120];
+	json_t *overrides = NULL, *vars;
+	PGresult *res;
+	long iid, id;
+
+	if (input_path_id(resp, req, "id", &iid) < 0 || input_object(resp, req->json, fields) < 0 ||
+	    (kind = input_string(resp, req->json, "kind", 32, 1, NULL)) == NULL)
+		return;
+	def = kind_find(kind);
+	if (def == NULL) {
+		response_error(resp, 400, "invalid_value", "kind",
+		               "'kind' must be one of update, archive, unarchive, delete, build-images, reprovision");
+		return;
+	}
+	if (strcmp(kind, "reprovision") == 0 && (!app->conf->actions.reprovision_enabled || !app->caller.is_admin)) {
+		response_error(resp, 403, "forbidden", "kind", "%s", app->conf->actions.reprovision_enabled ?
+		               "reprovisioning is for administrators" : "reprovisioning is not enabled (actions.reprovision_enabled)");
+		return;
+	}
+	if (read_overrides(resp, req->json, &yaml, &overrides) < 0)
+		return;
+	json_decref(overrides);
+	if (yaml != NULL && strcmp(kind, "update") != 0) {
+		response_error(resp, 400, "invalid_field", "overrides", "only an update takes overrides");
+		return;
+	}
+	if (begin(app, resp) < 0)
+		return;
+	if (repeated(app, req, resp))
+		return;
+	snprintf(cid, sizeof cid, "%ld", iid);
+	params[0] = cid;
+	res = db_exec(app->db, STMT_INSTANCE_FOR_ACTION, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			respond_db_error(app, resp, db_result_status(res));
+		else
+			response_error(resp, 404, "not_found", NULL, "no such instance");
+		PQclear(res);
+		rollback(app);
+		return;
+	}
+	snprintf(name, sizeof name, "%s", PQgetvalue(res, 0, 1));
+	snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 2));
+	snprintf(cluster, sizeof cluster, "%s", PQgetvalue(res, 0, 3));
+	snprintf(project, sizeof project, "%s", PQgetvalue(res, 0, 4));
+	PQclear(res);
+	if (!in_list(def->from, state)) {
+		rollback(app);
+		response_error(resp, 409, "wrong_state", "kind", "cannot %s an instance that is %s", kind, state);
+		return;
+	}
+	vars = json_pack("{s:s}", "INSTANCE_NAME", name);
+	if (def->trigger != NULL)
+		json_object_set_new(vars, def->trigger, json_string("1"));
+	if (strcmp(kind, "update") == 0)
+		json_object_set_new(vars, "CONFIG_OVERRIDES", json_string(yaml ? yaml : ""));
+	id = insert_action(app, req, resp, kind, project, cluster, cid, name, vars);
+	json_decref(vars);
+	if (id == 0) {
+		rollback(app);
+		return;
+	}
+	if (def->pending != NULL) {
+		char aid[24];
+		const char *pp[3] = { cid, def->pending, aid };
+		snprintf(aid, sizeof aid, "%ld", id);
+		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
+	}
+	if (commit(app, resp) < 0)
+		return;
+	snprintf(object, sizeof object, "instance:%s", cid);
+	dispatch_and_answer(app, req, resp, id, kind, object);
+}
+
+/* Deep-merges over into base (mappings merge, everything else replaces). */
+static void
+merge(json_t *base, const json_t *over)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach((json_t *)over, k, v) {
+		json_t *old = json_object_get(base, k);
+		if (json_is_object(old) && json_is_object(v))
+			merge(old, v);
+		else
+			json_object_set(base, k, v);
+	}
+}
+
+/* Appends {path, old, new} for every leaf that differs between a and b. */
+static void
+diff(const json_t *a, const json_t *b, const char *prefix, json_t *out)
+{
+	const char *k;
+	json_t *v;
+	char path[512];
+
+	if (json_is_object(a) && json_is_object(b)) {
+		json_object_foreach((json_t *)b, k, v) {
+			snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			diff(json_object_get(a, k), v, path, out);
+		}
+		json_object_foreach((json_t *)a, k, v) {
+			if (json_object_get(b, k) != NULL)
+				continue;
+			snprintf(path, sizeof path, "%s%s%s", prefix, prefix[0] ? "." : "", k);
+			json_array_append_new(out, json_pack("{s:s, s:O, s:n}", "path", path, "old", v, "new"));
+		}
+		return;
+	}
+	if (a == NULL || !json_equal(a, b))
+		json_array_append_new(out, json_pack("{s:s, s:O?, s:O?}", "path", prefix, "old", a, "new", b));
+}
+
+void
+h_instances_plan(struct app *app, struct request *req, struct response *resp)
+{
+	static const char *const fields[] = { "overrides", NULL };
+	const char *yaml, *params[1];
+	char cid[24];
+	json_t *overrides, *current, *merged, *changes;
+	PGresult *res;
+	long iid;
+
+	if (input_path_id(resp, req, "id", &iid) < 0 || input_object(resp, req->json, fields) < 0 ||
+	    read_overrides(resp, req->json, &yaml, &overrides) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", iid);
+	params[0] = cid;
+	res = db_exec(app->db, STMT_INSTANCE_FOR_ACTION, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			respond_db_error(app, resp, db_result_status(res));
+		else
+			response_error(resp, 404, "not_found", NULL, "no such instance");
+		PQclear(res);
+		json_decref(overrides);
+		return;
+	}
+	current = PQgetisnull(res, 0, 5) ? json_object() : json_loads(PQgetvalue(res, 0, 5), 0, NULL);
+	PQclear(res);
+	if (!json_is_object(current)) {
+		json_decref(current);
+		current = json_object();
+	}
+	merged = json_deep_copy(current);
+	if (overrides != NULL)
+		merge(merged, overrides);
+	changes = json_array();
+	diff(current, merged, "", changes);
+	response_json(resp, 200, json_pack("{s:o, s:o, s:o}", "current", current, "merged", merged, "changes", changes));
+	json_decref(overrides);
+}
+
+void
+h_actions_list(struct app *app, struct request *req, struct response *resp)
+{
+	char limit[24], cursor[24], instance[24];
+	const char *params[5];
+	long inst;
+
+	if (page_params(resp, req, limit, cursor) < 0 ||
+	    input_query_long(resp, req, "instance", 0, LONG_MAX, 0, &inst) < 0)
+		return;
+	params[0] = kv_get(&req->query, "state");
+	params[3] = kv_get(&req->query, "kind");
+	if ((params[0] != NULL && !in_list("queued|dispatching|dispatched|failed", params[0])) ||
+	    (params[3] != NULL && !in_list("create|update|archive|unarchive|delete|build-images|reprovision", params[3]))) {
+		response_error(resp, 400, "invalid_parameter", params[0] && !in_list("queued|dispatching|dispatched|failed", params[0]) ? "state" : "kind",
+		               "unknown value");
+		return;
+	}
+	snprintf(instance, sizeof instance, "%ld", inst);
+	params[1] = inst > 0 ? instance : NULL;
+	params[2] = params[3];
+	params[3] = cursor[0] ? cursor : NULL;
+	params[4] = limit;
+	respond_list(app, resp, STMT_ACTION_LIST, 5, params, atol(limit), "id");
+}
+
+void
+h_actions_get(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24];
+	const char *params[1] = { cid };
+	enum db_status st;
+	json_t *a;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
+	if (a != NULL)
+		response_json(resp, 200, a);
+	else if (st == DB_OK)
+		response_error(resp, 404, "not_found", NULL, "no such action");
+	else
+		respond_db_error(app, resp, st);
+}
+
+void
+h_actions_retry(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24], object[40];
+	const char *params[1] = { cid };
+	PGresult *res;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	res = db_exec(app->db, STMT_ACTION_RETRY, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+	} else if (PQntuples(res) != 1) {
+		response_error(resp, 409, "not_failed", NULL, "only a failed action can be retried");
+	} else {
+		snprintf(object, sizeof object, "action:%ld", id);
+		dispatch_and_answer(app, req, resp, id, "retry", object);
+	}
+	PQclear(res);
+}

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""A fake GitLab (REST API v4 and webhooks) for Ocim's tests; loopback only.
+
+Usage: gitlab.py STATE_DIR [--port N] [--repo DIR] [--project-id N]
+                 [--token T] [--trigger-token T] [--step-seconds S]
+                 [--webhook-url URL --webhook-token T]
+Prints "port N" once listening.
+
+Routes (PRIVATE-TOKEN must be --token, except for the trigger):
+  GET  /api/v4/projects/:id
+  GET  /api/v4/projects/:id/repository/tree?recursive=true&per_page&pagination=keyset&page_token
+       next page only through Link: <...>; rel="next"
+  GET  /api/v4/projects/:id/repository/files/:path/raw?ref
+  GET  /api/v4/projects/:id/pipelines?updated_after&status&ref&page&per_page
+       offset pagination headers x-page, x-per-page, x-next-page, x-total, x-total-pages
+  GET  /api/v4/projects/:id/pipelines/:pid and /pipelines/:pid/variables
+  POST /api/v4/projects/:id/trigger/pipeline (form: token, ref, variables[NAME]=value)
+       each request is appended to STATE_DIR/triggers.jsonl as {"form": {...}, "pipeline": id};
+       the pipeline moves created -> pending -> running -> success (failed with
+       variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
+Test control (no auth):
+  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated,
+                            "ms", "status", "retry_after", "times" (0 = forever)}
+  DELETE /_control/faults
+  GET    /_control/requests, DELETE /_control/requests
+  POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
+  POST   /_control/pipelines/:pid {"status"}
+"""
+import argparse
+import hashlib
+import json
+import os
+import re
+import threading
+import time
+import urllib.parse
+import urllib.request
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STEPS = ["created", "pending", "running"]
+
+
+def now_iso():
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+
+def hook_time():
+    return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+
+
+def blob_id(content):
+    data = content.encode()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class State:
+    def __init__(self, args):
+        self.args = args
+        self.lock = threading.Lock()
+        self.files = {}          # path -> content
+        self.pipelines = {}      # id -> dict
+        self.next_pipeline = 1000
+        self.faults = []
+        self.requests = []
+        self.sha = "0" * 40
+        if args.repo:
+            for root, _, names in os.walk(args.repo):
+                for n in names:
+                    full = os.path.join(root, n)
+                    rel = os.path.relpath(full, args.repo)
+                    with open(full, encoding="utf-8") as f:
+                        self.files[rel] = f.read()
+        self.touch()
+
+    def touch(self):
+        self.sha = hashlib.sha1(json.dumps(sorted(self.files.items())).encode()).hexdigest()
+
+    def tree(self):
+        items, dirs = [], set()
+        for path in sorted(self.files):
+            parts = path.split("/")
+            for i in range(1, len(parts)):
+                dirs.add("/".join(parts[:i]))
+            items.append({"id": blob_id(self.files[path]), "name": parts[-1], "type": "blob",
+                          "path": path, "mode": "100644"})
+        for d in dirs:
+            items.append({"id": hashlib.sha1(d.encode()).hexdigest(), "name": d.split("/")[-1],
+                          "type": "tree", "path": d, "mode": "040000"})
+        return sorted(items, key=lambda x: x["path"])
+
+    def fault_for(self, path):
+        with self.lock:
+            for f in self.faults:
+                if re.search(f["route"], path):
+                    if f.get("times", 0):
+                        f["left"] = f.get("left", f["times"]) - 1
+                        if f["left"] < 0:
+                            continue
+                    return f
+        return None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "FakeGitLab/17.5"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    # -- plumbing ------------------------------------------------------------
+    @property
+    def st(self):
+        return self.server.state
+
+    def send(self, status, body=None, headers=None, raw=None):
+        data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
+        self.send_response(status)
+        ctype = "application/json" if raw is None else "text/plain; charset=utf-8"
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def apply_fault(self, path):
+        f = self.st.fault_for(path)
+        if f is None:
+            return False
+        kind = f["kind"]
+        if kind == "latency":
+            time.sleep(f.get("ms", 100) / 1000)
+            return False
+        if kind == "status":
+            self.send(f.get("status", 500), {"message": "%d fault injected" % f.get("status", 500)})
+        elif kind == "rate_limit":
+            h = {"RateLimit-Limit": "600", "RateLimit-Remaining": "0", "RateLimit-Reset": str(int(time.time()) + 60)}
+            if f.get("retry_after") is not None:
+                h["Retry-After"] = str(f["retry_after"])
+            self.send(429, {"message": "Retry later"}, h)
+        elif kind == "timeout":
+            time.sleep(30)
+            self.send(504, {"message": "timeout"})
+        elif kind == "malformed":
+            self.send(200, raw=b'{"id": 1, "name": ')
+        elif kind == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'[{"id": 1')
+            self.close_connection = True
+        return True
+
+    def route(self, method):
+        url = urllib.parse.urlsplit(self.path)
+        path, query = url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        if path.startswith("/_control/"):
+            return self.control(method, path)
+        with self.st.lock:
+            self.st.requests.append({"method": method, "path": path, "query": query})
+        if self.apply_fault(path):
+            return
+        m = re.fullmatch(r"/api/v4/projects/(\d+)(/.*)?", path)
+        if not m or int(m.group(1)) != self.st.args.project_id:
+            return self.send(404, {"message": "404 Project Not Found"})
+        rest = m.group(2) or ""
+        if method == "POST" and rest == "/trigger/pipeline":
+            return self.trigger()
+        if self.headers.get("PRIVATE-TOKEN") != self.st.args.token:
+            return self.send(401, {"message": "401 Unauthorized"})
+        if method != "GET":
+            return self.send(405, {"message": "405 Method Not Allowed"})
+        if rest == "":
+            return self.send(200, {"id": self.st.args.project_id, "name": "grove-demo",
+                                   "description": "A Grove repository for tests",
+                                   "web_url": "http://gitlab.test/grove/grove-demo", "default_branch": "main",
+                                   "last_activity_at": now_iso()})
+        if rest == "/repository/tree":
+            return self.tree(query)
+        m = re.fullmatch(r"/repository/files/(.+)/raw", rest)
+        if m:
+            fpath = urllib.parse.unquote(m.group(1))
+            if fpath not in self.st.files:
+                return self.send(404, {"message": "404 File Not Found"})
+            return self.send(200, raw=self.st.files[fpath].encode())
+        if rest == "/pipelines":
+            return self.pipelines(query)
+        m = re.fullmatch(r"/pipelines/(\d+)(/variables)?", rest)
+        if m:
+            p = self.st.pipelines.get(int(m.group(1)))
+            if p is None:
+                return self.send(404, {"message": "404 Not found"})
+            if m.group(2):
+                return self.send(200, [{"key": k, "variable_type": "env_var", "value": v} for k, v in p["variables"].items()])
+            return self.send(200, self.public(p, detail=True))
+        return self.send(404, {"message": "404 Not Found"})
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    def do_DELETE(self):
+        self.route("DELETE")
+
+    # -- repository ------------------------------------------------------------
+    def tree(self, query):
+        if query.get("pagination") != "keyset":
+            return self.send(400, {"message": "pagination=keyset is required for the tree in this fake"})
+        per_page = min(int(query.get("per_page") or 20), 100)
+        items = self.st.tree()
+        after = query.get("page_token")
+        start = 0
+        if after:
+            start = next((i + 1 for i, it in enumerate(items) if it["path"] == after), len(items))
+        page = items[start:start + per_page]
+        headers = {}
+        if start + per_page < len(items):
+            q = dict(query, page_token=page[-1]["path"])
+            headers["Link"] = '<http://127.0.0.1:%d/api/v4/projects/%d/repository/tree?%s>; rel="next"' % (
+                self.server.server_address[1], self.st.args.project_id, urllib.parse.urlencode(q))
+        return self.send(200, page, headers)
+
+    # -- pipelines -------------------------------------------------------------
+    def public(self, p, detail=False):
+        out = {k: p[k] for k in ("id", "iid", "project_id", "status", "source", "ref", "sha", "web_url",
+                                  "created_at", "updated_at")}
+        out["name"] = None
+        if detail:
+            out.update({"started_at": p.get("started_at"), "finished_at": p.get("finished_at"),
+                        "duration": None, "user": {"username": "ocim"}, "yaml_errors": None,
+                        "detailed_status": {"text": p["status"]}})
+        return out
+
+    def pipelines(self, query):
+        items = sorted(self.st.pipelines.values(), key=lambda p: p["id"], reverse=True)
+        if query.get("updated_after"):
+            items = [p for p in items if p["updated_at"] > query["updated_after"]]
+        for key in ("status", "ref"):
+            if query.get(key):
+                items = [p for p in items if p[key] == query[key]]
+        per_page = min(int(query.get("per_page") or 20), 100)
+        page = max(int(query.get("page") or 1), 1)
+        total_pages = max((len(items) + per_page - 1) // per_page, 1)
+        chunk = items[(page - 1) * per_page:page * per_page]
+        headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(items)),
+                   "x-total-pages": str(total_pages), "x-next-page": str(page + 1) if page < total_pages else ""}
+        return self.send(200, [self.public(p) for p in chunk], headers)
+
+    def trigger(self):
+        raw = self.body().decode()
+        form = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+        if form.get("token") != self.st.args.trigger_token:
+            return self.send(404, {"message": "404 Not Found"})
+        if not form.get("ref"):
+            return self.send(400, {"message": {"ref": ["is missing"]}})
+        variables = {k[10:-1]: v for k, v in form.items() if k.startswith("variables[") and k.endswith("]")}
+        with self.st.lock:
+            pid = self.st.next_pipeline
+            self.st.next_pipeline += 1
+            p = {"id": pid, "iid": pid - 999, "project_id": self.st.args.project_id, "status": "created",
+                 "source": "trigger", "ref": form["ref"], "sha": self.st.sha,
+                 "web_url": "http://gitlab.test/grove/grove-demo/-/pipelines/%d" % pid,
+                 "created_at": now_iso(), "updated_at": now_iso(), "variables": variables}
+            self.st.pipelines[pid] = p
+            with open(os.path.join(self.st.args.state_dir, "triggers.jsonl"), "a") as f:
+                f.write(json.dumps({"form": form, "pipeline": pid}) + "\n")
+        threading.Thread(target=self.server.advance, args=(pid,), daemon=True).start()
+        return self.send(201, self.public(p, detail=True))
+
+    # -- control -----------------------------------------------------------------
+    def control(self, method, path):
+        data = json.loads(self.body() or b"null") if method == "POST" else None
+        if path == "/_control/faults":
+            with self.st.lock:
+                if method == "POST":
+                    self.st.faults.append(data)
+                elif method == "DELETE":
+                    self.st.faults = []
+            return self.send(200, {"faults": len(self.st.faults)})
+        if path == "/_control/requests":
+            with self.st.lock:
+                if method == "DELETE":
+                    self.st.requests = []
+                return self.send(200, list(self.st.requests))
+        if path == "/_control/commit" and method == "POST":
+            with self.st.lock:
+                if data.get("delete"):
+                    self.st.files.pop(data["path"], None)
+                else:
+                    self.st.files[data["path"]] = data["content"]
+                self.st.touch()
+            return self.send(200, {"sha": self.st.sha})
+        m = re.fullmatch(r"/_control/pipelines/(\d+)", path)
+        if m and method == "POST":
+            self.server.set_status(int(m.group(1)), data["status"])
+            return self.send(200, {"status": data["status"]})
+        return self.send(404, {"message": "no such control"})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, args):
+        self.state = State(args)
+        super().__init__(("127.0.0.1", args.port), Handler)
+
+    def set_status(self, pid, status):
+        with self.state.lock:
+            p = self.state.pipelines.get(pid)
+            if p is None:
+                return
+            p["status"] = status
+            p["updated_at"] = now_iso()
+            if status == "running":
+                p["started_at"] = now_iso()
+            if status in ("success", "failed", "canceled", "skipped"):
+                p["finished_at"] = now_iso()
+            snapshot = dict(p)
+        self.webhook(snapshot)
+
+    def advance(self, pid):
+        """Moves a triggered pipeline on, one status per step."""
+        step = self.state.args.step_seconds
+        for status in STEPS[1:]:
+            time.sleep(step)
+            self.set_status(pid, status)
+        time.sleep(step)
+        fail = self.state.pipelines[pid]["variables"].get("FAIL") == "1"
+        self.set_status(pid, "failed" if fail else "success")
+
+    def webhook(self, p):
+        url = self.state.args.webhook_url
+        if not url:
+            return
+        body = {"object_kind": "pipeline",
+                "object_attributes": {"id": p["id"], "iid": p["iid"], "name": None, "ref": p["ref"], "tag": False,
+                                      "sha": p["sha"], "before_sha": "0" * 40, "source": "trigger",
+                                      "status": p["status"], "stages": ["deploy"],
+                                      "created_at": hook_time(),
+                                      "finished_at": hook_time() if p.get("finished_at") else None,
+                                      "duration": None, "url": p["web_url"],
+                                      "variables": [{"key": k, "value": v} for k, v in p["variables"].items()]},
+                "project": {"id": p["project_id"], "name": "grove-demo", "web_url": "http://gitlab.test/grove/grove-demo",
+                            "path_with_namespace": "grove/grove-demo"},
+                "user": {"username": "ocim"}, "commit": {"message": "Triggered by Ocim"}, "builds": []}
+        req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
+            "Content-Type": "application/json", "X-Gitlab-Event": "Pipeline Hook",
+            "X-Gitlab-Token": self.state.args.webhook_token or "", "X-Gitlab-Event-UUID": str(uuid.uuid4()),
+            "Idempotency-Key": str(uuid.uuid4()), "User-Agent": "GitLab/17.5.0"})
+        try:
+            urllib.request.urlopen(req, timeout=10).read()
+        except Exception as e:  # GitLab logs and moves on
+            print("webhook to %s failed: %s" % (url, e), file=os.sys.stderr, flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("state_dir")
+    ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--repo")
+    ap.add_argument("--project-id", type=int, default=1)
+    ap.add_argument("--token", default="test-token")
+    ap.add_argument("--trigger-token", default="trigger-token")
+    ap.add_argument("--step-seconds", type=float, default=1.0)
+    ap.add_argument("--webhook-url")
+    ap.add_argument("--webhook-token")
+    args = ap.parse_args()
+    os.makedirs(args.state_dir, exist_ok=True)
+    srv = Server(args)
+    print("port %d" % srv.server_address[1], flush=True)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
