@@ -18,8 +18,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import stack as stacklib  # noqa: E402
 
 
-def wrk(url, duration, connections, threads=2):
-    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency", url],
+def wrk(url, duration, connections, threads=2, header=None):
+    extra = ["-H", header] if header else []
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency"] + extra + [url],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True).stdout.decode()
     def ms(label):
         m = re.search(r"^\s*%s%%\s+([\d.]+)(us|ms|s)\s*$" % label, out, re.M)

@@ -18,142 +18,34 @@
 #include "log.h"
 #include "token.h"
 #include "util.h"
-
-/* The value of variable key in a [{key, value}] array, or NULL. */
-static const char *
-variable(const json_t *vars, const char *key)
-{
-	size_t i;
-	json_t *v;
-
-	json_array_foreach(vars, i, v) {
-		const char *k = json_string_value(json_object_get(v, "key"));
-		if (k != NULL && strcmp(k, key) == 0)
-			return json_string_value(json_object_get(v, "value"));
-	}
-	return NULL;
-}
-
-struct kind_var {
-	const char *variable;
-	const char *kind;
-};
-
-/* Trigger variables that name an action (Grove's defaults). */
-static const struct kind_var kind_vars[] = {
-	{ "NEW_INSTANCE_TRIGGER", "create" },
-	{ "ARCHIVE_INSTANCE_TRIGGER", "archive" },
-	{ "UNARCHIVE_INSTANCE_TRIGGER", "unarchive" },
-	{ "DELETE_INSTANCE_TRIGGER", "delete" },
-	{ "BUILD_IMAGES_TRIGGER", "build-images" },
-	{ "REPROVISION_INSTANCE_TRIGGER", "reprovision" },
-};
-
-/* "[AutoDeploy][Create] name ..." -> kind "create", name "name". */
-static void
-parse_commit_message(const char *msg, const char **kind, char *name, size_t namesz)
-{
-	static const struct kind_var words[] = {
-		{ "[AutoDeploy][Create]", "create" }, { "[AutoDeploy][Update]", "update" },
-		{ "[AutoDeploy][Archive]", "archive" }, { "[AutoDeploy][Delete]", "delete" },
-	};
-	size_t n;
-
-	for (size_t i = 0; msg != NULL && i < ARRAY_SIZE(words); i++) {
-		if (strncmp(msg, words[i].variable, strlen(words[i].variable)) != 0)
-			continue;
-		msg += strlen(words[i].variable);
-		while (*msg == ' ')
-			msg++;
-		n = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789-_");
-		if (n > 0 && n < namesz) {
-			*kind = words[i].kind;
-			memcpy(name, msg, n);
-			name[n] = '\0';
-		}
-		return;
-	}
-}
-
-/* The state an instance takes when a pipeline of kind has status, or NULL
- * for no change; *failed says whether it is a failure. */
-static const char *
-next_state(const char *kind, const char *status, int *failed)
-{
-	static const char *const waiting[] = { "created", "waiting_for_resource", "preparing", "pending",
-	                                       "running", "scheduled", "manual" };
-	*failed = 0;
-	if (kind == NULL)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(waiting); i++) {
-		if (strcmp(status, waiting[i]) != 0)
-			continue;
-		if (strcmp(kind, "create") == 0)
-			return "create_pending";
-		if (strcmp(kind, "archive") == 0)
-			return "archive_pending";
-		if (strcmp(kind, "unarchive") == 0)
-			return "unarchive_pending";
-		if (strcmp(kind, "delete") == 0)
-			return "delete_pending";
-		return "update_pending";
-	}
-	if (strcmp(status, "success") == 0) {
-		if (strcmp(kind, "archive") == 0)
-			return "archived";
-		if (strcmp(kind, "delete") == 0)
-			return "deleted";
-		return "running";
-	}
-	if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "skipped") == 0) {
-		*failed = 1;
-		return "failure";
-	}
-	return NULL;        /* canceling and values GitLab may add later */
-}
+#include "webhook.h"
 
 /* Handles a Pipeline Hook.  Returns NULL, or what was wrong with it. */
 static const char *
 pipeline_hook(struct app *app, long project_id, const json_t *body, char *why, size_t whysz)
 {
-	const json_t *oa = json_object_get(body, "object_attributes");
-	const json_t *vars = json_object_get(oa, "variables");
-	const char *status = json_string_value(json_object_get(oa, "status"));
-	const char *message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
-	const char *kind = NULL, *iname = variable(vars, "INSTANCE_NAME"), *request = variable(vars, "DEPLOYMENT_REQUEST_ID");
-	const char *state, *params[11];
-	char pid[24], gid[24], name[64] = "", reason[160], ipid[24], stored_kind[32] = "";
-	json_t *gitlab_id = json_object_get(oa, "id");
+	struct pipeline_event ev;
+	const char *kind, *state, *params[11];
+	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24];
 	PGresult *res;
-	long dbpid, instance = 0, action;
+	long dbpid, instance = 0;
 	int failed;
 
-	if (!json_is_integer(gitlab_id) || status == NULL) {
-		snprintf(why, whysz, "object_attributes.id and .status are required");
+	if (webhook_pipeline_parse(body, &ev, why, whysz) < 0)
 		return why;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(kind_vars) && kind == NULL; i++)
-		if (variable(vars, kind_vars[i].variable) != NULL)
-			kind = kind_vars[i].kind;
-	if (kind == NULL && iname != NULL && variable(vars, "CONFIG_OVERRIDES") != NULL)
-		kind = "update";
-	if (iname == NULL) {
-		parse_commit_message(message, &kind, name, sizeof name);
-		iname = name[0] ? name : NULL;
-	}
 	snprintf(pid, sizeof pid, "%ld", project_id);
-	snprintf(gid, sizeof gid, "%lld", (long long)json_integer_value(gitlab_id));
+	snprintf(gid, sizeof gid, "%lld", ev.gitlab_id);
 	params[0] = pid;
 	params[1] = gid;
-	params[2] = status;
-	params[3] = json_string_value(json_object_get(oa, "ref"));
-	params[4] = json_string_value(json_object_get(oa, "sha"));
-	params[5] = json_string_value(json_object_get(oa, "url"));
-	params[6] = message;
-	params[7] = json_string_value(json_object_get(oa, "created_at"));
-	params[8] = iname;
-	params[9] = json_string_value(json_object_get(oa, "finished_at"));
-	params[10] = kind;
+	params[2] = ev.status;
+	params[3] = ev.ref;
+	params[4] = ev.sha;
+	params[5] = ev.url;
+	params[6] = ev.message;
+	params[7] = ev.created_at;
+	params[8] = ev.instance[0] ? ev.instance : NULL;
+	params[9] = ev.finished_at;
+	params[10] = ev.kind;
 	res = db_exec(app->db, STMT_PIPELINE_UPSERT, 11, params);
 	if (db_result_status(res) != DB_OK) {
 		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(app->db));
@@ -168,22 +60,22 @@ pipeline_hook(struct app *app, long project_id, const json_t *body, char *why, s
 	snprintf(ipid, sizeof ipid, "%ld", dbpid);
 
 	/* DEPLOYMENT_REQUEST_ID is the id of the action that asked for it */
-	if (request != NULL && parse_long(request, &action) == 0 && action > 0) {
-		const char *ap[3] = { request, ipid, pid };
+	if (ev.request_id > 0) {
+		const char *ap[3] = { rid, ipid, pid };
+		snprintf(rid, sizeof rid, "%ld", ev.request_id);
 		res = db_exec(app->db, STMT_ACTION_PIPELINE, 3, ap);
 		/* the action that asked for the pipeline knows best what it does */
 		if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
 			snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
-	if (stored_kind[0] != '\0')
-		kind = stored_kind;
+	kind = stored_kind[0] != '\0' ? stored_kind : ev.kind;
 	if (instance == 0)
 		return NULL;
-	state = next_state(kind, status, &failed);
+	state = webhook_next_state(kind, ev.status, &failed);
 	if (state == NULL)
 		return NULL;
-	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? status : "");
+	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? ev.status : "");
 	{
 		char iid[24];
 		const char *sp[4] = { iid, state, failed ? reason : NULL, ipid };

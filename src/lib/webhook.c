@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "util.h"
+#include "webhook.h"
+
+/* The value of variable key in a [{key, value}] array, or NULL. */
+static const char *
+variable(const json_t *vars, const char *key)
+{
+	size_t i;
+	json_t *v;
+
+	json_array_foreach(vars, i, v) {
+		const char *k = json_string_value(json_object_get(v, "key"));
+		if (k != NULL && strcmp(k, key) == 0)
+			return json_string_value(json_object_get(v, "value"));
+	}
+	return NULL;
+}
+
+struct kind_var {
+	const char *variable;
+	const char *kind;
+};
+
+/* Trigger variables that name an action (Grove's defaults). */
+static const struct kind_var kind_vars[] = {
+	{ "NEW_INSTANCE_TRIGGER", "create" },
+	{ "ARCHIVE_INSTANCE_TRIGGER", "archive" },
+	{ "UNARCHIVE_INSTANCE_TRIGGER", "unarchive" },
+	{ "DELETE_INSTANCE_TRIGGER", "delete" },
+	{ "BUILD_IMAGES_TRIGGER", "build-images" },
+	{ "REPROVISION_INSTANCE_TRIGGER", "reprovision" },
+};
+
+/* "[AutoDeploy][Create] name ..." -> kind "create", name "name". */
+static void
+parse_commit_message(const char *msg, const char **kind, char *name, size_t namesz)
+{
+	static const struct kind_var words[] = {
+		{ "[AutoDeploy][Create]", "create" }, { "[AutoDeploy][Update]", "update" },
+		{ "[AutoDeploy][Archive]", "archive" }, { "[AutoDeploy][Delete]", "delete" },
+	};
+	size_t n;
+
+	for (size_t i = 0; msg != NULL && i < ARRAY_SIZE(words); i++) {
+		if (strncmp(msg, words[i].variable, strlen(words[i].variable)) != 0)
+			continue;
+		msg += strlen(words[i].variable);
+		while (*msg == ' ')
+			msg++;
+		n = strspn(msg, "abcdefghijklmnopqrstuvwxyz0123456789-_");
+		if (n > 0 && n < namesz) {
+			*kind = words[i].kind;
+			memcpy(name, msg, n);
+			name[n] = '\0';
+		}
+		return;
+	}
+}
+
+/* See webhook.h. */
+const char *
+webhook_next_state(const char *kind, const char *status, int *failed)
+{
+	static const char *const waiting[] = { "created", "waiting_for_resource", "preparing", "pending",
+	                                       "running", "scheduled", "manual" };
+	*failed = 0;
+	if (kind == NULL)
+		return NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(waiting); i++) {
+		if (strcmp(status, waiting[i]) != 0)
+			continue;
+		if (strcmp(kind, "create") == 0)
+			return "create_pending";
+		if (strcmp(kind, "archive") == 0)
+			return "archive_pending";
+		if (strcmp(kind, "unarchive") == 0)
+			return "unarchive_pending";
+		if (strcmp(kind, "delete") == 0)
+			return "delete_pending";
+		return "update_pending";
+	}
+	if (strcmp(status, "success") == 0) {
+		if (strcmp(kind, "archive") == 0)
+			return "archived";
+		if (strcmp(kind, "delete") == 0)
+			return "deleted";
+		return "running";
+	}
+	if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "skipped") == 0) {
+		*failed = 1;
+		return "failure";
+	}
+	return NULL;        /* canceling and values GitLab may add later */
+}
+
+int
+webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why, size_t whysz)
+{
+	const json_t *oa = json_object_get(body, "object_attributes");
+	const json_t *vars = json_object_get(oa, "variables");
+	const json_t *id = json_object_get(oa, "id");
+	const char *name, *request;
+	long rid;
+
+	memset(ev, 0, sizeof *ev);
+	ev->status = json_string_value(json_object_get(oa, "status"));
+	if (!json_is_integer(id) || ev->status == NULL) {
+		snprintf(why, whysz, "object_attributes.id and .status are required");
+		return -1;
+	}
+	if (vars != NULL && !json_is_array(vars))
+		vars = NULL;
+	ev->gitlab_id = (long long)json_integer_value(id);
+	ev->ref = json_string_value(json_object_get(oa, "ref"));
+	ev->sha = json_string_value(json_object_get(oa, "sha"));
+	ev->url = json_string_value(json_object_get(oa, "url"));
+	ev->created_at = json_string_value(json_object_get(oa, "created_at"));
+	ev->finished_at = json_string_value(json_object_get(oa, "finished_at"));
+	ev->message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
+	for (size_t i = 0; i < ARRAY_SIZE(kind_vars) && ev->kind == NULL; i++)
+		if (variable(vars, kind_vars[i].variable) != NULL)
+			ev->kind = kind_vars[i].kind;
+	name = variable(vars, "INSTANCE_NAME");
+	if (ev->kind == NULL && name != NULL && variable(vars, "CONFIG_OVERRIDES") != NULL)
+		ev->kind = "update";
+	if (name != NULL && strlen(name) < sizeof ev->instance)
+		snprintf(ev->instance, sizeof ev->instance, "%s", name);
+	else if (name == NULL)
+		parse_commit_message(ev->message, &ev->kind, ev->instance, sizeof ev->instance);
+	request = variable(vars, "DEPLOYMENT_REQUEST_ID");
+	if (request != NULL && parse_long(request, &rid) == 0 && rid > 0)
+		ev->request_id = rid;
+	if (strlen(ev->status) > 64) {
+		snprintf(why, whysz, "object_attributes.status is not a pipeline status");
+		return -1;
+	}
+	/* oversized text is dropped rather than stored */
+	if (ev->ref != NULL && strlen(ev->ref) > 1000)
+		ev->ref = NULL;
+	if (ev->sha != NULL && strlen(ev->sha) > 100)
+		ev->sha = NULL;
+	if (ev->url != NULL && strlen(ev->url) > 2000)
+		ev->url = NULL;
+	/* timestamps that PostgreSQL would refuse are dropped, not fatal */
+	if (ev->created_at != NULL && (strlen(ev->created_at) > 40 || strspn(ev->created_at, "0123456789-:TZ+. UTC") != strlen(ev->created_at)))
+		ev->created_at = NULL;
+	if (ev->finished_at != NULL && (strlen(ev->finished_at) > 40 || strspn(ev->finished_at, "0123456789-:TZ+. UTC") != strlen(ev->finished_at)))
+		ev->finished_at = NULL;
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* GitLab webhook payloads, read into plain values (no database), so that
+ * the parsing is unit-tested and fuzzed on its own. */
+#ifndef OCIM_WEBHOOK_H
+#define OCIM_WEBHOOK_H
+
+#include <stddef.h>
+#include <jansson.h>
+
+struct pipeline_event {
+	long long gitlab_id;
+	const char *status;             /* strings borrowed from the body */
+	const char *ref, *sha, *url, *created_at, *finished_at, *message;
+	const char *kind;               /* create, update, ... or NULL */
+	char instance[64];              /* the instance it is for, or "" */
+	long request_id;                /* DEPLOYMENT_REQUEST_ID, or 0 */
+};
+
+/* Reads a Pipeline Hook body.  Returns 0, or -1 with the reason in why. */
+int webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why, size_t whysz);
+
+/* The state an instance takes when a pipeline of kind reaches status, or
+ * NULL for no change; *failed says whether that is a failure. */
+const char *webhook_next_state(const char *kind, const char *status, int *failed);
+
+#endif
