@@ -54,7 +54,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--duration", type=int, default=10)
     ap.add_argument("--connections", type=int, default=32)
-    ap.add_argument("--pool", type=int, default=2)
+    ap.add_argument("--pool", type=int, default=4)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="ocim-bench-")
     os.chmod(tmp, 0o755)

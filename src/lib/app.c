@@ -104,6 +104,10 @@ resolve_caller(struct app *app, struct request *req, struct response *resp)
 		c->is_admin = PQgetvalue(res, 0, 4)[0] == 't';
 		if (!bearer)
 			copy_col(c->csrf_token, sizeof c->csrf_token, res, 5);
+		if (PQgetvalue(res, 0, 6)[0] == 't') {
+			const char *tp[1] = { PQgetvalue(res, 0, 0) };
+			PQclear(db_exec(app->db, bearer ? STMT_APITOKEN_TOUCH : STMT_SESSION_TOUCH, 1, tp));
+		}
 	}
 	PQclear(res);
 	return 0;
@@ -214,7 +218,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		for (size_t i = 0; i < ARRAY_SIZE(secrets); i++)
 			input_wipe(req->json, secrets[i]);
 	}
-	if (resp->json == NULL && resp->status != 204) {
+	if (resp->json == NULL && resp->raw == NULL && resp->status != 204) {
 		log_error("handler for %s %s produced no body", http_method_name(req->method), route->pattern);
 		response_error(resp, 500, "internal", NULL, "internal error");
 	}

@@ -42,12 +42,15 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_SESSION_INSERT] = { "session_insert",
 		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address) "
 		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)" },
-	/* a live session of an active user: touches it and returns who it is */
+	/* a live session of an active user; the last column says it is due a touch */
 	[STMT_SESSION_LOOKUP] = { "session_lookup",
-		"UPDATE sessions s SET last_seen_at = now() FROM users u "
-		"WHERE s.token_hash = $1 AND u.id = s.user_id AND u.is_active "
-		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int) "
-		"RETURNING s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token" },
+		"SELECT s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token, "
+		"s.last_seen_at < now() - interval '30 seconds' FROM sessions s JOIN users u ON u.id = s.user_id "
+		"WHERE s.token_hash = $1 AND u.is_active "
+		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
+	/* once every 30 s at most: a busy session does not write on every request */
+	[STMT_SESSION_TOUCH] = { "session_touch",
+		"UPDATE sessions SET last_seen_at = now() WHERE id = $1::bigint" },
 	[STMT_SESSION_DELETE] = { "session_delete",
 		"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id" },
 	[STMT_SESSIONS_DELETE_OTHERS] = { "sessions_delete_others",
@@ -58,9 +61,12 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
 		"WHERE id = $1::bigint" },
 	[STMT_APITOKEN_LOOKUP] = { "apitoken_lookup",
-		"UPDATE api_tokens t SET last_used_at = now() FROM users u "
-		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND u.is_active "
-		"RETURNING t.id, u.id, u.email, u.display_name, u.is_admin" },
+		"SELECT t.id, u.id, u.email, u.display_name, u.is_admin, NULL, "
+		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds' "
+		"FROM api_tokens t JOIN users u ON u.id = t.user_id "
+		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active" },
+	[STMT_APITOKEN_TOUCH] = { "apitoken_touch",
+		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint" },
 	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
 		"INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2::bigint, $3) "
 		"RETURNING json_build_object('id', id, 'name', name, 'created_at', created_at)" },
@@ -244,7 +250,7 @@ struct db {
 	char *conninfo;
 	char application_name[64];
 	char connect_timeout[16];
-	char options[128];
+	char options[192];
 	char error[512];
 };
 
@@ -262,7 +268,10 @@ db_new(const struct conf *conf, const char *application_name)
 	}
 	snprintf(db->application_name, sizeof db->application_name, "%s", application_name);
 	snprintf(db->connect_timeout, sizeof db->connect_timeout, "%ld", conf->database.connect_timeout);
-	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning -c TimeZone=UTC",
+	/* the list statements have optional filters ($n IS NULL OR ...): a
+	 * generic plan could use none of their indexes, so plan every call */
+	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning -c TimeZone=UTC "
+	         "-c plan_cache_mode=force_custom_plan",
 	         conf->database.statement_timeout_ms);
 	return db;
 }
@@ -389,6 +398,22 @@ db_json(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 	}
 	PQclear(res);
 	return j;
+}
+
+char *
+db_text(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, enum db_status *st)
+{
+	PGresult *res = db_exec(db, stmt, nparams, params);
+	char *text = NULL;
+
+	*st = db_result_status(res);
+	if (*st == DB_OK && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0)) {
+		text = strdup(PQgetvalue(res, 0, 0));
+		if (text == NULL)
+			*st = DB_ERROR;
+	}
+	PQclear(res);
+	return text;
 }
 
 PGresult *

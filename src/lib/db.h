@@ -21,11 +21,13 @@ enum db_stmt {
 	STMT_LOGIN_OK,
 	STMT_SESSION_INSERT,
 	STMT_SESSION_LOOKUP,
+	STMT_SESSION_TOUCH,
 	STMT_SESSION_DELETE,
 	STMT_SESSIONS_DELETE_OTHERS,
 	STMT_USER_PASSWORD_HASH,
 	STMT_USER_SET_PASSWORD,
 	STMT_APITOKEN_LOOKUP,
+	STMT_APITOKEN_TOUCH,
 	STMT_APITOKEN_INSERT,
 	STMT_APITOKEN_LIST,
 	STMT_APITOKEN_REVOKE,
@@ -114,6 +116,10 @@ PGresult *db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *con
  * mean: no row). */
 json_t *db_json(struct db *db, enum db_stmt stmt, int nparams, const char *const *params,
                 enum db_status *st);
+
+/* Like db_json, but answers the JSON text as PostgreSQL made it (a new
+ * string, caller frees), for answers passed on without a change. */
+char *db_text(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, enum db_status *st);
 
 /* Runs literal SQL without parameters (migration files, BEGIN/COMMIT). */
 PGresult *db_exec_sql(struct db *db, const char *sql);

@@ -436,6 +436,7 @@ response_free(struct response *resp)
 {
 	kv_free(&resp->headers);
 	json_decref(resp->json);
+	free(resp->raw);
 	memset(resp, 0, sizeof *resp);
 }
 
@@ -443,8 +444,17 @@ void
 response_json(struct response *resp, int status, json_t *body)
 {
 	json_decref(resp->json);
+	free(resp->raw);
+	resp->raw = NULL;
 	resp->status = status;
 	resp->json = body;
+}
+
+void
+response_raw_json(struct response *resp, int status, char *text)
+{
+	response_json(resp, status, NULL);
+	resp->raw = text;
 }
 
 void
@@ -474,13 +484,15 @@ response_header(struct response *resp, const char *name, const char *value)
 int
 response_serialize(const struct response *resp, int head, struct buf *out)
 {
-	char *body = NULL;
+	char *dumped = NULL;
+	const char *body = resp->raw;
 	int rc = 0;
 
 	if (resp->json != NULL) {
-		body = json_dumps(resp->json, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (body == NULL)
+		dumped = json_dumps(resp->json, JSON_COMPACT | JSON_ENSURE_ASCII);
+		if (dumped == NULL)
 			return -1;
+		body = dumped;
 	}
 	rc |= buf_printf(out, "Status: %d %s\r\n", resp->status, http_status_text(resp->status));
 	if (body != NULL)
@@ -491,8 +503,10 @@ response_serialize(const struct response *resp, int head, struct buf *out)
 	for (size_t i = 0; i < resp->headers.n; i++)
 		rc |= buf_printf(out, "%s: %s\r\n", resp->headers.items[i].key, resp->headers.items[i].value);
 	rc |= buf_printf(out, "\r\n");
-	if (body != NULL && !head)
-		rc |= buf_printf(out, "%s\n", body);
-	free(body);
+	if (body != NULL && !head) {
+		rc |= buf_append(out, body, strlen(body));
+		rc |= buf_append(out, "\n", 1);
+	}
+	free(dumped);
 	return rc < 0 ? -1 : 0;
 }

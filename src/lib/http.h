@@ -87,12 +87,15 @@ struct response {
 	int status;
 	struct kvlist headers;
 	json_t *json;                   /* body, owned; or NULL */
+	char *raw;                      /* or a JSON text made elsewhere, owned */
 };
 
 void response_init(struct response *resp);
 void response_free(struct response *resp);
 /* Sets status and body (the reference is stolen). */
 void response_json(struct response *resp, int status, json_t *body);
+/* Sets status and a body that is JSON text already (ownership taken). */
+void response_raw_json(struct response *resp, int status, char *text);
 /* Sets a uniform error body {"error":{"code","message","field"}}. */
 void response_error(struct response *resp, int status, const char *code, const char *field,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
