@@ -494,21 +494,11 @@ void
 h_actions_retry(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24], object[40];
-	const char *params[1] = { cid };
-	PGresult *res;
-	long id;
+	PGresult *res = exec_path_id(app, req, resp, STMT_ACTION_RETRY, NULL, 409, "failed action", cid);
 
-	if (input_path_id(resp, req, "id", &id) < 0)
+	if (res == NULL)
 		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	res = db_exec(app->db, STMT_ACTION_RETRY, 1, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-	} else if (PQntuples(res) != 1) {
-		response_error(resp, 409, "not_failed", NULL, "only a failed action can be retried");
-	} else {
-		snprintf(object, sizeof object, "action:%ld", id);
-		dispatch_and_answer(app, req, resp, id, "retry", object);
-	}
 	PQclear(res);
+	snprintf(object, sizeof object, "action:%s", cid);
+	dispatch_and_answer(app, req, resp, atol(cid), "retry", object);
 }

@@ -208,24 +208,14 @@ void
 h_clusters_delete(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24], object[40];
-	const char *params[1] = { cid };
-	PGresult *res;
-	long id;
+	PGresult *res = exec_path_id(app, req, resp, STMT_CLUSTER_DELETE, NULL, 404, "cluster", cid);
 
-	if (input_path_id(resp, req, "id", &id) < 0)
+	if (res == NULL)
 		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	res = db_exec(app->db, STMT_CLUSTER_DELETE, 1, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-	} else if (PQntuples(res) != 1) {
-		response_error(resp, 404, "not_found", NULL, "no such cluster");
-	} else {
-		snprintf(object, sizeof object, "cluster:%ld", id);
-		audit(app->db, app->caller.user_id, req->remote_addr, "cluster.delete", object,
-		      json_pack("{s:s}", "name", PQgetvalue(res, 0, 0)));
-		response_json(resp, 200, json_pack("{s:b}", "deleted", 1));
-	}
+	snprintf(object, sizeof object, "cluster:%s", cid);
+	audit(app->db, app->caller.user_id, req->remote_addr, "cluster.delete", object,
+	      json_pack("{s:s}", "name", PQgetvalue(res, 0, 0)));
+	response_json(resp, 200, json_pack("{s:b}", "deleted", 1));
 	PQclear(res);
 }
 

@@ -62,23 +62,13 @@ void
 h_invites_revoke(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24], object[40];
-	const char *params[1] = { cid };
-	PGresult *res;
-	long id;
+	PGresult *res = exec_path_id(app, req, resp, STMT_INVITE_REVOKE, NULL, 404, "pending invite", cid);
 
-	if (input_path_id(resp, req, "id", &id) < 0)
+	if (res == NULL)
 		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	res = db_exec(app->db, STMT_INVITE_REVOKE, 1, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-	} else if (PQntuples(res) != 1) {
-		response_error(resp, 404, "not_found", NULL, "no pending invite with this id");
-	} else {
-		snprintf(object, sizeof object, "invite:%ld", id);
-		audit(app->db, app->caller.user_id, req->remote_addr, "invite.revoke", object,
-		      json_pack("{s:s}", "email", PQgetvalue(res, 0, 0)));
-		response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
-	}
+	snprintf(object, sizeof object, "invite:%s", cid);
+	audit(app->db, app->caller.user_id, req->remote_addr, "invite.revoke", object,
+	      json_pack("{s:s}", "email", PQgetvalue(res, 0, 0)));
+	response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
 	PQclear(res);
 }

@@ -241,24 +241,14 @@ void
 h_projects_delete(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24], object[40];
-	const char *params[1] = { cid };
-	PGresult *res;
-	long id;
+	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_DELETE, NULL, 404, "project", cid);
 
-	if (input_path_id(resp, req, "id", &id) < 0)
+	if (res == NULL)
 		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	res = db_exec(app->db, STMT_PROJECT_DELETE, 1, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-	} else if (PQntuples(res) != 1) {
-		response_error(resp, 404, "not_found", NULL, "no such project");
-	} else {
-		snprintf(object, sizeof object, "project:%ld", id);
-		audit(app->db, app->caller.user_id, req->remote_addr, "project.delete", object,
-		      json_pack("{s:s}", "name", PQgetvalue(res, 0, 0)));
-		response_json(resp, 200, json_pack("{s:b}", "deleted", 1));
-	}
+	snprintf(object, sizeof object, "project:%s", cid);
+	audit(app->db, app->caller.user_id, req->remote_addr, "project.delete", object,
+	      json_pack("{s:s}", "name", PQgetvalue(res, 0, 0)));
+	response_json(resp, 200, json_pack("{s:b}", "deleted", 1));
 	PQclear(res);
 }
 
@@ -266,19 +256,10 @@ void
 h_projects_sync(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24];
-	const char *params[1] = { cid };
-	PGresult *res;
-	long id;
+	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_SYNC, NULL, 404, "project", cid);
 
-	if (input_path_id(resp, req, "id", &id) < 0)
+	if (res == NULL)
 		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	res = db_exec(app->db, STMT_PROJECT_SYNC, 1, params);
-	if (db_result_status(res) != DB_OK)
-		respond_db_error(app, resp, db_result_status(res));
-	else if (PQntuples(res) != 1)
-		response_error(resp, 404, "not_found", NULL, "no such project");
-	else
-		response_json(resp, 202, json_pack("{s:b}", "sync_requested", 1));
+	response_json(resp, 202, json_pack("{s:b}", "sync_requested", 1));
 	PQclear(res);
 }

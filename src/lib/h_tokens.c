@@ -64,23 +64,14 @@ void
 h_tokens_revoke(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24], uid[24], object[40];
-	const char *params[2] = { cid, uid };
 	PGresult *res;
-	long id;
 
-	if (input_path_id(resp, req, "id", &id) < 0)
-		return;
-	snprintf(cid, sizeof cid, "%ld", id);
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
-	res = db_exec(app->db, STMT_APITOKEN_REVOKE, 2, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-	} else if (PQntuples(res) != 1) {
-		response_error(resp, 404, "not_found", NULL, "no such token");
-	} else {
-		snprintf(object, sizeof object, "api_token:%ld", id);
-		audit(app->db, app->caller.user_id, req->remote_addr, "api_token.revoke", object, NULL);
-		response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
-	}
+	res = exec_path_id(app, req, resp, STMT_APITOKEN_REVOKE, uid, 404, "token", cid);
+	if (res == NULL)
+		return;
+	snprintf(object, sizeof object, "api_token:%s", cid);
+	audit(app->db, app->caller.user_id, req->remote_addr, "api_token.revoke", object, NULL);
+	response_json(resp, 200, json_pack("{s:b}", "revoked", 1));
 	PQclear(res);
 }

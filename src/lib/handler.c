@@ -91,3 +91,26 @@ page_params(struct response *resp, const struct request *req, char limit[24], ch
 		cursor[0] = '\0';
 	return 0;
 }
+
+PGresult *
+exec_path_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
+             const char *extra, int status, const char *what, char cid[24])
+{
+	const char *params[2] = { cid, extra };
+	PGresult *res;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return NULL;
+	snprintf(cid, 24, "%ld", id);
+	res = db_exec(app->db, stmt, extra ? 2 : 1, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+	} else if (PQntuples(res) < 1) {
+		response_error(resp, status, status == 404 ? "not_found" : "conflict", NULL, "no such %s", what);
+	} else {
+		return res;
+	}
+	PQclear(res);
+	return NULL;
+}

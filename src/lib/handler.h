@@ -30,4 +30,11 @@ int hash_new_password(struct app *app, struct response *resp, const char *pw, co
  * is "" when absent.  Returns 0 or -1 with a 400 in resp. */
 int page_params(struct response *resp, const struct request *req, char limit[24], char cursor[24]);
 
+/* Runs stmt with the id of the path (and extra as the second parameter
+ * when not NULL) and returns its result when it has a row (caller
+ * PQclears); otherwise answers a database error, or status with "no such
+ * <what>", and returns NULL.  cid receives the id as text. */
+PGresult *exec_path_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
+                       const char *extra, int status, const char *what, char cid[24]);
+
 #endif
