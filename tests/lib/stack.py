@@ -409,6 +409,9 @@ def main():
     for name in ("stop", "status"):
         p = sub.add_parser(name)
         p.add_argument("rundir")
+    p = sub.add_parser("psql", help="run SQL in the stack's database and print the result")
+    p.add_argument("rundir")
+    p.add_argument("sql")
     args = ap.parse_args()
     try:
         if args.cmd == "start":
@@ -417,6 +420,8 @@ def main():
                        smtp=args.smtp, mail_file=args.mail_file, settings=settings,
                        auth_rate=args.auth_rate).start()
             print(st.url)
+        elif args.cmd == "psql":
+            print(Stack.load(args.rundir).psql(args.sql))
         elif args.cmd == "stop":
             if os.path.exists(os.path.join(args.rundir, "stack.json")):
                 Stack.load(args.rundir).stop()

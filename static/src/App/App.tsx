@@ -1,6 +1,11 @@
 import type { ReactNode } from "react";
 import { Route, Routes } from "react-router-dom";
 import { ApiTokensPage } from "../ApiTokensPage/ApiTokensPage";
+import { ClusterPage } from "../ClusterPage/ClusterPage";
+import { DeployPage } from "../DeployPage/DeployPage";
+import { InstancePage } from "../InstancePage/InstancePage";
+import { InstancesPage } from "../InstancesPage/InstancesPage";
+import { ProjectsPage } from "../ProjectsPage/ProjectsPage";
 import { AuditPage } from "../AuditPage/AuditPage";
 import { ChangePasswordPage } from "../ChangePasswordPage/ChangePasswordPage";
 import { ForgotPasswordPage } from "../ForgotPasswordPage/ForgotPasswordPage";
@@ -35,7 +40,27 @@ export function App() {
       <Route path="/logged-out" element={<Public><LoggedOutPage /></Public>} />
       <Route
         path="/"
-        element={<RequireAuth>{(u) => <Layout user={u}><HealthPanel /></Layout>}</RequireAuth>}
+        element={<RequireAuth>{(u) => <Layout user={u}><InstancesPage /><HealthPanel /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/instances"
+        element={<RequireAuth>{(u) => <Layout user={u}><InstancesPage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/instances/:id"
+        element={<RequireAuth>{(u) => <Layout user={u}><InstancePage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/clusters/:id"
+        element={<RequireAuth>{(u) => <Layout user={u}><ClusterPage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/deploy"
+        element={<RequireAuth>{(u) => <Layout user={u}><DeployPage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/projects"
+        element={<RequireAuth>{(u) => <Layout user={u}><ProjectsPage admin={u.is_admin} /></Layout>}</RequireAuth>}
       />
       <Route
         path="/account/password"

@@ -2,6 +2,7 @@ import type { ReactNode } from "react";
 import { NavLink, useNavigate } from "react-router-dom";
 import { api, useLogoutMutation } from "../api/api";
 import { setCsrfToken } from "../api/csrf";
+import { Sidebar } from "../Sidebar/Sidebar";
 import type { User } from "../api/types";
 import { useDispatch } from "react-redux";
 
@@ -31,11 +32,18 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           <NavLink to="/" end>
             Overview
           </NavLink>
+          <NavLink to="/instances">Instances</NavLink>
+          <NavLink to="/projects">Repositories</NavLink>
           {user.is_admin && <NavLink to="/admin/users">Users</NavLink>}
           {user.is_admin && <NavLink to="/admin/invites">Invites</NavLink>}
           {user.is_admin && <NavLink to="/admin/audit">Audit log</NavLink>}
         </nav>
         <div className="user">
+          {user.is_admin && (
+            <NavLink to="/projects" className="add-repo">
+              Add GitLab repository
+            </NavLink>
+          )}
           <NavLink to="/account/password" data-testid="current-user">
             {user.display_name || user.email}
           </NavLink>
@@ -45,7 +53,10 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           </button>
         </div>
       </header>
-      <main className="content">{children}</main>
+      <div className="body">
+        <Sidebar />
+        <main className="content">{children}</main>
+      </div>
     </div>
   );
 }

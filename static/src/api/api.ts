@@ -1,7 +1,9 @@
 // The one place that talks to the HTTP API (RTK Query).
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
-import type { ApiError, ApiToken, AuditEntry, Health, Invite, Page, Session, User } from "./types";
+import type {
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project, Session, User,
+} from "./types";
 import { setCsrfToken } from "./csrf";
 
 interface StateWithCsrf {
@@ -36,7 +38,7 @@ export interface ListArgs {
   limit?: number;
 }
 
-function listParams(a: ListArgs & Record<string, string | number | null | undefined>): string {
+function listParams(a: Record<string, string | number | null | undefined>): string {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(a)) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
   const s = p.toString();
@@ -46,7 +48,7 @@ function listParams(a: ListArgs & Record<string, string | number | null | undefi
 export const api = createApi({
   reducerPath: "api",
   baseQuery,
-  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit"],
+  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects"],
   endpoints: (b) => ({
     health: b.query<Health, void>({
       query: () => "/health",
@@ -127,8 +129,64 @@ export const api = createApi({
       query: (a) => `/audit${listParams({ ...a })}`,
       providesTags: ["Audit"],
     }),
+    projects: b.query<Page<Project>, void>({
+      query: () => "/projects?limit=200",
+      providesTags: ["Projects"],
+    }),
+    createProject: b.mutation<Project, {
+      name: string; gitlab_url: string; gitlab_project_id: number; api_token: string; trigger_token: string;
+      description?: string; default_branch?: string;
+    }>({
+      query: (body) => ({ url: "/projects", method: "POST", body }),
+      invalidatesTags: ["Projects", "Audit"],
+    }),
+    syncProject: b.mutation<{ sync_requested: boolean }, number>({
+      query: (id) => ({ url: `/projects/${id}/sync`, method: "POST", body: {} }),
+      invalidatesTags: ["Projects"],
+    }),
+    clusters: b.query<Page<Cluster>, void>({
+      query: () => "/clusters?limit=200",
+      providesTags: ["Fleet"],
+    }),
+    cluster: b.query<Cluster, number>({
+      query: (id) => `/clusters/${id}`,
+      providesTags: ["Fleet"],
+    }),
+    instances: b.query<CursorPage<Instance>, InstanceFilters>({
+      query: (f) => `/instances${listParams({ ...f })}`,
+      providesTags: ["Fleet"],
+    }),
+    instance: b.query<Instance, number>({
+      query: (id) => `/instances/${id}`,
+      providesTags: ["Fleet"],
+    }),
+    createInstance: b.mutation<Action, { cluster_id: number; name: string; overrides?: string; key: string }>({
+      query: ({ key, ...body }) => ({ url: "/instances", method: "POST", body, headers: { "Idempotency-Key": key } }),
+      invalidatesTags: ["Fleet"],
+    }),
+    instanceAction: b.mutation<Action, { id: number; kind: string; overrides?: string; key: string }>({
+      query: ({ id, key, ...body }) => ({
+        url: `/instances/${id}/actions`, method: "POST", body, headers: { "Idempotency-Key": key },
+      }),
+      invalidatesTags: ["Fleet"],
+    }),
+    plan: b.mutation<Plan, { id: number; overrides: string }>({
+      query: ({ id, ...body }) => ({ url: `/instances/${id}/plan`, method: "POST", body }),
+    }),
   }),
 });
+
+export interface InstanceFilters {
+  status?: string;
+  provider?: string;
+  cluster?: string;
+  name?: string;
+  config?: string;
+  q?: string;
+  sort?: string;
+  cursor?: string | null;
+  limit?: number;
+}
 
 export const {
   useHealthQuery,
@@ -151,6 +209,16 @@ export const {
   useCreateTokenMutation,
   useRevokeTokenMutation,
   useAuditQuery,
+  useProjectsQuery,
+  useCreateProjectMutation,
+  useSyncProjectMutation,
+  useClustersQuery,
+  useClusterQuery,
+  useInstancesQuery,
+  useInstanceQuery,
+  useCreateInstanceMutation,
+  useInstanceActionMutation,
+  usePlanMutation,
 } = api;
 
 /** The API's error object inside whatever RTK Query reports, or a generic one. */

@@ -65,3 +65,104 @@ export interface AuditEntry {
   object: string | null;
   details: Record<string, unknown>;
 }
+
+export interface PipelineSummary {
+  id: number;
+  gitlab_id: number;
+  status: string;
+  action_kind: string | null;
+  ref?: string | null;
+  web_url: string | null;
+  created_at?: string | null;
+  finished_at?: string | null;
+  updated_at?: string;
+}
+
+export interface Project {
+  id: number;
+  name: string;
+  gitlab_url: string;
+  gitlab_project_id: number;
+  description: string;
+  web_url: string | null;
+  default_branch: string;
+  api_token_set: boolean;
+  trigger_token_set: boolean;
+  deploy_key_set: boolean;
+  sync_requested: boolean;
+  last_sync_at: string | null;
+  last_sync_error: string | null;
+  cluster_count: number;
+  webhook_url?: string;
+  webhook_secret?: string;
+}
+
+export interface Cluster {
+  id: number;
+  project_id: number;
+  project_name: string;
+  name: string;
+  provider: string;
+  region: string | null;
+  status: string;
+  online: boolean | null;
+  online_checked_at: string | null;
+  max_node_count: number | null;
+  node_size: string | null;
+  mysql_size: string | null;
+  mongodb_size: string | null;
+  links: Record<string, string>;
+  openfaas_url: string | null;
+  openfaas_credentials_set: boolean;
+  last_error: string | null;
+  instance_counts: Record<string, number>;
+  latest_pipeline: PipelineSummary | null;
+  cluster_yml?: string | null;
+}
+
+export interface Instance {
+  id: number;
+  name: string;
+  cluster_id: number;
+  cluster_name: string;
+  project_id: number;
+  provider: string;
+  description: string;
+  state: string;
+  state_since: string;
+  state_reason: string | null;
+  health: string;
+  latest_pipeline: PipelineSummary | null;
+  last_error: string | null;
+  updated_at: string;
+  config_yml?: string | null;
+  grove_yml?: string | null;
+  pods?: unknown;
+  pods_fetched_at?: string | null;
+  replication?: unknown;
+  usage?: unknown;
+  pipelines?: PipelineSummary[];
+}
+
+export interface CursorPage<T> {
+  items: T[];
+  next_cursor: string | number | null;
+}
+
+export interface Action {
+  id: number;
+  kind: string;
+  instance_id: number | null;
+  instance_name: string;
+  state: "queued" | "dispatching" | "dispatched" | "failed";
+  attempts: number;
+  last_error: string | null;
+  pipeline: { id: number; gitlab_id: number; status: string; web_url: string | null } | null;
+  created_at: string;
+}
+
+export interface Plan {
+  current: Record<string, unknown>;
+  merged: Record<string, unknown>;
+  changes: { path: string; old: unknown; new: unknown }[];
+}

@@ -1,0 +1,110 @@
+import { useState } from "react";
+import { Link, useSearchParams } from "react-router-dom";
+import { apiError, useInstancesQuery } from "../api/api";
+import { when } from "../format";
+import { StateBadge } from "../StateBadge/StateBadge";
+
+const STATES = ["", "running", "failure", "create_pending", "update_pending", "archive_pending", "archived",
+  "unarchive_pending", "delete_pending", "deleted", "unknown"];
+const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"] as const;
+
+/** Every instance, filtered by the query string (so filters can be shared as links). */
+export function InstancesPage() {
+  const [params, setParams] = useSearchParams();
+  const [cursors, setCursors] = useState<string[]>([]);
+  const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""]));
+  const cursor = cursors.length ? cursors[cursors.length - 1] : null;
+  const list = useInstancesQuery({ ...filters, cursor, limit: 50 }, { pollingInterval: 15000 });
+  const err = apiError(list.error);
+
+  function set(name: string, value: string) {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    setParams(next, { replace: true });
+    setCursors([]);
+  }
+
+  return (
+    <section className="panel">
+      <div className="panel-head">
+        <h1>Instances</h1>
+        <Link to="/deploy" className="button primary">
+          Deploy new instance
+        </Link>
+      </div>
+      <div className="filters">
+        <input aria-label="Instance name" placeholder="Instance name" value={filters.name} onChange={(e) => set("name", e.target.value)} />
+        <input aria-label="Cluster" placeholder="Cluster" value={filters.cluster} onChange={(e) => set("cluster", e.target.value)} />
+        <select aria-label="Provider" value={filters.provider} onChange={(e) => set("provider", e.target.value)}>
+          <option value="">Any provider</option>
+          <option value="aws">AWS</option>
+          <option value="digitalocean">DigitalOcean</option>
+          <option value="other">Other</option>
+        </select>
+        <select aria-label="Status" value={filters.status} onChange={(e) => set("status", e.target.value)}>
+          {STATES.map((s) => (
+            <option key={s} value={s}>
+              {s ? s.replace(/_/g, " ") : "Any status"}
+            </option>
+          ))}
+        </select>
+        <input aria-label="Configuration" placeholder="KEY=value" value={filters.config} onChange={(e) => set("config", e.target.value)} />
+        <input aria-label="Search" placeholder="Search" value={filters.q} onChange={(e) => set("q", e.target.value)} />
+        <select aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value)}>
+          <option value="">By name</option>
+          <option value="updated">Recently updated</option>
+          <option value="status">By status</option>
+        </select>
+      </div>
+      {err && <p className="form-error" role="alert">{err.message}</p>}
+      <table data-testid="instances">
+        <thead>
+          <tr>
+            <th>Name</th>
+            <th>Cluster</th>
+            <th>Status</th>
+            <th>Health</th>
+            <th>Last pipeline</th>
+            <th>Updated</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.data?.items.map((i) => (
+            <tr key={i.id}>
+              <td>
+                <Link to={`/instances/${i.id}`}>{i.name}</Link>
+                {i.description && <div className="muted small">{i.description}</div>}
+              </td>
+              <td>
+                <Link to={`/clusters/${i.cluster_id}`}>{i.cluster_name}</Link> <span className="muted small">{i.provider}</span>
+              </td>
+              <td>
+                <StateBadge value={i.state} />
+                {i.state_reason && <div className="muted small">{i.state_reason}</div>}
+              </td>
+              <td>
+                <StateBadge value={i.health} />
+              </td>
+              <td>{i.latest_pipeline ? <StateBadge value={i.latest_pipeline.status} /> : "—"}</td>
+              <td>{when(i.updated_at)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {list.data && list.data.items.length === 0 && <p className="muted">No instance matches.</p>}
+      <div className="pager">
+        {cursors.length > 0 && (
+          <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
+            Previous page
+          </button>
+        )}
+        {list.data?.next_cursor != null && (
+          <button type="button" onClick={() => setCursors([...cursors, String(list.data?.next_cursor)])}>
+            Next page
+          </button>
+        )}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,89 @@
+import { useState, type FormEvent } from "react";
+import { apiError, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
+import { Field, FormError } from "../Field/Field";
+import { when } from "../format";
+
+/** The GitLab repositories Ocim follows; admins add them. */
+export function ProjectsPage({ admin }: { admin: boolean }) {
+  const list = useProjectsQuery();
+  const [create, created] = useCreateProjectMutation();
+  const [sync] = useSyncProjectMutation();
+  const [form, setForm] = useState({ name: "", gitlab_url: "https://gitlab.com", gitlab_project_id: "", api_token: "", trigger_token: "" });
+  const err = apiError(created.error);
+  const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
+
+  async function onSubmit(e: FormEvent) {
+    e.preventDefault();
+    try {
+      await create({ ...form, gitlab_project_id: Number(form.gitlab_project_id) }).unwrap();
+      setForm({ ...form, name: "", gitlab_project_id: "", api_token: "", trigger_token: "" });
+    } catch {
+      /* shown below */
+    }
+  }
+
+  return (
+    <>
+      <section className="panel">
+        <h1>GitLab repositories</h1>
+        <table>
+          <thead>
+            <tr>
+              <th>Name</th>
+              <th>GitLab</th>
+              <th>Clusters</th>
+              <th>Last sync</th>
+              <th />
+            </tr>
+          </thead>
+          <tbody>
+            {list.data?.items.map((p) => (
+              <tr key={p.id}>
+                <td>{p.name}</td>
+                <td>
+                  {p.gitlab_url} #{p.gitlab_project_id}
+                </td>
+                <td>{p.cluster_count}</td>
+                <td>
+                  {when(p.last_sync_at)}
+                  {p.last_sync_error && <div className="form-error">{p.last_sync_error}</div>}
+                  {p.sync_requested && <div className="muted small">refresh requested</div>}
+                </td>
+                <td>
+                  <button type="button" onClick={() => sync(p.id)}>
+                    Refresh
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+      {admin && (
+        <section className="panel narrow">
+          <h2>Add a GitLab repository</h2>
+          {created.data?.webhook_secret && (
+            <div className="notice" data-testid="webhook-secret">
+              <p>
+                In GitLab, add a webhook for pipeline and push events to <code>{created.data.webhook_url}</code> with
+                the secret token below. It is shown this once.
+              </p>
+              <code>{created.data.webhook_secret}</code>
+            </div>
+          )}
+          <form onSubmit={onSubmit} noValidate>
+            <Field label="Name" name="name" value={form.name} onChange={set("name")} error={err} required />
+            <Field label="GitLab URL" name="gitlab_url" value={form.gitlab_url} onChange={set("gitlab_url")} error={err} required />
+            <Field label="Project id" name="gitlab_project_id" value={form.gitlab_project_id} onChange={set("gitlab_project_id")} error={err} required />
+            <Field label="API token" name="api_token" type="password" autoComplete="off" value={form.api_token} onChange={set("api_token")} error={err} required />
+            <Field label="Pipeline trigger token" name="trigger_token" type="password" autoComplete="off" value={form.trigger_token} onChange={set("trigger_token")} error={err} required />
+            <FormError error={err} fields={["name", "gitlab_url", "gitlab_project_id", "api_token", "trigger_token"]} />
+            <button type="submit" className="primary" disabled={created.isLoading}>
+              Add repository
+            </button>
+          </form>
+        </section>
+      )}
+    </>
+  );
+}
