@@ -51,6 +51,9 @@ struct conf {
 		long pending_timeout_seconds;
 	} actions;
 	struct {
+		long request_timeout_seconds;
+	} sync;
+	struct {
 		char *level;
 	} log;
 };

@@ -142,3 +142,117 @@ out:
 	curl_easy_cleanup(c);
 	return (int)status;
 }
+
+struct get_state {
+	struct gitlab_answer *a;
+	struct buf body;
+	int too_big;
+};
+
+static size_t
+get_body(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct get_state *g = userp;
+	size_t n = size * nmemb;
+
+	if (g->body.len + n > 16 * 1024 * 1024) {
+		g->too_big = 1;
+		return 0;
+	}
+	return buf_append(&g->body, ptr, n) == 0 ? n : 0;
+}
+
+/* Keeps the headers paging and rate limits depend on. */
+static size_t
+get_header(char *ptr, size_t size, size_t nmemb, void *userp)
+{
+	struct get_state *g = userp;
+	size_t n = size * nmemb;
+	char line[2300];
+
+	snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), ptr);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "Link:", 5) == 0) {
+		/* <url>; rel="next", <url>; rel="prev" */
+		for (char *p = line + 5; (p = strchr(p, '<')) != NULL; p++) {
+			char *end = strchr(p, '>');
+			if (end == NULL)
+				break;
+			if (strncmp(end, ">; rel=\"next\"", 13) == 0 && (size_t)(end - p - 1) < sizeof g->a->next_link)
+				snprintf(g->a->next_link, sizeof g->a->next_link, "%.*s", (int)(end - p - 1), p + 1);
+			p = end;
+		}
+	} else if (strncasecmp(line, "x-next-page:", 12) == 0) {
+		snprintf(g->a->next_page, sizeof g->a->next_page, "%s", line + 12 + strspn(line + 12, " "));
+	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
+		long v;
+		if (parse_long(line + 12 + strspn(line + 12, " "), &v) == 0 && v >= 0)
+			g->a->retry_after = v;
+	}
+	return n;
+}
+
+int
+gitlab_get(const char *base, const char *token, const char *path, long timeout,
+           struct gitlab_answer *a, char *err, size_t errsz)
+{
+	struct get_state g = { .a = a };
+	struct curl_slist *headers = NULL;
+	char curl_err[CURL_ERROR_SIZE] = "", auth[600], url[4096];
+	CURLcode cc;
+	CURL *c;
+
+	memset(a, 0, sizeof *a);
+	a->status = -1;
+	a->retry_after = -1;
+	c = curl_easy_init();
+	if (c == NULL) {
+		snprintf(err, errsz, "libcurl failed to initialise");
+		return -1;
+	}
+	if (strncmp(path, "http", 4) == 0)
+		snprintf(url, sizeof url, "%s", path);
+	else
+		snprintf(url, sizeof url, "%.*s/api/v4%s",
+		         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
+	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", token);
+	headers = curl_slist_append(headers, auth);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, &g);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
+	cc = curl_easy_perform(c);
+	sodium_memzero(auth, sizeof auth);
+	curl_slist_free_all(headers);
+	if (cc != CURLE_OK) {
+		snprintf(err, errsz, "%s: %s", path, g.too_big ? "answer too large" : curl_err[0] ? curl_err : curl_easy_strerror(cc));
+		buf_free(&g.body);
+		curl_easy_cleanup(c);
+		return -1;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
+	curl_easy_cleanup(c);
+	if (g.body.data == NULL && buf_append(&g.body, "", 0) < 0) {
+		snprintf(err, errsz, "out of memory");
+		return -1;
+	}
+	a->body.data = g.body.data;
+	a->body.len = g.body.len;
+	return 0;
+}
+
+void
+gitlab_answer_free(struct gitlab_answer *a)
+{
+	free(a->body.data);
+	a->body.data = NULL;
+}

@@ -14,4 +14,23 @@
 int gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
                    long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz);
 
+struct gitlab_answer {
+	long status;                    /* HTTP status, or -1 when none came */
+	struct {
+		char *data;
+		size_t len;
+	} body;                         /* owned; NUL-terminated */
+	char next_link[2048];           /* Link rel="next", or "" */
+	char next_page[16];             /* x-next-page, or "" */
+	long retry_after;               /* seconds, or -1 */
+};
+
+/* GET {base}/api/v4{path} with PRIVATE-TOKEN.  Returns 0 with the answer
+ * filled (any status), or -1 when no answer came, with err.  A path that
+ * starts with "http" is used as the whole URL (a Link to follow).  Free the
+ * answer with gitlab_answer_free. */
+int gitlab_get(const char *base, const char *token, const char *path, long timeout,
+               struct gitlab_answer *a, char *err, size_t errsz);
+void gitlab_answer_free(struct gitlab_answer *a);
+
 #endif

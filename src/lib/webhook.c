@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "db.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -153,3 +154,71 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 		ev->finished_at = NULL;
 	return 0;
 }
+
+const char *
+webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev, char *why, size_t whysz)
+{
+	const char *kind, *state, *params[11];
+	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24];
+	PGresult *res;
+	long dbpid, instance = 0;
+	int failed;
+
+	why[0] = '\0';
+
+	snprintf(pid, sizeof pid, "%ld", project_id);
+	snprintf(gid, sizeof gid, "%lld", ev->gitlab_id);
+	params[0] = pid;
+	params[1] = gid;
+	params[2] = ev->status;
+	params[3] = ev->ref;
+	params[4] = ev->sha;
+	params[5] = ev->url;
+	params[6] = ev->message;
+	params[7] = ev->created_at;
+	params[8] = ev->instance[0] ? ev->instance : NULL;
+	params[9] = ev->finished_at;
+	params[10] = ev->kind;
+	res = db_exec(db, STMT_PIPELINE_UPSERT, 11, params);
+	if (db_result_status(res) != DB_OK) {
+		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(db));
+		PQclear(res);
+		return why;
+	}
+	parse_long(PQgetvalue(res, 0, 0), &dbpid);
+	if (!PQgetisnull(res, 0, 1))
+		parse_long(PQgetvalue(res, 0, 1), &instance);
+	snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 2));
+	PQclear(res);
+	snprintf(ipid, sizeof ipid, "%ld", dbpid);
+
+	/* DEPLOYMENT_REQUEST_ID is the id of the action that asked for it */
+	if (ev->request_id > 0) {
+		const char *ap[3] = { rid, ipid, pid };
+		snprintf(rid, sizeof rid, "%ld", ev->request_id);
+		res = db_exec(db, STMT_ACTION_PIPELINE, 3, ap);
+		/* the action that asked for the pipeline knows best what it does */
+		if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
+			snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	kind = stored_kind[0] != '\0' ? stored_kind : ev->kind;
+	if (instance == 0)
+		return NULL;
+	state = webhook_next_state(kind, ev->status, &failed);
+	if (state == NULL)
+		return NULL;
+	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? ev->status : "");
+	{
+		char iid[24];
+		const char *sp[4] = { iid, state, failed ? reason : NULL, ipid };
+
+		snprintf(iid, sizeof iid, "%ld", instance);
+		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 4, sp);
+		if (db_result_status(res) != DB_OK)
+			snprintf(why, whysz, "instance state not updated: %.100s", db_error(db));
+		PQclear(res);
+	}
+	return why[0] ? why : NULL;
+}
+

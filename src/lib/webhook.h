@@ -22,4 +22,11 @@ int webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *
  * NULL for no change; *failed says whether that is a failure. */
 const char *webhook_next_state(const char *kind, const char *status, int *failed);
 
+struct db;
+
+/* Stores the pipeline of ev for the project and moves its instance (and
+ * the action that asked for it) on.  Returns NULL, or what went wrong. */
+const char *webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev,
+                                   char *why, size_t whysz);
+
 #endif

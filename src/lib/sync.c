@@ -1,0 +1,627 @@
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "actions.h"
+#include "gitlab.h"
+#include "log.h"
+#include "sync.h"
+#include "util.h"
+#include "webhook.h"
+#include "ydoc.h"
+
+#define MAX_FILE (1024 * 1024)
+#define MAX_PAGES 1000
+
+int
+sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
+                  const struct sync_options *opt, struct sync_stats *st)
+{
+	char pid[24], err[300];
+	const char *params[1] = { NULL };
+	PGresult *res;
+	int sent = 0;
+
+	if (opt->project_id > 0) {
+		snprintf(pid, sizeof pid, "%ld", opt->project_id);
+		params[0] = pid;
+	}
+	res = db_exec(db, STMT_ACTIONS_DUE, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		PQclear(res);
+		return 0;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		long id;
+
+		parse_long(PQgetvalue(res, i, 0), &id);
+		if (opt->dry_run) {
+			if (opt->progress)
+				fprintf(opt->progress, "would send action %ld\n", id);
+			continue;
+		}
+		st->requests++;
+		if (action_dispatch(conf, db, key, id, opt->timeout, err, sizeof err) == DISPATCH_SENT)
+			sent++;
+		else if (err[0])
+			log_warning("action %ld: %s", id, err);
+	}
+	PQclear(res);
+	st->actions += sent;
+	return sent;
+}
+
+/* A file of the tree worth reading. */
+struct entry {
+	char instance[64];              /* "" for cluster.yml */
+	int grove;                      /* grove.yml, else config.yml */
+	char blob[64];
+	char *text;                     /* fetched content, owned */
+	json_t *parsed;                 /* its YAML as JSON, owned */
+	char error[300];                /* why it could not be read or parsed */
+	int changed;
+};
+
+struct project_sync {
+	const struct conf *conf;
+	const struct sync_options *opt;
+	struct sync_stats *st;
+	long id, gitlab_id;
+	const char *name, *base, *branch, *since;
+	char token[512];
+	struct entry *entries;
+	size_t n;
+	char err[400];
+};
+
+static int
+get(struct project_sync *ps, const char *path, struct gitlab_answer *a)
+{
+	char err[300];
+
+	ps->st->requests++;
+	if (gitlab_get(ps->base, ps->token, path, ps->opt->timeout, a, err, sizeof err) < 0) {
+		snprintf(ps->err, sizeof ps->err, "%s", err);
+		return -1;
+	}
+	if (a->status != 200) {
+		json_t *j = json_loadb(a->body.data, a->body.len, 0, NULL);
+		const char *m = json_string_value(json_object_get(j, "message"));
+		snprintf(ps->err, sizeof ps->err, "GitLab answered %ld to %.200s%s%.200s", a->status,
+		         strncmp(path, "http", 4) == 0 ? "a next page" : path, m ? ": " : "", m ? m : "");
+		json_decref(j);
+		gitlab_answer_free(a);
+		return -1;
+	}
+	return 0;
+}
+
+/* Parses a JSON answer; NULL with ps->err when it is not what was asked. */
+static json_t *
+answer_json(struct project_sync *ps, struct gitlab_answer *a, int want_array)
+{
+	json_error_t jerr;
+	json_t *j = json_loadb(a->body.data, a->body.len, 0, &jerr);
+
+	gitlab_answer_free(a);
+	if (j == NULL || (want_array ? !json_is_array(j) : !json_is_object(j))) {
+		snprintf(ps->err, sizeof ps->err, "GitLab answered malformed JSON: %s", j ? "wrong type" : jerr.text);
+		json_decref(j);
+		return NULL;
+	}
+	return j;
+}
+
+static int
+slug(const char *s, size_t n)
+{
+	if (n == 0 || n > 50 || s[0] < 'a' || s[0] > 'z')
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyz0123456789-_", s[i]))
+			return 0;
+	return 1;
+}
+
+/* Keeps the tree entries Ocim reads: cluster.yml and instances/<n>/{config,grove}.yml. */
+static int
+add_tree_item(struct project_sync *ps, const json_t *item)
+{
+	const char *path = json_string_value(json_object_get(item, "path"));
+	const char *id = json_string_value(json_object_get(item, "id"));
+	const char *type = json_string_value(json_object_get(item, "type"));
+	struct entry e = { 0 }, *grown;
+
+	if (path == NULL || id == NULL || type == NULL || strcmp(type, "blob") != 0 || strlen(id) >= sizeof e.blob)
+		return 0;
+	if (strcmp(path, "cluster.yml") != 0) {
+		const char *slash;
+		if (strncmp(path, "instances/", 10) != 0 || (slash = strchr(path + 10, '/')) == NULL ||
+		    !slug(path + 10, (size_t)(slash - path - 10)))
+			return 0;
+		if (strcmp(slash, "/config.yml") != 0 && strcmp(slash, "/grove.yml") != 0)
+			return 0;
+		snprintf(e.instance, sizeof e.instance, "%.*s", (int)(slash - path - 10), path + 10);
+		e.grove = strcmp(slash, "/grove.yml") == 0;
+	}
+	snprintf(e.blob, sizeof e.blob, "%s", id);
+	grown = realloc(ps->entries, (ps->n + 1) * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	ps->entries = grown;
+	ps->entries[ps->n++] = e;
+	return 0;
+}
+
+static int
+read_tree(struct project_sync *ps)
+{
+	char path[2100];
+	struct gitlab_answer a;
+	int pages = 0;
+
+	snprintf(path, sizeof path, "/projects/%ld/repository/tree?recursive=true&per_page=100&pagination=keyset&ref=%s",
+	         ps->gitlab_id, ps->branch);
+	for (;;) {
+		char next[2048];
+		json_t *items, *item;
+		size_t i;
+
+		if (get(ps, path, &a) < 0)
+			return -1;
+		snprintf(next, sizeof next, "%s", a.next_link);
+		items = answer_json(ps, &a, 1);
+		if (items == NULL)
+			return -1;
+		json_array_foreach(items, i, item)
+			if (add_tree_item(ps, item) < 0) {
+				json_decref(items);
+				snprintf(ps->err, sizeof ps->err, "out of memory");
+				return -1;
+			}
+		json_decref(items);
+		if (next[0] == '\0' || ++pages >= MAX_PAGES)
+			return 0;
+		snprintf(path, sizeof path, "%s", next);
+	}
+}
+
+/* Reads one changed file and its YAML.  A file that cannot be parsed keeps
+ * its error; a request that fails fails the project. */
+static int
+fetch_entry(struct project_sync *ps, struct entry *e)
+{
+	char path[700], *escaped, yerr[300];
+	struct gitlab_answer a;
+	struct ynode *root;
+	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
+	char file[120];
+
+	if (e->instance[0])
+		snprintf(file, sizeof file, "instances/%s/%s", e->instance, e->grove ? "grove.yml" : "config.yml");
+	else
+		snprintf(file, sizeof file, "cluster.yml");
+	escaped = curl_easy_escape(NULL, file, 0);
+	snprintf(path, sizeof path, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->branch);
+	curl_free(escaped);
+	if (get(ps, path, &a) < 0)
+		return -1;
+	ps->st->files++;
+	e->text = a.body.data;      /* taken over from the answer */
+	a.body.data = NULL;
+	root = ydoc_parse(e->text, a.body.len, &lim, yerr, sizeof yerr);
+	if (root == NULL) {
+		snprintf(e->error, sizeof e->error, "%.100s: %.190s", file, yerr);
+	} else if (root->kind != YNODE_MAP) {
+		snprintf(e->error, sizeof e->error, "%.100s: line %u, column %u: must be a mapping", file, root->line, root->col);
+	} else {
+		e->parsed = ynode_to_json(root);
+	}
+	ynode_free(root);
+	return 0;
+}
+
+struct key_map {
+	const char *field;
+	const char *keys[4];
+};
+
+/* Which cluster.yml keys feed which cluster field (Grove's names). */
+static const struct key_map cluster_keys[] = {
+	{ "provider", { "TF_VAR_cluster_provider", NULL } },
+	{ "region", { "TF_VAR_aws_region", "TF_VAR_do_region", "TF_VAR_region", NULL } },
+	{ "max_node_count", { "TF_VAR_max_worker_node_count", NULL } },
+	{ "node_size", { "TF_VAR_worker_node_size", NULL } },
+	{ "mysql_size", { "TF_VAR_rds_instance_class", "TF_VAR_mysql_cluster_instance_size", NULL } },
+	{ "mongodb_size", { "TF_VAR_mongodb_instance_size", "TF_VAR_mongodb_cluster_instance_size", NULL } },
+};
+
+/* The text of the first key of field found in parsed, in buf; NULL if none. */
+static const char *
+cluster_value(const json_t *parsed, const char *field, char *buf, size_t size)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cluster_keys); i++) {
+		if (strcmp(cluster_keys[i].field, field) != 0)
+			continue;
+		for (const char *const *k = cluster_keys[i].keys; *k != NULL; k++) {
+			const json_t *v = json_object_get(parsed, *k);
+			if (json_is_string(v))
+				snprintf(buf, size, "%s", json_string_value(v));
+			else if (json_is_integer(v))
+				snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+			else
+				continue;
+			return buf;
+		}
+	}
+	return NULL;
+}
+
+static int
+exec_ok(struct db *db, enum db_stmt stmt, int n, const char *const *params)
+{
+	PGresult *res = db_exec(db, stmt, n, params);
+	int ok = db_result_status(res) == DB_OK;
+
+	PQclear(res);
+	return ok;
+}
+
+/* Writes what was read, in one transaction.  Returns 0 or -1 (rolled back). */
+static int
+store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipeline_event *events, size_t nevents)
+{
+	char pid[24], cid[24], why[300];
+	const char *params[10];
+	struct entry *cluster_yml = NULL;
+	struct buf names = { 0 };
+	PGresult *res;
+
+	PQclear(db_exec_sql(db, "BEGIN"));
+	snprintf(pid, sizeof pid, "%ld", ps->id);
+	params[0] = pid;
+	params[1] = json_string_value(json_object_get(meta, "description"));
+	params[2] = json_string_value(json_object_get(meta, "web_url"));
+	params[3] = json_string_value(json_object_get(meta, "default_branch"));
+	if (!exec_ok(db, STMT_SYNC_PROJECT_META, 4, params))
+		goto fail;
+	/* the repository's cluster: found, or made under the project's name */
+	res = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
+	if (db_result_status(res) != DB_OK)
+		goto fail_res;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		params[1] = ps->name;
+		res = db_exec(db, STMT_SYNC_CLUSTER_INSERT, 2, params);
+		if (db_result_status(res) != DB_OK)
+			goto fail_res;
+	}
+	snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->entries[i].instance[0] == '\0')
+			cluster_yml = &ps->entries[i];
+	if (cluster_yml != NULL && cluster_yml->changed) {
+		if (cluster_yml->parsed != NULL) {
+			char vals[6][128], *text = json_dumps(cluster_yml->parsed, JSON_COMPACT);
+			const char *fields[6] = { "provider", "region", "max_node_count", "node_size", "mysql_size", "mongodb_size" };
+			const char *cp[10] = { cid };
+			long n;
+
+			for (int f = 0; f < 6; f++)
+				cp[f + 1] = cluster_value(cluster_yml->parsed, fields[f], vals[f], sizeof vals[f]);
+			if (cp[1] && strcmp(cp[1], "aws") && strcmp(cp[1], "digitalocean"))
+				cp[1] = "other";
+			if (cp[3] && parse_long(cp[3], &n) < 0)
+				cp[3] = NULL;
+			cp[7] = cluster_yml->text;
+			cp[8] = text;
+			cp[9] = cluster_yml->blob;
+			if (!exec_ok(db, STMT_SYNC_CLUSTER_UPDATE, 10, cp)) {
+				free(text);
+				goto fail;
+			}
+			free(text);
+		} else {
+			const char *ep[2] = { cid, cluster_yml->error };
+			exec_ok(db, STMT_SYNC_CLUSTER_ERROR, 2, ep);
+		}
+	}
+	/* instances: one upsert per changed file; a file in error keeps the old data */
+	buf_append(&names, "{", 1);
+	for (size_t i = 0; i < ps->n; i++) {
+		struct entry *e = &ps->entries[i];
+		char *text = NULL;
+		const char *ip[8] = { cid, e->instance, NULL, NULL, NULL, NULL, NULL, NULL };
+
+		if (e->instance[0] == '\0')
+			continue;
+		/* slugs need no escaping in an array literal */
+		buf_printf(&names, "%s\"%s\"", names.len > 1 ? "," : "", e->instance);
+		if (!e->changed)
+			continue;
+		if (e->parsed != NULL) {
+			text = json_dumps(e->parsed, JSON_COMPACT);
+			ip[e->grove ? 5 : 2] = e->text;
+			ip[e->grove ? 6 : 3] = text;
+			ip[e->grove ? 7 : 4] = e->blob;
+		}
+		if (!exec_ok(db, STMT_SYNC_INSTANCE_UPSERT, 8, ip)) {
+			free(text);
+			goto fail;
+		}
+		free(text);
+		if (e->parsed == NULL) {
+			const char *ep[3] = { cid, e->instance, e->error };
+			exec_ok(db, STMT_SYNC_INSTANCE_ERROR, 3, ep);
+		}
+	}
+	buf_append(&names, "}", 1);
+	{
+		const char *gp[2] = { cid, names.data };
+		if (!exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp))
+			goto fail;
+	}
+	for (size_t i = 0; i < nevents; i++) {
+		const char *e = webhook_apply_pipeline(db, ps->id, &events[i], why, sizeof why);
+		if (e != NULL)
+			log_warning("project %s: pipeline %lld: %s", ps->name, events[i].gitlab_id, e);
+		else
+			ps->st->pipelines++;
+	}
+	params[1] = NULL;
+	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 2, params))
+		goto fail;
+	res = db_exec_sql(db, "COMMIT");
+	if (db_result_status(res) != DB_OK)
+		goto fail_res;
+	PQclear(res);
+	buf_free(&names);
+	return 0;
+fail_res:
+	PQclear(res);
+fail:
+	snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+	PQclear(db_exec_sql(db, "ROLLBACK"));
+	buf_free(&names);
+	return -1;
+}
+
+/* Pipelines updated since the last run; the variables of those Ocim does
+ * not know yet are read so they can be linked to their instance. */
+static int
+read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipeline_event **out, size_t *nout)
+{
+	char path[600], pid[24];
+	struct gitlab_answer a;
+	int page = 1;
+
+	snprintf(pid, sizeof pid, "%ld", ps->id);
+	*out = NULL;
+	*nout = 0;
+	for (; page <= MAX_PAGES; page++) {
+		json_t *items, *item;
+		size_t i;
+		char next[16];
+
+		snprintf(path, sizeof path, "/projects/%ld/pipelines?per_page=100&order_by=updated_at&sort=asc&page=%d%s%s",
+		         ps->gitlab_id, page, ps->since ? "&updated_after=" : "", ps->since ? ps->since : "");
+		if (get(ps, path, &a) < 0)
+			return -1;
+		snprintf(next, sizeof next, "%s", a.next_page);
+		items = answer_json(ps, &a, 1);
+		if (items == NULL)
+			return -1;
+		json_array_append(keep, items);
+		json_decref(items);
+		json_array_foreach(items, i, item) {
+			struct pipeline_event ev = { 0 }, *grown;
+			json_t *gid = json_object_get(item, "id");
+			char cg[24];
+			const char *kp[2] = { pid, cg };
+			PGresult *known;
+			int linked = 0;
+
+			ev.status = json_string_value(json_object_get(item, "status"));
+			if (!json_is_integer(gid) || ev.status == NULL || strlen(ev.status) > 64)
+				continue;
+			ev.gitlab_id = (long long)json_integer_value(gid);
+			ev.ref = json_string_value(json_object_get(item, "ref"));
+			ev.sha = json_string_value(json_object_get(item, "sha"));
+			ev.url = json_string_value(json_object_get(item, "web_url"));
+			ev.created_at = json_string_value(json_object_get(item, "created_at"));
+			snprintf(cg, sizeof cg, "%lld", ev.gitlab_id);
+			known = db_exec(db, STMT_SYNC_PIPELINE_KNOWN, 2, kp);
+			if (db_result_status(known) == DB_OK && PQntuples(known) == 1) {
+				linked = PQgetvalue(known, 0, 1)[0] == 't';
+				if (linked && strcmp(PQgetvalue(known, 0, 0), ev.status) == 0) {
+					PQclear(known);
+					continue;       /* nothing new */
+				}
+			}
+			PQclear(known);
+			if (!linked) {
+				/* GET .../variables to learn the instance and the action */
+				struct gitlab_answer va;
+				char vpath[200];
+				json_t *vars, *body;
+				char why[200];
+
+				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
+				if (get(ps, vpath, &va) < 0)
+					return -1;
+				vars = answer_json(ps, &va, 1);
+				if (vars == NULL)
+					return -1;
+				body = json_pack("{s:{s:I, s:s, s:o}}", "object_attributes", "id", (json_int_t)ev.gitlab_id,
+				                 "status", ev.status, "variables", vars);
+				json_array_append_new(keep, body);
+				if (webhook_pipeline_parse(body, &ev, why, sizeof why) == 0) {
+					ev.ref = json_string_value(json_object_get(item, "ref"));
+					ev.sha = json_string_value(json_object_get(item, "sha"));
+					ev.url = json_string_value(json_object_get(item, "web_url"));
+					ev.created_at = json_string_value(json_object_get(item, "created_at"));
+				}
+			}
+			grown = realloc(*out, (*nout + 1) * sizeof *grown);
+			if (grown == NULL)
+				return -1;
+			*out = grown;
+			(*out)[(*nout)++] = ev;
+		}
+		if (json_array_size(items) == 0 || next[0] == '\0')
+			break;
+	}
+	return 0;
+}
+
+static void
+sync_one(const struct conf *conf, struct db *db, const struct secret_key *key, const struct sync_options *opt,
+         struct sync_stats *st, PGresult *row, int r)
+{
+	struct project_sync ps = { .conf = conf, .opt = opt, .st = st };
+	struct pipeline_event *events = NULL;
+	size_t nevents = 0;
+	json_t *keep = json_array(), *meta = NULL;
+	char *token = NULL, path[200];
+	struct gitlab_answer a;
+	PGresult *res = NULL;
+
+	parse_long(PQgetvalue(row, r, 0), &ps.id);
+	ps.name = PQgetvalue(row, r, 1);
+	ps.base = PQgetvalue(row, r, 2);
+	parse_long(PQgetvalue(row, r, 3), &ps.gitlab_id);
+	ps.branch = PQgetvalue(row, r, 4);
+	ps.since = PQgetisnull(row, r, 6) ? NULL : PQgetvalue(row, r, 6);
+	st->projects++;
+	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
+	if (token == NULL || strlen(token) >= sizeof ps.token) {
+		snprintf(ps.err, sizeof ps.err, "no API token Ocim can read (set it again, or check the key file)");
+		goto done;
+	}
+	snprintf(ps.token, sizeof ps.token, "%s", token);
+	snprintf(path, sizeof path, "/projects/%ld", ps.gitlab_id);
+	if (get(&ps, path, &a) < 0 || (meta = answer_json(&ps, &a, 0)) == NULL)
+		goto done;
+	if (read_tree(&ps) < 0)
+		goto done;
+	{
+		/* what is stored, to fetch only the files whose blob changed */
+		char pid[24];
+		const char *params[1] = { pid };
+		PGresult *cl;
+		char cluster_blob[64] = "";
+
+		snprintf(pid, sizeof pid, "%ld", ps.id);
+		cl = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
+		if (db_result_status(cl) == DB_OK && PQntuples(cl) == 1) {
+			const char *cp[1] = { PQgetvalue(cl, 0, 0) };
+			snprintf(cluster_blob, sizeof cluster_blob, "%s", PQgetvalue(cl, 0, 1));
+			res = db_exec(db, STMT_SYNC_INSTANCES_BLOBS, 1, cp);
+		}
+		PQclear(cl);
+		for (size_t i = 0; i < ps.n; i++) {
+			struct entry *e = &ps.entries[i];
+			const char *stored = cluster_blob;
+
+			if (e->instance[0] != '\0') {
+				stored = "";
+				for (int k = 0; res != NULL && k < PQntuples(res); k++)
+					if (strcmp(PQgetvalue(res, k, 0), e->instance) == 0)
+						stored = PQgetvalue(res, k, e->grove ? 2 : 1);
+			}
+			e->changed = strcmp(stored, e->blob) != 0;
+			if (e->changed && fetch_entry(&ps, e) < 0)
+				goto done;
+		}
+	}
+	if (read_pipelines(&ps, db, keep, &events, &nevents) < 0)
+		goto done;
+	if (opt->dry_run) {
+		int changed = 0;
+		for (size_t i = 0; i < ps.n; i++)
+			changed += ps.entries[i].changed;
+		if (opt->progress)
+			fprintf(opt->progress, "%s: %d changed file(s), %zu pipeline(s) to store (dry run)\n", ps.name, changed, nevents);
+		goto cleanup;
+	}
+	if (store(&ps, db, meta, events, nevents) < 0)
+		goto done;
+done:
+	if (ps.err[0] != '\0') {
+		char pid[24];
+		const char *params[2] = { pid, ps.err };
+
+		snprintf(pid, sizeof pid, "%ld", ps.id);
+		st->failed_projects++;
+		json_array_append_new(st->errors, json_pack("{s:s, s:s}", "project", ps.name, "error", ps.err));
+		if (!opt->dry_run)
+			exec_ok(db, STMT_SYNC_PROJECT_DONE, 2, params);
+		log_warning("project %s: %s", ps.name, ps.err);
+	}
+	if (opt->progress)
+		fprintf(opt->progress, "%s: %s\n", ps.name, ps.err[0] ? ps.err : "ok");
+cleanup:
+	PQclear(res);
+	for (size_t i = 0; i < ps.n; i++) {
+		free(ps.entries[i].text);
+		json_decref(ps.entries[i].parsed);
+	}
+	free(ps.entries);
+	free(events);
+	json_decref(meta);
+	json_decref(keep);
+	if (token != NULL) {
+		sodium_memzero(token, strlen(token));
+		free(token);
+	}
+	sodium_memzero(ps.token, sizeof ps.token);
+}
+
+void
+sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
+              const struct sync_options *opt, struct sync_stats *st)
+{
+	char pid[24];
+	const char *params[1] = { NULL };
+	PGresult *res;
+
+	if (opt->project_id > 0) {
+		snprintf(pid, sizeof pid, "%ld", opt->project_id);
+		params[0] = pid;
+	}
+	res = db_exec(db, STMT_SYNC_PROJECTS, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		json_array_append_new(st->errors, json_pack("{s:s}", "error", db_error(db)));
+		PQclear(res);
+		return;
+	}
+	for (int r = 0; r < PQntuples(res); r++)
+		sync_one(conf, db, key, opt, st, res, r);
+	PQclear(res);
+}
+
+int
+sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt)
+{
+	char secs[24];
+	const char *params[1] = { secs };
+	PGresult *res;
+	int n = 0;
+
+	if (opt->dry_run)
+		return 0;
+	snprintf(secs, sizeof secs, "%ld", conf->actions.pending_timeout_seconds);
+	res = db_exec(db, STMT_PENDING_TIMEOUT, 1, params);
+	if (db_result_status(res) == DB_OK)
+		n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		log_info("instance %s: pending for too long, now failure", PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}

@@ -1,0 +1,38 @@
+/* One refresh of Ocim's picture from GitLab: used by ocim-sync. */
+#ifndef OCIM_SYNC_H
+#define OCIM_SYNC_H
+
+#include <stdio.h>
+#include <jansson.h>
+
+#include "conf.h"
+#include "db.h"
+#include "secret.h"
+
+struct sync_stats {
+	int projects, requests, files, pipelines, actions, failed_projects;
+	json_t *errors;                 /* [{project, error}] */
+};
+
+struct sync_options {
+	long project_id;                /* 0: all */
+	int dry_run;                    /* fetch and report, write nothing */
+	FILE *progress;                 /* a line per project, or NULL */
+	long timeout;                   /* seconds per request */
+};
+
+/* Sends the actions that are due.  Returns how many were sent. */
+int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
+                      const struct sync_options *opt, struct sync_stats *st);
+
+/* Refreshes every project (or opt->project_id): metadata, the repository
+ * tree, the files whose blob changed, pipelines updated since the last
+ * run.  A project that fails keeps its data and records the error. */
+void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
+                   const struct sync_options *opt, struct sync_stats *st);
+
+/* Turns *_pending states older than actions.pending_timeout_seconds into
+ * failures.  Returns how many. */
+int sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt);
+
+#endif

@@ -1,0 +1,179 @@
+/* ocim-sync: one refresh run, started by cron.  Sends the queued actions
+ * that are due, refreshes the projects from GitLab, fails instances whose
+ * pending state outlived its timeout, records the run.  Never two runs at
+ * once: a run that finds the lock taken says so and exits 0.
+ * Exit status: 0 all went well, 1 some projects failed, 2 bad usage or
+ * configuration, 3 the database cannot be reached. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <sodium.h>
+
+#include "lib/conf.h"
+#include "lib/db.h"
+#include "lib/log.h"
+#include "lib/secret.h"
+#include "lib/sync.h"
+#include "lib/util.h"
+
+#define SYNC_LOCK "7244002"             /* advisory lock key of ocim-sync */
+
+static void
+usage(FILE *out)
+{
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID] [--dry-run] [--verbose]\n"
+	      "\n"
+	      "One refresh of Ocim from GitLab, meant for cron: sends the actions that are due,\n"
+	      "refreshes projects (all, or the one named), fails instances pending too long.\n"
+	      "\n"
+	      "  -c, --config PATH   configuration file (default $OCIM_CONFIG or " SYSCONFDIR "/ocim/ocim.yml)\n"
+	      "  -p, --project ID    only this project\n"
+	      "      --cluster ID    only the project of this cluster\n"
+	      "      --instance ID   only the project of this instance\n"
+	      "  -n, --dry-run       fetch and report; change nothing\n"
+	      "  -v, --verbose       a line per project even when not on a terminal\n"
+	      "  -h, --help          this text\n", out);
+}
+
+/* The project id of a cluster or instance id, or 0. */
+static long
+project_of(struct db *db, enum db_stmt stmt, long id)
+{
+	char cid[24];
+	const char *params[1] = { cid };
+	PGresult *res;
+	long p = 0;
+
+	snprintf(cid, sizeof cid, "%ld", id);
+	res = db_exec(db, stmt, 1, params);
+	if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
+		parse_long(PQgetvalue(res, 0, 0), &p);
+	PQclear(res);
+	return p;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "project", required_argument, NULL, 'p' },
+		{ "cluster", required_argument, NULL, 'C' },
+		{ "instance", required_argument, NULL, 'I' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct sync_options opt = { .timeout = 30 };
+	struct sync_stats st = { 0 };
+	const char *config_arg = NULL;
+	long cluster = 0, instance = 0;
+	struct secret_key key;
+	struct conf conf;
+	struct db *db;
+	char err[512], run_id[24] = "";
+	int o, verbose = 0, rc = 0;
+	PGresult *res;
+
+	log_set_program("ocim-sync");
+	while ((o = getopt_long(argc, argv, "c:p:nvh", longopts, NULL)) != -1) {
+		long *target = o == 'p' ? &opt.project_id : o == 'C' ? &cluster : o == 'I' ? &instance : NULL;
+		if (target != NULL) {
+			if (parse_long(optarg, target) < 0 || *target < 1) {
+				fprintf(stderr, "ocim-sync: '%s' is not an id\n", optarg);
+				return 2;
+			}
+			continue;
+		}
+		switch (o) {
+		case 'c': config_arg = optarg; break;
+		case 'n': opt.dry_run = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc || (opt.project_id > 0) + (cluster > 0) + (instance > 0) > 1) {
+		usage(stderr);
+		return 2;
+	}
+	if (conf_defaults(&conf) < 0 || conf_load_file(&conf, conf_path(config_arg), err, sizeof err) < 0) {
+		fprintf(stderr, "ocim-sync: %s\n", err);
+		conf_free(&conf);
+		return 2;
+	}
+	log_set_level((enum log_level)log_level_parse(conf.log.level));
+	opt.timeout = conf.sync.request_timeout_seconds;
+	if (secret_key_load(&key, conf.secrets.key_file, err, sizeof err) < 0) {
+		fprintf(stderr, "ocim-sync: %s\n", err);
+		conf_free(&conf);
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	opt.progress = verbose || isatty(2) ? stderr : NULL;
+	db = db_new(&conf, "ocim-sync");
+	if (db == NULL || db_connect(db) < 0) {
+		fprintf(stderr, "ocim-sync: cannot connect to the database: %s\n", db ? db_error(db) : "out of memory");
+		rc = 3;
+		goto out;
+	}
+	res = db_exec_sql(db, "SELECT pg_try_advisory_lock(" SYNC_LOCK ")");
+	if (db_result_status(res) != DB_OK || PQgetvalue(res, 0, 0)[0] != 't') {
+		int busy = db_result_status(res) == DB_OK;
+		PQclear(res);
+		fprintf(stderr, "ocim-sync: %s\n", busy ? "another run holds the lock; nothing to do" : db_error(db));
+		rc = busy ? 0 : 3;
+		goto out;
+	}
+	PQclear(res);
+	if (cluster > 0 && (opt.project_id = project_of(db, STMT_PROJECT_OF_CLUSTER, cluster)) == 0) {
+		fprintf(stderr, "ocim-sync: no cluster %ld\n", cluster);
+		rc = 2;
+		goto out;
+	}
+	if (instance > 0 && (opt.project_id = project_of(db, STMT_PROJECT_OF_INSTANCE, instance)) == 0) {
+		fprintf(stderr, "ocim-sync: no instance %ld\n", instance);
+		rc = 2;
+		goto out;
+	}
+	if (!opt.dry_run) {
+		res = db_exec(db, STMT_SYNC_RUN_START, 0, NULL);
+		if (db_result_status(res) == DB_OK)
+			snprintf(run_id, sizeof run_id, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	st.errors = json_array();
+	sync_dispatch_due(&conf, db, &key, &opt, &st);
+	sync_projects(&conf, db, &key, &opt, &st);
+	sync_pending_timeouts(&conf, db, &opt);
+	if (run_id[0]) {
+		char n[5][16], *errors = json_dumps(st.errors, JSON_COMPACT);
+		const char *params[7] = { run_id, n[0], n[1], n[2], n[3], n[4], errors ? errors : "[]" };
+
+		snprintf(n[0], sizeof n[0], "%d", st.projects);
+		snprintf(n[1], sizeof n[1], "%d", st.requests);
+		snprintf(n[2], sizeof n[2], "%d", st.files);
+		snprintf(n[3], sizeof n[3], "%d", st.pipelines);
+		snprintf(n[4], sizeof n[4], "%d", st.actions);
+		PQclear(db_exec(db, STMT_SYNC_RUN_FINISH, 7, params));
+		free(errors);
+	}
+	printf("ocim-sync: %d project(s), %d failed, %d request(s), %d file(s) fetched, %d pipeline(s) stored, "
+	       "%d action(s) sent%s\n", st.projects, st.failed_projects, st.requests, st.files, st.pipelines,
+	       st.actions, opt.dry_run ? " (dry run: nothing changed)" : "");
+	rc = st.failed_projects > 0 ? 1 : 0;
+	json_decref(st.errors);
+out:
+	secret_key_wipe(&key);
+	db_free(db);
+	conf_free(&conf);
+	curl_global_cleanup();
+	return rc;
+}
