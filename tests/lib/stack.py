@@ -367,7 +367,9 @@ class Stack:
         return self
 
     def stop(self):
-        for name in ("nginx", "fcgi", "minimal", "smtp"):
+        # nginx first (no new requests), then whatever else this run started
+        names = ["nginx"] + sorted(k[:-4] for k in self.state if k.endswith("_pid") and k != "nginx_pid")
+        for name in names:
             pid = self.state.pop(name + "_pid", None)
             if pid:
                 kill_pid(pid, signal.SIGQUIT if name == "nginx" else signal.SIGTERM)
