@@ -242,9 +242,11 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE clusters SET last_error = $2, updated_at = now() WHERE id = $1::bigint" },
 	[STMT_SYNC_INSTANCES_BLOBS] = { "sync_instances_blobs",
 		"SELECT name, coalesce(config_blob, ''), coalesce(grove_blob, '') FROM instances WHERE cluster_id = $1::bigint" },
-	/* NULL yml leaves that file as it was; an instance back in the repository is no longer deleted */
+	/* NULL yml leaves that file as it was.  An instance folder in the
+	 * repository is deployed (its lifecycle state; whether it is up is its
+	 * health), and one that comes back is no longer deleted. */
 	[STMT_SYNC_INSTANCE_UPSERT] = { "sync_instance_upsert",
-		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) VALUES ($1::bigint, $2, 'unknown', $3, $4::jsonb, $5, $6, $7::jsonb, $8) ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), last_error = NULL, state = CASE WHEN instances.state = 'deleted' THEN 'unknown' ELSE instances.state END, updated_at = now()" },
+		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) VALUES ($1::bigint, $2, 'running', $3, $4::jsonb, $5, $6, $7::jsonb, $8) ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), last_error = NULL, state = CASE WHEN instances.state = 'deleted' THEN 'running' ELSE instances.state END, updated_at = now()" },
 	[STMT_SYNC_INSTANCE_ERROR] = { "sync_instance_error",
 		"UPDATE instances SET last_error = $3, updated_at = now() WHERE cluster_id = $1::bigint AND name = $2" },
 	/* folders that left the repository: their instances are deleted (a create still pending is not there yet) */
