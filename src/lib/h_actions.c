@@ -13,6 +13,7 @@
 #include "handler.h"
 #include "input.h"
 #include "log.h"
+#include "sync.h"
 #include "util.h"
 #include "ydoc.h"
 
@@ -281,6 +282,52 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 	dispatch_and_answer(app, req, resp, id, "create", object);
 }
 
+/* refresh: re-reads the instance's repository from GitLab now, with the
+ * code ocim-sync runs, and answers the instance as it is then. */
+static void
+refresh(struct app *app, struct request *req, struct response *resp, long iid)
+{
+	const struct secret_key *key = app_key(app, resp);
+	struct sync_stats st = { .errors = json_array() };
+	struct sync_options opt = { .timeout = app->conf->actions.trigger_timeout_seconds };
+	char cid[24], object[40];
+	const char *params[1] = { cid };
+	enum db_status dst;
+	json_t *inst;
+	PGresult *res;
+
+	if (key == NULL) {
+		json_decref(st.errors);
+		return;
+	}
+	snprintf(cid, sizeof cid, "%ld", iid);
+	res = db_exec(app->db, STMT_PROJECT_OF_INSTANCE, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		if (db_result_status(res) != DB_OK)
+			respond_db_error(app, resp, db_result_status(res));
+		else
+			response_error(resp, 404, "not_found", NULL, "no such instance");
+		PQclear(res);
+		json_decref(st.errors);
+		return;
+	}
+	parse_long(PQgetvalue(res, 0, 0), &opt.project_id);
+	PQclear(res);
+	sync_projects(app->conf, app->db, key, &opt, &st);
+	snprintf(object, sizeof object, "instance:%ld", iid);
+	audit(app->db, app->caller.user_id, req->remote_addr, "instance.refresh", object,
+	      json_pack("{s:i, s:i}", "requests", st.requests, "files", st.files));
+	inst = db_json(app->db, STMT_INSTANCE_GET, 1, params, &dst);
+	if (inst == NULL) {
+		respond_db_error(app, resp, dst == DB_OK ? DB_ERROR : dst);
+	} else {
+		json_t *e = json_array_get(st.errors, 0);
+		json_object_set_new(inst, "refresh_error", e ? json_copy(json_object_get(e, "error")) : json_null());
+		response_json(resp, 200, inst);
+	}
+	json_decref(st.errors);
+}
+
 void
 h_instances_action(struct app *app, struct request *req, struct response *resp)
 {
@@ -295,10 +342,18 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 	if (input_path_id(resp, req, "id", &iid) < 0 || input_object(resp, req->json, fields) < 0 ||
 	    (kind = input_string(resp, req->json, "kind", 32, 1, NULL)) == NULL)
 		return;
+	if (strcmp(kind, "refresh") == 0) {
+		if (json_object_get(req->json, "overrides") != NULL) {
+			response_error(resp, 400, "invalid_field", "overrides", "only an update takes overrides");
+			return;
+		}
+		refresh(app, req, resp, iid);
+		return;
+	}
 	def = kind_find(kind);
 	if (def == NULL) {
 		response_error(resp, 400, "invalid_value", "kind",
-		               "'kind' must be one of update, archive, unarchive, delete, build-images, reprovision");
+		               "'kind' must be one of update, archive, unarchive, delete, build-images, reprovision, refresh");
 		return;
 	}
 	if (strcmp(kind, "reprovision") == 0 && (!app->conf->actions.reprovision_enabled || !app->caller.is_admin)) {

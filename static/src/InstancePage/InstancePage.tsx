@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation } from "../api/api";
+import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation, useRefreshInstanceMutation } from "../api/api";
 import type { Action } from "../api/types";
 import { when } from "../format";
 import { newKey } from "../key";
@@ -33,6 +33,7 @@ export function InstancePage() {
   const inst = useInstanceQuery(id, { pollingInterval: 10000 });
   const [act, acted] = useInstanceActionMutation();
   const [plan, planned] = usePlanMutation();
+  const [refresh, refreshed] = useRefreshInstanceMutation();
   const [overrides, setOverrides] = useState("");
   const [key, setKey] = useState(newKey);
   const err = apiError(acted.error) ?? apiError(planned.error);
@@ -76,6 +77,9 @@ export function InstancePage() {
           <dd>{i.description || <span className="muted">none</span>}</dd>
         </dl>
         <div className="actions-row">
+          <button type="button" onClick={() => refresh(id)} disabled={refreshed.isLoading}>
+            {refreshed.isLoading ? "Refreshing…" : "Refresh"}
+          </button>
           {ACTIONS.filter((a) => a.from.includes(i.state)).map((a) => (
             <button key={a.kind} type="button" className={a.danger ? "danger" : ""} disabled={acted.isLoading || pending}
                     onClick={() => run(a.kind)}>
@@ -85,6 +89,7 @@ export function InstancePage() {
         </div>
         {err && <p className="form-error" role="alert">{err.message}</p>}
         {acted.data && <ActionResult action={acted.data} />}
+        {refreshed.data?.refresh_error && <p className="form-error">Refresh failed: {refreshed.data.refresh_error}</p>}
       </section>
 
       {(i.state === "running" || i.state === "failure") && (

@@ -170,6 +170,10 @@ export const api = createApi({
       }),
       invalidatesTags: ["Fleet"],
     }),
+    refreshInstance: b.mutation<Instance & { refresh_error: string | null }, number>({
+      query: (id) => ({ url: `/instances/${id}/actions`, method: "POST", body: { kind: "refresh" } }),
+      invalidatesTags: ["Fleet"],
+    }),
     plan: b.mutation<Plan, { id: number; overrides: string }>({
       query: ({ id, ...body }) => ({ url: `/instances/${id}/plan`, method: "POST", body }),
     }),
@@ -219,6 +223,7 @@ export const {
   useCreateInstanceMutation,
   useInstanceActionMutation,
   usePlanMutation,
+  useRefreshInstanceMutation,
 } = api;
 
 /** The API's error object inside whatever RTK Query reports, or a generic one. */
