@@ -17,6 +17,7 @@
 
 #include "lib/conf.h"
 #include "lib/db.h"
+#include "lib/gitlab.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 #include "lib/sync.h"
@@ -174,6 +175,7 @@ out:
 	secret_key_wipe(&key);
 	db_free(db);
 	conf_free(&conf);
+	gitlab_cleanup();
 	curl_global_cleanup();
 	return rc;
 }

@@ -192,6 +192,18 @@ get_header(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* One handle for every GET of this process: libcurl keeps its connections
+ * open between requests (keep-alive; HTTP/2 where the server offers it). */
+static CURL *get_handle;
+
+void
+gitlab_cleanup(void)
+{
+	if (get_handle != NULL)
+		curl_easy_cleanup(get_handle);
+	get_handle = NULL;
+}
+
 int
 gitlab_get(const char *base, const char *token, const char *path, long timeout,
            struct gitlab_answer *a, char *err, size_t errsz)
@@ -205,7 +217,11 @@ gitlab_get(const char *base, const char *token, const char *path, long timeout,
 	memset(a, 0, sizeof *a);
 	a->status = -1;
 	a->retry_after = -1;
-	c = curl_easy_init();
+	if (get_handle == NULL)
+		get_handle = curl_easy_init();
+	else
+		curl_easy_reset(get_handle);    /* options go, open connections stay */
+	c = get_handle;
 	if (c == NULL) {
 		snprintf(err, errsz, "libcurl failed to initialise");
 		return -1;
@@ -230,17 +246,17 @@ gitlab_get(const char *base, const char *token, const char *path, long timeout,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	cc = curl_easy_perform(c);
 	sodium_memzero(auth, sizeof auth);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
 	curl_slist_free_all(headers);
 	if (cc != CURLE_OK) {
 		snprintf(err, errsz, "%s: %s", path, g.too_big ? "answer too large" : curl_err[0] ? curl_err : curl_easy_strerror(cc));
 		buf_free(&g.body);
-		curl_easy_cleanup(c);
 		return -1;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-	curl_easy_cleanup(c);
 	if (g.body.data == NULL && buf_append(&g.body, "", 0) < 0) {
 		snprintf(err, errsz, "out of memory");
 		return -1;

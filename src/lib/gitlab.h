@@ -33,4 +33,7 @@ int gitlab_get(const char *base, const char *token, const char *path, long timeo
                struct gitlab_answer *a, char *err, size_t errsz);
 void gitlab_answer_free(struct gitlab_answer *a);
 
+/* Closes the connections gitlab_get kept open. */
+void gitlab_cleanup(void);
+
 #endif
