@@ -262,6 +262,21 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT project_id FROM clusters WHERE id = $1::bigint" },
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",
 		"SELECT c.project_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint" },
+	[STMT_SYNC_FAAS_CLUSTERS] = { "sync_faas_clusters",
+		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE project_id = $1::bigint AND openfaas_url IS NOT NULL" },
+	[STMT_SYNC_CLUSTER_ONLINE] = { "sync_cluster_online",
+		"UPDATE clusters SET online = $2::boolean, online_checked_at = now(), last_error = $3, updated_at = now() WHERE id = $1::bigint" },
+	/* $2: [{name, pods, health, replication, usage}] from the gateway; a
+	 * running instance it does not report is unreachable */
+	[STMT_SYNC_RUNTIME] = { "sync_runtime",
+		"WITH f AS (SELECT * FROM jsonb_to_recordset($2::jsonb) AS f(name text, pods jsonb, health text, replication jsonb, usage jsonb)), "
+		"seen AS (UPDATE instances i SET pods = f.pods, pods_fetched_at = now(), health = f.health, "
+		"replication = coalesce(f.replication, i.replication), "
+		"replication_fetched_at = CASE WHEN f.replication IS NULL THEN i.replication_fetched_at ELSE now() END, "
+		"usage = coalesce(f.usage, i.usage), usage_fetched_at = CASE WHEN f.usage IS NULL THEN i.usage_fetched_at ELSE now() END "
+		"FROM f WHERE i.cluster_id = $1::bigint AND i.name = f.name RETURNING i.id) "
+		"UPDATE instances SET health = 'unreachable', pods = '[]', pods_fetched_at = now() "
+		"WHERE cluster_id = $1::bigint AND state = 'running' AND name NOT IN (SELECT name FROM f)" },
 	[STMT_ACTIONS_DUE] = { "actions_due",
 		"SELECT id FROM actions WHERE state = 'queued' AND next_attempt_at <= now() AND ($1::bigint IS NULL OR project_id = $1::bigint) ORDER BY id LIMIT 500" },
 	/* a *_pending state past actions.pending_timeout_seconds becomes failure */

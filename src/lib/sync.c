@@ -10,6 +10,7 @@
 #include "actions.h"
 #include "gitlab.h"
 #include "log.h"
+#include "openfaas.h"
 #include "sync.h"
 #include "util.h"
 #include "webhook.h"
@@ -480,6 +481,76 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 	return 0;
 }
 
+/* Asks the OpenFaaS gateway of each cluster of the project what runs:
+ * reachability is the cluster's online flag, the answers go on the
+ * instances with their time.  A gateway that does not answer marks the
+ * cluster offline and leaves the last data (and its age) as it was. */
+static void
+sync_openfaas(struct db *db, const struct secret_key *key, long project_id, const struct sync_options *opt,
+              struct sync_stats *st)
+{
+	char pid[24];
+	const char *params[1] = { pid };
+	PGresult *res;
+
+	snprintf(pid, sizeof pid, "%ld", project_id);
+	res = db_exec(db, STMT_SYNC_FAAS_CLUSTERS, 1, params);
+	for (int r = 0; db_result_status(res) == DB_OK && r < PQntuples(res); r++) {
+		const char *cid = PQgetvalue(res, r, 0), *gateway = PQgetvalue(res, r, 1);
+		char *credtext = PQgetisnull(res, r, 2) ? NULL : secret_open(key, PQgetvalue(res, r, 2));
+		json_t *cred = credtext ? json_loads(credtext, 0, NULL) : NULL;
+		const char *user = json_string_value(json_object_get(cred, "username"));
+		const char *pass = json_string_value(json_object_get(cred, "password"));
+		json_t *running, *errors, *repl, *usage, *rows = json_array(), *item;
+		char err[300] = "";
+		size_t i;
+
+		running = openfaas_call(gateway, user ? user : "", pass ? pass : "", "instances", opt->timeout, err, sizeof err);
+		st->requests++;
+		if (!json_is_array(running)) {
+			const char *op[3] = { cid, "false", err[0] ? err : "OpenFaaS instances: not a list" };
+			PQclear(db_exec(db, STMT_SYNC_CLUSTER_ONLINE, 3, op));
+			log_warning("cluster %s: %s", cid, op[2]);
+			json_decref(running);
+			goto next;
+		}
+		errors = openfaas_call(gateway, user ? user : "", pass ? pass : "", "instance-errors", opt->timeout, err, sizeof err);
+		repl = openfaas_call(gateway, user ? user : "", pass ? pass : "", "replication-stats", opt->timeout, err, sizeof err);
+		usage = openfaas_call(gateway, user ? user : "", pass ? pass : "", "usage-report", opt->timeout, err, sizeof err);
+		st->requests += 3;
+		json_array_foreach(running, i, item) {
+			const char *name = json_string_value(json_object_get(item, "name"));
+			if (name == NULL)
+				continue;
+			json_array_append_new(rows, json_pack("{s:s, s:O?, s:s, s:O?, s:O?}", "name", name,
+			                                      "pods", json_object_get(item, "pods"),
+			                                      "health", openfaas_health(item, errors, name),
+			                                      "replication", json_object_get(repl, name),
+			                                      "usage", json_object_get(usage, name)));
+		}
+		{
+			char *text = json_dumps(rows, JSON_COMPACT);
+			const char *rp[2] = { cid, text };
+			const char *op[3] = { cid, "true", NULL };
+			PQclear(db_exec(db, STMT_SYNC_RUNTIME, 2, rp));
+			PQclear(db_exec(db, STMT_SYNC_CLUSTER_ONLINE, 3, op));
+			free(text);
+		}
+		json_decref(running);
+		json_decref(errors);
+		json_decref(repl);
+		json_decref(usage);
+next:
+		json_decref(rows);
+		json_decref(cred);
+		if (credtext != NULL) {
+			sodium_memzero(credtext, strlen(credtext));
+			free(credtext);
+		}
+	}
+	PQclear(res);
+}
+
 static void
 sync_one(const struct conf *conf, struct db *db, const struct secret_key *key, const struct sync_options *opt,
          struct sync_stats *st, PGresult *row, int r)
@@ -566,6 +637,8 @@ done:
 	}
 	if (opt->progress)
 		fprintf(opt->progress, "%s: %s\n", ps.name, ps.err[0] ? ps.err : "ok");
+	if (!opt->dry_run)
+		sync_openfaas(db, key, ps.id, opt, st);
 cleanup:
 	PQclear(res);
 	for (size_t i = 0; i < ps.n; i++) {
