@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Demo data for `tests/ocim-dev demo`: two fake GitLab servers serving the
 sample Grove repositories of tests/fixtures, registered as projects in the
-running demo, refreshed by ocim-sync now and every minute while the demo
-runs (the loop and the fakes are stopped with the stack).
+running demo, a fake OpenFaaS gateway for each cluster, all refreshed by
+ocim-sync now and every minute while the demo runs (the loop and the fakes
+are stopped with the stack).
 
     demo.py RUNDIR ADMIN_EMAIL ADMIN_PASSWORD
 """
@@ -17,6 +18,35 @@ import stack as stacklib  # noqa: E402
 from client import Client  # noqa: E402
 
 REPOS = (("grove-aws", 1), ("grove-do", 2))
+
+
+def start_openfaas(st, client):
+    """A fake OpenFaaS gateway per cluster, reporting its instances as running
+    (one of them with a pod in CrashLoopBackOff, to show a degraded one)."""
+    for cluster in client.get("/api/v1/clusters").json["items"]:
+        name = "openfaas-%d" % cluster["id"]
+        state = os.path.join(st.rundir, name)
+        os.makedirs(state, exist_ok=True)
+        instances = [i["name"] for i in client.get("/api/v1/instances?limit=200&cluster=%s" % cluster["name"]).json["items"]]
+        answers = {
+            "instances": [{"name": n, "pods": [{"name": "lms-" + n, "phase": "Running", "ready": True, "restarts": 0},
+                                               {"name": "cms-" + n, "phase": "Running", "ready": True, "restarts": 0}]}
+                          for n in instances],
+            "instance-errors": [{"instance": n, "pod": "lms-" + n, "reason": "CrashLoopBackOff"} for n in instances[-1:]],
+            "replication-stats": {n: {"mysql_lag_seconds": 0} for n in instances},
+            "usage-report": {n: {"active_users_30d": 10 * (k + 1)} for k, n in enumerate(instances)},
+        }
+        for function, answer in answers.items():
+            with open(os.path.join(state, function + ".json"), "w") as f:
+                json.dump(answer, f)
+        port = st.state.get(name + "_port") or stacklib.free_port()
+        st.state[name + "_port"] = port
+        st.spawn(name, [sys.executable, os.path.join(stacklib.SRCDIR, "tests", "fakes", "openfaas.py"), state,
+                        "--port", str(port), "--user", "demo", "--password", "demo-faas-password"])
+        stacklib.wait_port(port, what="the fake OpenFaaS gateway")
+        client.patch("/api/v1/clusters/%d" % cluster["id"], {
+            "openfaas_url": "http://127.0.0.1:%d" % port, "openfaas_username": "demo",
+            "openfaas_password": "demo-faas-password"})
 
 
 def main():
@@ -56,6 +86,8 @@ def main():
                                     "--webhook-url", st.url + "/hooks/gitlab", "--webhook-token", secret])
         stacklib.wait_port(port, what="the fake GitLab for " + name)
     sync = [st.program("ocim-sync"), "--config", st.config]
+    subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start_openfaas(st, client)
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     # what cron does in production: a run every minute
     st.spawn("sync-loop", ["/bin/sh", "-c", 'while :; do "$0" --config "$1" >/dev/null 2>&1; sleep 60; done',
