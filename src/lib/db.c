@@ -277,6 +277,12 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"FROM f WHERE i.cluster_id = $1::bigint AND i.name = f.name RETURNING i.id) "
 		"UPDATE instances SET health = 'unreachable', pods = '[]', pods_fetched_at = now() "
 		"WHERE cluster_id = $1::bigint AND state = 'running' AND name NOT IN (SELECT name FROM f)" },
+	/* an action claimed by a process that died before it recorded the
+	 * answer: if GitLab made its pipeline, the refresh has linked it by
+	 * DEPLOYMENT_REQUEST_ID already; otherwise it is queued again */
+	[STMT_ACTIONS_STALE] = { "actions_stale",
+		"UPDATE actions SET state = 'queued', next_attempt_at = now(), last_error = 'requeued: the process sending it stopped', updated_at = now() "
+		"WHERE state = 'dispatching' AND updated_at < now() - interval '10 minutes' RETURNING id" },
 	[STMT_ACTIONS_DUE] = { "actions_due",
 		"SELECT id FROM actions WHERE state = 'queued' AND next_attempt_at <= now() AND ($1::bigint IS NULL OR project_id = $1::bigint) ORDER BY id LIMIT 500" },
 	/* a *_pending state past actions.pending_timeout_seconds becomes failure */

@@ -680,6 +680,23 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 }
 
 int
+sync_requeue_stale(struct db *db, const struct sync_options *opt)
+{
+	PGresult *res;
+	int n = 0;
+
+	if (opt->dry_run)
+		return 0;
+	res = db_exec(db, STMT_ACTIONS_STALE, 0, NULL);
+	if (db_result_status(res) == DB_OK)
+		n = PQntuples(res);
+	for (int i = 0; i < n; i++)
+		log_warning("action %s: its sender stopped before GitLab answered; queued again", PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}
+
+int
 sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt)
 {
 	char secs[24];

@@ -31,6 +31,11 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 
+/* Queues again the actions left in "dispatching" by a process that died
+ * (after the refresh, which links the pipelines GitLab did make).
+ * Returns how many. */
+int sync_requeue_stale(struct db *db, const struct sync_options *opt);
+
 /* Turns *_pending states older than actions.pending_timeout_seconds into
  * failures.  Returns how many. */
 int sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt);
