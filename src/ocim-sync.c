@@ -112,6 +112,7 @@ main(int argc, char **argv)
 	}
 	log_set_level((enum log_level)log_level_parse(conf.log.level));
 	opt.timeout = conf.sync.request_timeout_seconds;
+	opt.concurrency = (int)conf.sync.concurrency;
 	if (secret_key_load(&key, conf.secrets.key_file, err, sizeof err) < 0) {
 		fprintf(stderr, "ocim-sync: %s\n", err);
 		conf_free(&conf);

@@ -62,6 +62,7 @@ static const struct opt opts[] = {
 	{ "actions", "reprovision_enabled", OPT_BOOL, OFF(actions.reprovision_enabled), "false", NULL, 0, 1, 0 },
 	{ "actions", "pending_timeout_seconds", OPT_INT, OFF(actions.pending_timeout_seconds), "7200", NULL, 60, 604800, 0 },
 	{ "sync", "request_timeout_seconds", OPT_INT, OFF(sync.request_timeout_seconds), "30", NULL, 1, 600, 0 },
+	{ "sync", "concurrency", OPT_INT, OFF(sync.concurrency), "8", NULL, 1, 64, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])

@@ -52,6 +52,7 @@ struct conf {
 	} actions;
 	struct {
 		long request_timeout_seconds;
+		long concurrency;
 	} sync;
 	struct {
 		char *level;

@@ -272,3 +272,130 @@ gitlab_answer_free(struct gitlab_answer *a)
 	free(a->body.data);
 	a->body.data = NULL;
 }
+
+/* One transfer of gitlab_get_many. */
+struct transfer {
+	CURL *easy;
+	struct get_state state;
+	struct curl_slist *headers;
+	char url[4096];
+	size_t index;
+};
+
+/* Sets up t for paths[index]; returns 0 or -1. */
+static int
+transfer_start(struct transfer *t, const char *base, const char *auth, const char *path, long timeout,
+               struct gitlab_answer *a, size_t index)
+{
+	memset(a, 0, sizeof *a);
+	a->status = -1;
+	a->retry_after = -1;
+	memset(&t->state, 0, sizeof t->state);
+	t->state.a = a;
+	t->index = index;
+	if (t->easy == NULL)
+		t->easy = curl_easy_init();
+	else
+		curl_easy_reset(t->easy);
+	if (t->easy == NULL)
+		return -1;
+	snprintf(t->url, sizeof t->url, "%.*s/api/v4%s",
+	         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
+	if (t->headers == NULL)
+		t->headers = curl_slist_append(NULL, auth);
+	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
+	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, get_body);
+	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, &t->state);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, get_header);
+	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, &t->state);
+	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
+	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	return 0;
+}
+
+int
+gitlab_get_many(const char *base, const char *token, const char *const *paths, size_t n, long timeout,
+                int concurrency, struct gitlab_answer *answers, char *err, size_t errsz)
+{
+	struct transfer *slots;
+	char auth[600];
+	size_t next = 0;
+	int running = 0, failed = 0;
+	CURLM *multi;
+
+	if (n == 0)
+		return 0;
+	if (concurrency < 1)
+		concurrency = 1;
+	if ((size_t)concurrency > n)
+		concurrency = (int)n;
+	multi = curl_multi_init();
+	slots = calloc((size_t)concurrency, sizeof *slots);
+	if (multi == NULL || slots == NULL) {
+		snprintf(err, errsz, "out of memory");
+		curl_multi_cleanup(multi);
+		free(slots);
+		return (int)n;
+	}
+	/* reuse connections between the transfers of this batch */
+	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)concurrency);
+	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", token);
+	for (int i = 0; i < concurrency; i++, next++) {
+		if (transfer_start(&slots[i], base, auth, paths[next], timeout, &answers[next], next) < 0)
+			break;
+		curl_multi_add_handle(multi, slots[i].easy);
+		running++;
+	}
+	while (running > 0) {
+		CURLMsg *msg;
+		int left, still;
+
+		curl_multi_perform(multi, &still);
+		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
+			struct transfer *t;
+
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+			if (msg->data.result == CURLE_OK) {
+				curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->state.a->status);
+				if (t->state.body.data == NULL)
+					buf_append(&t->state.body, "", 0);
+				t->state.a->body.data = t->state.body.data;
+				t->state.a->body.len = t->state.body.len;
+			} else {
+				failed++;
+				snprintf(err, errsz, "%s: %s", paths[t->index], curl_easy_strerror(msg->data.result));
+				buf_free(&t->state.body);
+			}
+			curl_multi_remove_handle(multi, t->easy);
+			running--;
+			if (next < n && transfer_start(t, base, auth, paths[next], timeout, &answers[next], next) == 0) {
+				next++;
+				curl_multi_add_handle(multi, t->easy);
+				running++;
+			}
+		}
+		if (running > 0)
+			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+	}
+	for (int i = 0; i < concurrency; i++) {
+		if (slots[i].easy != NULL)
+			curl_easy_cleanup(slots[i].easy);
+		curl_slist_free_all(slots[i].headers);
+	}
+	sodium_memzero(auth, sizeof auth);
+	free(slots);
+	curl_multi_cleanup(multi);
+	/* requests never started (out of memory) count as failed */
+	for (; next < n; next++)
+		failed++;
+	return failed;
+}

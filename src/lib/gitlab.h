@@ -33,6 +33,12 @@ int gitlab_get(const char *base, const char *token, const char *path, long timeo
                struct gitlab_answer *a, char *err, size_t errsz);
 void gitlab_answer_free(struct gitlab_answer *a);
 
+/* GETs n paths like gitlab_get, at most concurrency at a time (libcurl
+ * multi, keep-alive).  answers[i] gets each answer; returns the number of
+ * requests that got no answer (their status is -1, err names one). */
+int gitlab_get_many(const char *base, const char *token, const char *const *paths, size_t n, long timeout,
+                    int concurrency, struct gitlab_answer *answers, char *err, size_t errsz);
+
 /* Closes the connections gitlab_get kept open. */
 void gitlab_cleanup(void);
 

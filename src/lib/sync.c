@@ -192,39 +192,97 @@ read_tree(struct project_sync *ps)
 	}
 }
 
-/* Reads one changed file and its YAML.  A file that cannot be parsed keeps
- * its error; a request that fails fails the project. */
-static int
-fetch_entry(struct project_sync *ps, struct entry *e)
+/* The repository path of an entry. */
+static void
+entry_file(const struct entry *e, char *file, size_t size)
 {
-	char path[700], *escaped, yerr[300];
-	struct gitlab_answer a;
+	if (e->instance[0])
+		snprintf(file, size, "instances/%s/%s", e->instance, e->grove ? "grove.yml" : "config.yml");
+	else
+		snprintf(file, size, "cluster.yml");
+}
+
+/* Keeps a fetched file and its YAML.  A file that cannot be parsed keeps
+ * its error; one that could not be fetched fails the project. */
+static int
+take_file(struct project_sync *ps, struct entry *e, struct gitlab_answer *a)
+{
+	char file[120], yerr[300];
 	struct ynode *root;
 	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
-	char file[120];
 
-	if (e->instance[0])
-		snprintf(file, sizeof file, "instances/%s/%s", e->instance, e->grove ? "grove.yml" : "config.yml");
-	else
-		snprintf(file, sizeof file, "cluster.yml");
-	escaped = curl_easy_escape(NULL, file, 0);
-	snprintf(path, sizeof path, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->branch);
-	curl_free(escaped);
-	if (get(ps, path, &a) < 0)
+	entry_file(e, file, sizeof file);
+	if (a->status != 200) {
+		if (a->status < 0)
+			snprintf(ps->err, sizeof ps->err, "GitLab did not answer for %s", file);
+		else
+			snprintf(ps->err, sizeof ps->err, "GitLab answered %ld for %s", a->status, file);
+		gitlab_answer_free(a);
 		return -1;
-	ps->st->files++;
-	e->text = a.body.data;      /* taken over from the answer */
-	a.body.data = NULL;
-	root = ydoc_parse(e->text, a.body.len, &lim, yerr, sizeof yerr);
-	if (root == NULL) {
-		snprintf(e->error, sizeof e->error, "%.100s: %.190s", file, yerr);
-	} else if (root->kind != YNODE_MAP) {
-		snprintf(e->error, sizeof e->error, "%.100s: line %u, column %u: must be a mapping", file, root->line, root->col);
-	} else {
-		e->parsed = ynode_to_json(root);
 	}
+	ps->st->files++;
+	e->text = a->body.data;     /* taken over from the answer */
+	a->body.data = NULL;
+	root = ydoc_parse(e->text, a->body.len, &lim, yerr, sizeof yerr);
+	if (root == NULL)
+		snprintf(e->error, sizeof e->error, "%.100s: %.190s", file, yerr);
+	else if (root->kind != YNODE_MAP)
+		snprintf(e->error, sizeof e->error, "%.100s: line %u, column %u: must be a mapping", file, root->line, root->col);
+	else
+		e->parsed = ynode_to_json(root);
 	ynode_free(root);
 	return 0;
+}
+
+/* Fetches every changed file, concurrency at a time. */
+static int
+fetch_changed(struct project_sync *ps)
+{
+	struct entry **todo = calloc(ps->n + 1, sizeof *todo);
+	char **paths = calloc(ps->n + 1, sizeof *paths);
+	struct gitlab_answer *answers = calloc(ps->n + 1, sizeof *answers);
+	size_t m = 0;
+	int rc = 0;
+
+	if (todo == NULL || paths == NULL || answers == NULL) {
+		snprintf(ps->err, sizeof ps->err, "out of memory");
+		rc = -1;
+		goto out;
+	}
+	for (size_t i = 0; i < ps->n; i++) {
+		char file[120], *escaped;
+
+		if (!ps->entries[i].changed)
+			continue;
+		entry_file(&ps->entries[i], file, sizeof file);
+		escaped = curl_easy_escape(NULL, file, 0);
+		paths[m] = malloc(700);
+		if (escaped == NULL || paths[m] == NULL) {
+			curl_free(escaped);
+			snprintf(ps->err, sizeof ps->err, "out of memory");
+			rc = -1;
+			goto out;
+		}
+		snprintf(paths[m], 700, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->branch);
+		curl_free(escaped);
+		todo[m++] = &ps->entries[i];
+	}
+	ps->st->requests += (int)m;
+	gitlab_get_many(ps->base, ps->token, (const char *const *)paths, m, ps->opt->timeout, ps->opt->concurrency,
+	                answers, ps->err, sizeof ps->err);
+	ps->err[0] = '\0';
+	for (size_t i = 0; i < m; i++)
+		if (rc == 0 && take_file(ps, todo[i], &answers[i]) < 0)
+			rc = -1;
+out:
+	for (size_t i = 0; i < m; i++) {
+		gitlab_answer_free(&answers[i]);
+		free(paths[i]);
+	}
+	free(todo);
+	free(paths);
+	free(answers);
+	return rc;
 }
 
 struct key_map {
@@ -607,9 +665,9 @@ sync_one(const struct conf *conf, struct db *db, const struct secret_key *key, c
 						stored = PQgetvalue(res, k, e->grove ? 2 : 1);
 			}
 			e->changed = strcmp(stored, e->blob) != 0;
-			if (e->changed && fetch_entry(&ps, e) < 0)
-				goto done;
 		}
+		if (fetch_changed(&ps) < 0)
+			goto done;
 	}
 	if (read_pipelines(&ps, db, keep, &events, &nevents) < 0)
 		goto done;

@@ -19,6 +19,7 @@ struct sync_options {
 	int dry_run;                    /* fetch and report, write nothing */
 	FILE *progress;                 /* a line per project, or NULL */
 	long timeout;                   /* seconds per request */
+	int concurrency;                /* requests in flight at most */
 };
 
 /* Sends the actions that are due.  Returns how many were sent. */
