@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fake GitLab (REST API v4 and webhooks) for Ocim's tests; loopback only.
 
-Usage: gitlab.py STATE_DIR [--port N] [--repo DIR] [--project-id N]
+Usage: gitlab.py STATE_DIR [--port N] [--repo DIR] [--project-id N | --project-ids A-B]
                  [--token T] [--trigger-token T] [--step-seconds S]
                  [--webhook-url URL --webhook-token T]
 Prints "port N" once listening.
@@ -167,9 +167,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.apply_fault(path):
             return
         m = re.fullmatch(r"/api/v4/projects/(\d+)(/.*)?", path)
-        if not m or int(m.group(1)) != self.st.args.project_id:
+        if not m or int(m.group(1)) not in self.st.args.projects:
             return self.send(404, {"message": "404 Project Not Found"})
         rest = m.group(2) or ""
+        self.project = int(m.group(1))
         if method == "POST" and rest == "/trigger/pipeline":
             return self.trigger()
         if self.headers.get("PRIVATE-TOKEN") != self.st.args.token:
@@ -177,7 +178,7 @@ class Handler(BaseHTTPRequestHandler):
         if method != "GET":
             return self.send(405, {"message": "405 Method Not Allowed"})
         if rest == "":
-            return self.send(200, {"id": self.st.args.project_id, "name": "grove-demo",
+            return self.send(200, {"id": self.project, "name": "grove-demo",
                                    "description": "A Grove repository for tests",
                                    "web_url": "http://gitlab.test/grove/grove-demo", "default_branch": "main",
                                    "last_activity_at": now_iso()})
@@ -225,7 +226,7 @@ class Handler(BaseHTTPRequestHandler):
         if start + per_page < len(items):
             q = dict(query, page_token=page[-1]["path"])
             headers["Link"] = '<http://127.0.0.1:%d/api/v4/projects/%d/repository/tree?%s>; rel="next"' % (
-                self.server.server_address[1], self.st.args.project_id, urllib.parse.urlencode(q))
+                self.server.server_address[1], self.project, urllib.parse.urlencode(q))
         return self.send(200, page, headers)
 
     # -- pipelines -------------------------------------------------------------
@@ -367,12 +368,18 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--repo")
     ap.add_argument("--project-id", type=int, default=1)
+    ap.add_argument("--project-ids", help="serve the same repository as projects A-B (benchmarks)")
     ap.add_argument("--token", default="test-token")
     ap.add_argument("--trigger-token", default="trigger-token")
     ap.add_argument("--step-seconds", type=float, default=1.0)
     ap.add_argument("--webhook-url")
     ap.add_argument("--webhook-token")
     args = ap.parse_args()
+    if args.project_ids:
+        first, last = (int(x) for x in args.project_ids.split("-"))
+        args.projects = set(range(first, last + 1))
+    else:
+        args.projects = {args.project_id}
     os.makedirs(args.state_dir, exist_ok=True)
     srv = Server(args)
     print("port %d" % srv.server_address[1], flush=True)

@@ -1,0 +1,99 @@
+#!/usr/bin/env python3
+"""Benchmark of ocim-sync against the fake GitLab with latency added to
+every request: P projects of I instances each (the same synthetic Grove
+repository served under P project ids).  Prints wall time and requests of a
+first run and of a run with nothing changed, and the first run again with
+sync.concurrency = 1, with the ratio.  It prints figures; it does not pass
+or fail.
+
+    OCIM_BUILDDIR=build bench/sync.py [--projects 50] [--instances 100] [--latency-ms 20]
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "lib"))
+import stack as stacklib  # noqa: E402
+
+
+def make_repo(path, instances):
+    os.makedirs(path)
+    with open(os.path.join(path, "cluster.yml"), "w") as f:
+        f.write("TF_VAR_cluster_provider: aws\nTF_VAR_aws_region: us-east-1\nTF_VAR_max_worker_node_count: 6\n")
+    for i in range(instances):
+        d = os.path.join(path, "instances", "inst-%d" % i)
+        os.makedirs(d)
+        with open(os.path.join(d, "config.yml"), "w") as f:
+            f.write("PLATFORM_NAME: Site %d\nLMS_HOST: lms%d.example.com\nCMS_HOST: studio%d.example.com\n" % (i, i, i))
+        with open(os.path.join(d, "grove.yml"), "w") as f:
+            f.write("TUTOR_VERSION: '17.0.1'\n")
+
+
+def run_sync(st):
+    start = time.time()
+    r = subprocess.run([st.program("ocim-sync"), "--config", st.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wall = time.time() - start
+    m = re.search(r"(\d+) request\(s\), (\d+) file\(s\)", r.stdout.decode())
+    if r.returncode != 0 or not m:
+        raise SystemExit("ocim-sync failed: %s %s" % (r.stdout.decode(), r.stderr.decode()[-500:]))
+    return wall, int(m.group(1)), int(m.group(2))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--projects", type=int, default=50)
+    ap.add_argument("--instances", type=int, default=100)
+    ap.add_argument("--latency-ms", type=int, default=20)
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="ocim-bench-sync-")
+    os.chmod(tmp, 0o755)
+    make_repo(os.path.join(tmp, "repo"), args.instances)
+    gitlab = subprocess.Popen([sys.executable, os.path.join(stacklib.SRCDIR, "tests", "fakes", "gitlab.py"),
+                               os.path.join(tmp, "gitlab"), "--repo", os.path.join(tmp, "repo"),
+                               "--project-ids", "1-%d" % args.projects], stdout=subprocess.PIPE)
+    port = int(gitlab.stdout.readline().decode().split()[1])
+    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/_control/faults" % port, method="POST",
+                           data=json.dumps({"route": ".", "kind": "latency", "ms": args.latency_ms, "times": 0}).encode()),
+                           timeout=10).read()
+    st = stacklib.Stack(os.path.join(tmp, "run"), pool=1)
+    rows = []
+    try:
+        st.start()
+        from client import Client
+        st.ocimctl("user", "add", "bench@example.com", "--admin", "--password-stdin", stdin="bench passphrase 1\n")
+        c = Client(st.port)
+        c.login("bench@example.com", "bench passphrase 1")
+        for p in range(1, args.projects + 1):
+            r = c.post("/api/v1/projects", {"name": "p%d" % p, "gitlab_url": "http://127.0.0.1:%d" % port,
+                                            "gitlab_project_id": p, "api_token": "test-token", "trigger_token": "t"})
+            assert r.status == 201, r
+        rows.append(("first run, concurrency 8", run_sync(st)))
+        rows.append(("nothing changed", run_sync(st)))
+        st.psql("DELETE FROM clusters; UPDATE projects SET last_sync_at = NULL")
+        with open(st.config) as f:
+            text = f.read()
+        with open(st.config, "w") as f:
+            f.write(text + "sync:\n  concurrency: 1\n" if "sync:" not in text else text)
+        rows.append(("first run, concurrency 1", run_sync(st)))
+    finally:
+        st.stop()
+        gitlab.terminate()
+        gitlab.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("ocim-sync, %d projects x %d instances, %d ms added to every GitLab request" %
+          (args.projects, args.instances, args.latency_ms))
+    print("%-28s %9s %9s %7s %14s" % ("", "wall s", "requests", "files", "requests/proj"))
+    for name, (wall, req, files) in rows:
+        print("%-28s %9.2f %9d %7d %14.1f" % (name, wall, req, files, req / args.projects))
+    print("first run: concurrency 8 is %.1fx faster than concurrency 1" % (rows[2][1][0] / rows[0][1][0]))
+
+
+if __name__ == "__main__":
+    main()
