@@ -11,40 +11,53 @@
 #include "gitlab.h"
 #include "util.h"
 
-#define GITLAB_MAX_ANSWER (1024 * 1024)
+#define GITLAB_MAX_ANSWER (16 * 1024 * 1024)
 
-struct answer {
+struct get_state {
+	struct gitlab_answer *a;
 	struct buf body;
-	long retry_after;
 	int too_big;
 };
 
 static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+get_body(char *ptr, size_t size, size_t nmemb, void *userp)
 {
-	struct answer *a = userp;
+	struct get_state *g = userp;
 	size_t n = size * nmemb;
 
-	if (a->body.len + n > GITLAB_MAX_ANSWER) {
-		a->too_big = 1;
+	if (g->body.len + n > GITLAB_MAX_ANSWER) {
+		g->too_big = 1;
 		return 0;
 	}
-	return buf_append(&a->body, ptr, n) == 0 ? n : 0;
+	return buf_append(&g->body, ptr, n) == 0 ? n : 0;
 }
 
+/* Keeps the headers paging and rate limits depend on. */
 static size_t
-on_header(char *ptr, size_t size, size_t nmemb, void *userp)
+get_header(char *ptr, size_t size, size_t nmemb, void *userp)
 {
-	struct answer *a = userp;
+	struct get_state *g = userp;
 	size_t n = size * nmemb;
+	char line[2300];
 
-	if (n > 12 && strncasecmp(ptr, "Retry-After:", 12) == 0) {
-		char value[32];
+	snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), ptr);
+	line[strcspn(line, "\r\n")] = '\0';
+	if (strncasecmp(line, "Link:", 5) == 0) {
+		/* <url>; rel="next", <url>; rel="prev" */
+		for (char *p = line + 5; (p = strchr(p, '<')) != NULL; p++) {
+			char *end = strchr(p, '>');
+			if (end == NULL)
+				break;
+			if (strncmp(end, ">; rel=\"next\"", 13) == 0 && (size_t)(end - p - 1) < sizeof g->a->next_link)
+				snprintf(g->a->next_link, sizeof g->a->next_link, "%.*s", (int)(end - p - 1), p + 1);
+			p = end;
+		}
+	} else if (strncasecmp(line, "x-next-page:", 12) == 0) {
+		snprintf(g->a->next_page, sizeof g->a->next_page, "%s", line + 12 + strspn(line + 12, " "));
+	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
 		long v;
-		snprintf(value, sizeof value, "%.*s", (int)(n - 12), ptr + 12);
-		value[strcspn(value, "\r\n")] = '\0';
-		if (parse_long(value + strspn(value, " "), &v) == 0 && v >= 0)
-			a->retry_after = v;
+		if (parse_long(line + 12 + strspn(line + 12, " "), &v) == 0 && v >= 0)
+			g->a->retry_after = v;
 	}
 	return n;
 }
@@ -65,7 +78,8 @@ int
 gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
                long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz)
 {
-	struct answer a = { .retry_after = -1 };
+	struct gitlab_answer ans = { .status = -1, .retry_after = -1 };
+	struct get_state a = { .a = &ans };
 	struct buf form = { 0 }, url = { 0 };
 	char curl_err[CURL_ERROR_SIZE] = "";
 	const char *key;
@@ -101,9 +115,9 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -117,7 +131,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	*retry_after = a.retry_after;
+	*retry_after = ans.retry_after;
 	if (status == 201) {
 		json_error_t jerr;
 		*pipeline = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, &jerr);
@@ -141,55 +155,6 @@ out:
 	buf_free(&a.body);
 	curl_easy_cleanup(c);
 	return (int)status;
-}
-
-struct get_state {
-	struct gitlab_answer *a;
-	struct buf body;
-	int too_big;
-};
-
-static size_t
-get_body(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-	struct get_state *g = userp;
-	size_t n = size * nmemb;
-
-	if (g->body.len + n > 16 * 1024 * 1024) {
-		g->too_big = 1;
-		return 0;
-	}
-	return buf_append(&g->body, ptr, n) == 0 ? n : 0;
-}
-
-/* Keeps the headers paging and rate limits depend on. */
-static size_t
-get_header(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-	struct get_state *g = userp;
-	size_t n = size * nmemb;
-	char line[2300];
-
-	snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), ptr);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strncasecmp(line, "Link:", 5) == 0) {
-		/* <url>; rel="next", <url>; rel="prev" */
-		for (char *p = line + 5; (p = strchr(p, '<')) != NULL; p++) {
-			char *end = strchr(p, '>');
-			if (end == NULL)
-				break;
-			if (strncmp(end, ">; rel=\"next\"", 13) == 0 && (size_t)(end - p - 1) < sizeof g->a->next_link)
-				snprintf(g->a->next_link, sizeof g->a->next_link, "%.*s", (int)(end - p - 1), p + 1);
-			p = end;
-		}
-	} else if (strncasecmp(line, "x-next-page:", 12) == 0) {
-		snprintf(g->a->next_page, sizeof g->a->next_page, "%s", line + 12 + strspn(line + 12, " "));
-	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
-		long v;
-		if (parse_long(line + 12 + strspn(line + 12, " "), &v) == 0 && v >= 0)
-			g->a->retry_after = v;
-	}
-	return n;
 }
 
 /* One handle for every GET of this process: libcurl keeps its connections

@@ -13,14 +13,7 @@
 void
 h_invites_list(struct app *app, struct request *req, struct response *resp)
 {
-	char limit[24], cursor[24];
-	const char *params[2] = { cursor, limit };
-
-	if (page_params(resp, req, limit, cursor) < 0)
-		return;
-	if (cursor[0] == '\0')
-		params[0] = NULL;
-	respond_list(app, resp, STMT_INVITE_LIST, 2, params, atol(limit), "id");
+	respond_page(app, req, resp, STMT_INVITE_LIST);
 }
 
 void

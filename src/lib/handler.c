@@ -42,6 +42,19 @@ respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int npar
 }
 
 void
+respond_page(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt)
+{
+	char limit[24], cursor[24];
+	const char *params[2] = { cursor, limit };
+
+	if (page_params(resp, req, limit, cursor) < 0)
+		return;
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, stmt, 2, params, atol(limit), "id");
+}
+
+void
 respond_user(struct app *app, struct response *resp, int status, long id)
 {
 	char cid[24];

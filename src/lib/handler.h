@@ -17,6 +17,10 @@ void respond_db_error(struct app *app, struct response *resp, enum db_status st)
 void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int nparams,
                   const char *const *params, long limit, const char *cursor_key);
 
+/* Answers a page of a list statement whose parameters are (cursor, limit),
+ * from the limit and cursor query parameters. */
+void respond_page(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
+
 /* Answers with the user id as JSON (STMT_USER_GET), or 404. */
 void respond_user(struct app *app, struct response *resp, int status, long id);
 
