@@ -279,8 +279,23 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	params[9] = limit;
 	stmt = sort == NULL || strcmp(sort, "name") == 0 ? STMT_INSTANCE_LIST_NAME :
 	       strcmp(sort, "updated") == 0 ? STMT_INSTANCE_LIST_UPDATED : STMT_INSTANCE_LIST_STATUS;
-	/* the hot list: PostgreSQL's JSON goes out as it is */
-	page = db_text(app->db, stmt, 10, params, &st);
+	if (stmt == STMT_INSTANCE_LIST_NAME && params[3] != NULL && params[0] == NULL && params[1] == NULL &&
+	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL) {
+		/* one status, by name: the statement with a plan of its own */
+		char cname[64] = "", cid[24] = "0";
+		const char *fast[4] = { params[3], cname, cid, limit };
+
+		if (cursor != NULL) {
+			/* cursor_ok made sure it is "name|id" */
+			const char *bar = strchr(cursor, '|');
+			snprintf(cname, sizeof cname, "%.*s", (int)(bar - cursor), cursor);
+			snprintf(cid, sizeof cid, "%s", bar + 1);
+		}
+		page = db_text(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, &st);
+	} else {
+		/* the hot list: PostgreSQL's JSON goes out as it is */
+		page = db_text(app->db, stmt, 10, params, &st);
+	}
 	if (page != NULL)
 		response_raw_json(resp, 200, page);
 	else if (st == DB_INVALID)
