@@ -16,71 +16,71 @@ struct stmt_def {
 
 /* Every SQL statement Ocim runs, in one place. */
 static const struct stmt_def stmts[STMT__COUNT] = {
-	[STMT_PING] = { "ping", "SELECT 1" },
+	[STMT_PING] = { "ping", "SELECT 1", 0 },
 	[STMT_MIGRATION_LIST] = { "migration_list",
-		"SELECT version, checksum FROM schema_migrations ORDER BY version" },
+		"SELECT version, checksum FROM schema_migrations ORDER BY version", 0 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",
-		"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)" },
+		"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", 0 },
 	[STMT_USER_INSERT] = { "user_insert",
 		"INSERT INTO users (email, display_name, password_hash, is_admin) "
-		"VALUES ($1, $2, $3, $4::boolean) RETURNING id" },
+		"VALUES ($1, $2, $3, $4::boolean) RETURNING id", 0 },
 	[STMT_AUDIT_INSERT] = { "audit_insert",
 		"INSERT INTO audit_log (user_id, address, action, object, details) "
-		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)" },
+		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)", 0 },
 	[STMT_USER_BY_EMAIL] = { "user_by_email",
 		"SELECT id, password_hash, is_active, coalesce(locked_until > now(), false), "
-		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)" },
+		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)", 0 },
 	/* counts a failure; locking restarts the count */
 	[STMT_LOGIN_FAILED] = { "login_failed",
 		"UPDATE users SET "
 		"failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END, "
 		"locked_until = CASE WHEN failed_logins + 1 >= $2::int "
 		"THEN now() + make_interval(secs => $3::int) ELSE locked_until END "
-		"WHERE id = $1::bigint RETURNING locked_until > now()" },
+		"WHERE id = $1::bigint RETURNING locked_until > now()", 0 },
 	[STMT_LOGIN_OK] = { "login_ok",
 		"UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() "
-		"WHERE id = $1::bigint" },
+		"WHERE id = $1::bigint", 0 },
 	[STMT_SESSION_INSERT] = { "session_insert",
 		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address) "
-		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)" },
+		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)", 0 },
 	/* a live session of an active user; the last column says it is due a touch */
 	[STMT_SESSION_LOOKUP] = { "session_lookup",
 		"SELECT s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token, "
 		"s.last_seen_at < now() - interval '30 seconds' FROM sessions s JOIN users u ON u.id = s.user_id "
 		"WHERE s.token_hash = $1 AND u.is_active "
-		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)" },
+		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)", 0 },
 	/* once every 30 s at most: a busy session does not write on every request */
 	[STMT_SESSION_TOUCH] = { "session_touch",
-		"UPDATE sessions SET last_seen_at = now() WHERE id = $1::bigint" },
+		"UPDATE sessions SET last_seen_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SESSION_DELETE] = { "session_delete",
-		"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id" },
+		"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id", 0 },
 	[STMT_SESSIONS_DELETE_OTHERS] = { "sessions_delete_others",
-		"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> coalesce($2::bigint, 0)" },
+		"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> coalesce($2::bigint, 0)", 0 },
 	[STMT_USER_PASSWORD_HASH] = { "user_password_hash",
-		"SELECT password_hash FROM users WHERE id = $1::bigint" },
+		"SELECT password_hash FROM users WHERE id = $1::bigint", 0 },
 	[STMT_USER_SET_PASSWORD] = { "user_set_password",
 		"UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
-		"WHERE id = $1::bigint" },
+		"WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_LOOKUP] = { "apitoken_lookup",
 		"SELECT t.id, u.id, u.email, u.display_name, u.is_admin, NULL, "
 		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds' "
 		"FROM api_tokens t JOIN users u ON u.id = t.user_id "
-		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active" },
+		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active", 0 },
 	[STMT_APITOKEN_TOUCH] = { "apitoken_touch",
-		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint" },
+		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
 		"INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2::bigint, $3) "
-		"RETURNING json_build_object('id', id, 'name', name, 'created_at', created_at)" },
+		"RETURNING json_build_object('id', id, 'name', name, 'created_at', created_at)", 0 },
 	[STMT_APITOKEN_LIST] = { "apitoken_list",
 		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'created_at', created_at, "
 		"'last_used_at', last_used_at) ORDER BY id), '[]') "
-		"FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS NULL" },
+		"FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS NULL", 0 },
 	[STMT_APITOKEN_REVOKE] = { "apitoken_revoke",
 		"UPDATE api_tokens SET revoked_at = now() "
-		"WHERE id = $1::bigint AND user_id = $2::bigint AND revoked_at IS NULL RETURNING id" },
+		"WHERE id = $1::bigint AND user_id = $2::bigint AND revoked_at IS NULL RETURNING id", 0 },
 	[STMT_RESET_INSERT] = { "reset_insert",
 		"INSERT INTO password_resets (token_hash, user_id, expires_at) "
-		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))" },
+		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))", 0 },
 	/* uses the link, sets the password, ends every session: all or nothing */
 	[STMT_RESET_CONSUME] = { "reset_consume",
 		"WITH r AS (UPDATE password_resets SET used_at = now() "
@@ -88,70 +88,70 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
 		"  FROM r WHERE users.id = r.user_id AND users.is_active RETURNING users.id, users.email), "
 		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id) "
-		"SELECT id, email FROM u" },
+		"SELECT id, email FROM u", 0 },
 	[STMT_INVITE_INSERT] = { "invite_insert",
 		"INSERT INTO invites AS i (token_hash, email, is_admin, invited_by, expires_at) "
 		"VALUES ($1, $2, $3::boolean, $4::bigint, now() + make_interval(secs => $5::int)) "
-		"RETURNING json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END)" },
+		"RETURNING json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END)", 0 },
 	[STMT_INVITE_LOOKUP] = { "invite_lookup",
 		"SELECT email, is_admin FROM invites "
-		"WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()" },
+		"WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()", 0 },
 	[STMT_INVITE_LIST] = { "invite_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
 		"SELECT i.id, json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) AS j FROM invites i "
 		"WHERE ($1::bigint IS NULL OR i.id < $1::bigint) ORDER BY i.id DESC LIMIT $2::int) s", 1 },
 	[STMT_INVITE_REVOKE] = { "invite_revoke",
 		"UPDATE invites SET revoked_at = now() "
-		"WHERE id = $1::bigint AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email" },
+		"WHERE id = $1::bigint AND revoked_at IS NULL AND accepted_at IS NULL RETURNING email", 0 },
 	/* consumes the invite and creates its user in one statement */
 	[STMT_REGISTER] = { "register",
 		"WITH i AS (UPDATE invites SET accepted_at = now() "
 		"  WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
 		"  RETURNING id, email, is_admin) "
 		"INSERT INTO users (email, display_name, password_hash, is_admin) "
-		"SELECT email, $2, $3, is_admin FROM i RETURNING id, email, display_name, is_admin" },
+		"SELECT email, $2, $3, is_admin FROM i RETURNING id, email, display_name, is_admin", 0 },
 	[STMT_USER_LIST] = { "user_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
 		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "
 		"WHERE ($1::bigint IS NULL OR u.id > $1::bigint) ORDER BY u.id LIMIT $2::int) s", 1 },
 	[STMT_USER_GET] = { "user_get",
-		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint" },
+		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint", 0 },
 	[STMT_USER_UPDATE] = { "user_update",
 		"UPDATE users u SET display_name = coalesce($2, display_name), "
 		"is_admin = coalesce($3::boolean, is_admin), is_active = coalesce($4::boolean, is_active) "
-		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))" },
+		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))", 0 },
 	[STMT_SESSIONS_DELETE_USER] = { "sessions_delete_user",
-		"DELETE FROM sessions WHERE user_id = $1::bigint" },
+		"DELETE FROM sessions WHERE user_id = $1::bigint", 0 },
 	[STMT_USER_EXISTS] = { "user_exists",
-		"SELECT 1 FROM users WHERE lower(email) = lower($1)" },
+		"SELECT 1 FROM users WHERE lower(email) = lower($1)", 0 },
 	[STMT_PROJECT_INSERT] = { "project_insert",
 		"INSERT INTO projects AS p (name, gitlab_url, gitlab_project_id, description, default_branch, "
 		"api_token_enc, trigger_token_enc, deploy_key_enc, webhook_secret_hash) "
-		"VALUES ($1, $2, $3::bigint, $4, $5, $6::bytea, $7::bytea, $8::bytea, $9) RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)" },
+		"VALUES ($1, $2, $3::bigint, $4, $5, $6::bytea, $7::bytea, $8::bytea, $9) RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)", 0 },
 	[STMT_PROJECT_LIST] = { "project_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
 		"SELECT p.id, json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at) AS j FROM projects p "
 		"WHERE ($1::bigint IS NULL OR p.id > $1::bigint) ORDER BY p.id LIMIT $2::int) s", 1 },
 	[STMT_PROJECT_GET] = { "project_get",
-		"SELECT json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at) FROM projects p WHERE p.id = $1::bigint" },
+		"SELECT json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at) FROM projects p WHERE p.id = $1::bigint", 0 },
 	[STMT_PROJECT_UPDATE] = { "project_update",
 		"UPDATE projects p SET name = coalesce($2, name), description = coalesce($3, description), "
 		"default_branch = coalesce($4, default_branch), api_token_enc = coalesce($5::bytea, api_token_enc), "
 		"trigger_token_enc = coalesce($6::bytea, trigger_token_enc), "
 		"deploy_key_enc = coalesce($7::bytea, deploy_key_enc), updated_at = now() "
-		"WHERE p.id = $1::bigint RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)" },
+		"WHERE p.id = $1::bigint RETURNING json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at)", 0 },
 	[STMT_PROJECT_DELETE] = { "project_delete",
-		"DELETE FROM projects WHERE id = $1::bigint RETURNING name" },
+		"DELETE FROM projects WHERE id = $1::bigint RETURNING name", 0 },
 	[STMT_PROJECT_SYNC] = { "project_sync",
-		"UPDATE projects SET sync_requested = true WHERE id = $1::bigint RETURNING id" },
+		"UPDATE projects SET sync_requested = true WHERE id = $1::bigint RETURNING id", 0 },
 	[STMT_PROJECTS_BY_GITLAB_ID] = { "projects_by_gitlab_id",
-		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id" },
+		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
 	/* a delivery seen before inserts nothing: the caller answers "duplicate" */
 	[STMT_WEBHOOK_INSERT] = { "webhook_insert",
 		"INSERT INTO webhook_deliveries (idempotency_key, event_uuid, project_id, event, body) "
-		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id" },
+		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 0 },
 	[STMT_WEBHOOK_DONE] = { "webhook_done",
-		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint" },
+		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint", 0 },
 	/* $9: instance name from the pipeline's variables or commit message */
 	[STMT_PIPELINE_UPSERT] = { "pipeline_upsert",
 		"INSERT INTO pipelines (project_id, gitlab_id, status, ref, sha, web_url, message, created_at, "
@@ -165,24 +165,24 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"finished_at = EXCLUDED.finished_at, action_kind = coalesce(EXCLUDED.action_kind, pipelines.action_kind), "
 		"instance_id = coalesce(EXCLUDED.instance_id, pipelines.instance_id), "
 		"cluster_id = coalesce(EXCLUDED.cluster_id, pipelines.cluster_id), updated_at = now() "
-		"RETURNING id, instance_id, action_kind" },
+		"RETURNING id, instance_id, action_kind", 0 },
 	/* moves an instance by its pipeline: $2 the new state, $3 the reason */
 	[STMT_INSTANCE_PIPELINE_STATE] = { "instance_pipeline_state",
 		"UPDATE instances SET state = $2, state_reason = $3, state_pipeline_id = $4::bigint, "
 		"latest_pipeline_id = $4::bigint, "
 		"state_since = CASE WHEN state = $2 THEN state_since ELSE now() END, updated_at = now() "
-		"WHERE id = $1::bigint" },
+		"WHERE id = $1::bigint", 0 },
 	[STMT_ACTION_PIPELINE] = { "action_pipeline",
 		"UPDATE actions SET pipeline_id = $2::bigint, state = 'dispatched', updated_at = now() "
-		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind" },
+		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind", 0 },
 	[STMT_CLUSTER_LIST] = { "cluster_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM (SELECT c.id, json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at) AS j FROM clusters c JOIN projects p ON p.id = c.project_id WHERE ($1::text IS NULL OR strpos(c.name, $1) > 0) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR c.status = $3) AND ($4::bigint IS NULL OR c.project_id = $4::bigint) AND ($5::bigint IS NULL OR c.id > $5::bigint) ORDER BY c.id LIMIT $6::int) s", 1 },
 	[STMT_CLUSTER_GET] = { "cluster_get",
-		"SELECT json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at, 'cluster_yml', c.cluster_yml, 'cluster', c.cluster_parsed) FROM clusters c JOIN projects p ON p.id = c.project_id WHERE c.id = $1::bigint" },
+		"SELECT json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at, 'cluster_yml', c.cluster_yml, 'cluster', c.cluster_parsed) FROM clusters c JOIN projects p ON p.id = c.project_id WHERE c.id = $1::bigint", 0 },
 	[STMT_CLUSTER_UPDATE] = { "cluster_update",
-		"UPDATE clusters SET links = coalesce($2::jsonb, links), openfaas_url = CASE WHEN $3::text = '' THEN NULL ELSE coalesce($3, openfaas_url) END, openfaas_credentials_enc = coalesce($4::bytea, openfaas_credentials_enc), updated_at = now() WHERE id = $1::bigint RETURNING id" },
+		"UPDATE clusters SET links = coalesce($2::jsonb, links), openfaas_url = CASE WHEN $3::text = '' THEN NULL ELSE coalesce($3, openfaas_url) END, openfaas_credentials_enc = coalesce($4::bytea, openfaas_credentials_enc), updated_at = now() WHERE id = $1::bigint RETURNING id", 0 },
 	[STMT_CLUSTER_DELETE] = { "cluster_delete",
-		"DELETE FROM clusters WHERE id = $1::bigint RETURNING name" },
+		"DELETE FROM clusters WHERE id = $1::bigint RETURNING name", 0 },
 	[STMT_INSTANCE_LIST_NAME] = { "instance_list_name",
 		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, i.name || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2)::bigint)) ORDER BY i.name, i.id LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
 	/* the commonest list (one status, by name) without optional filters,
@@ -193,89 +193,89 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"ORDER BY i.name, i.id LIMIT $4::int) x) "
 		"SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), "
 		"'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $4::int "
-		"THEN (SELECT cursor FROM page ORDER BY ord DESC LIMIT 1) END)" },
+		"THEN (SELECT cursor FROM page ORDER BY ord DESC LIMIT 1) END)", 0 },
 	[STMT_INSTANCE_LIST_UPDATED] = { "instance_list_updated",
 		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.updated_at, i.id) < (split_part($9, '|', 1)::timestamptz, split_part($9, '|', 2)::bigint)) ORDER BY i.updated_at DESC, i.id DESC LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
 	[STMT_INSTANCE_LIST_STATUS] = { "instance_list_status",
 		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, i.state || '|' || i.name || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.state, i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2), split_part($9, '|', 3)::bigint)) ORDER BY i.state, i.name, i.id LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
 	[STMT_INSTANCE_GET] = { "instance_get",
-		"SELECT json_build_object('id', i.id, 'name', i.name, 'cluster_id', i.cluster_id, 'cluster_name', c.name, 'project_id', c.project_id, 'provider', c.provider, 'description', i.description, 'state', i.state, 'state_since', i.state_since, 'state_reason', i.state_reason, 'health', i.health, 'latest_pipeline', CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END, 'last_error', i.last_error, 'updated_at', i.updated_at, 'config_yml', i.config_yml, 'config', i.config_parsed, 'config_blob', i.config_blob, 'grove_yml', i.grove_yml, 'grove', i.grove_parsed, 'grove_blob', i.grove_blob, 'pods', i.pods, 'pods_fetched_at', i.pods_fetched_at, 'replication', i.replication, 'replication_fetched_at', i.replication_fetched_at, 'usage', i.usage, 'usage_fetched_at', i.usage_fetched_at, 'created_at', i.created_at, 'pipelines', (SELECT coalesce(json_agg(CASE WHEN h.id IS NULL THEN NULL ELSE json_build_object('id', h.id, 'gitlab_id', h.gitlab_id, 'status', h.status, 'action_kind', h.action_kind, 'ref', h.ref, 'web_url', h.web_url, 'created_at', h.created_at, 'finished_at', h.finished_at, 'updated_at', h.updated_at) END ORDER BY h.id DESC), '[]') FROM (SELECT * FROM pipelines WHERE instance_id = i.id ORDER BY id DESC LIMIT 20) h)) FROM instances i JOIN clusters c ON c.id = i.cluster_id LEFT JOIN pipelines lp ON lp.id = i.latest_pipeline_id WHERE i.id = $1::bigint" },
+		"SELECT json_build_object('id', i.id, 'name', i.name, 'cluster_id', i.cluster_id, 'cluster_name', c.name, 'project_id', c.project_id, 'provider', c.provider, 'description', i.description, 'state', i.state, 'state_since', i.state_since, 'state_reason', i.state_reason, 'health', i.health, 'latest_pipeline', CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END, 'last_error', i.last_error, 'updated_at', i.updated_at, 'config_yml', i.config_yml, 'config', i.config_parsed, 'config_blob', i.config_blob, 'grove_yml', i.grove_yml, 'grove', i.grove_parsed, 'grove_blob', i.grove_blob, 'pods', i.pods, 'pods_fetched_at', i.pods_fetched_at, 'replication', i.replication, 'replication_fetched_at', i.replication_fetched_at, 'usage', i.usage, 'usage_fetched_at', i.usage_fetched_at, 'created_at', i.created_at, 'pipelines', (SELECT coalesce(json_agg(CASE WHEN h.id IS NULL THEN NULL ELSE json_build_object('id', h.id, 'gitlab_id', h.gitlab_id, 'status', h.status, 'action_kind', h.action_kind, 'ref', h.ref, 'web_url', h.web_url, 'created_at', h.created_at, 'finished_at', h.finished_at, 'updated_at', h.updated_at) END ORDER BY h.id DESC), '[]') FROM (SELECT * FROM pipelines WHERE instance_id = i.id ORDER BY id DESC LIMIT 20) h)) FROM instances i JOIN clusters c ON c.id = i.cluster_id LEFT JOIN pipelines lp ON lp.id = i.latest_pipeline_id WHERE i.id = $1::bigint", 0 },
 	[STMT_INSTANCE_DESCRIBE] = { "instance_describe",
-		"UPDATE instances SET description = $2, updated_at = now() WHERE id = $1::bigint RETURNING id" },
+		"UPDATE instances SET description = $2, updated_at = now() WHERE id = $1::bigint RETURNING id", 0 },
 	[STMT_PIPELINE_LIST] = { "pipeline_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT pl.id, json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) AS j FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE ($1::bigint IS NULL OR pl.project_id = $1::bigint) AND ($2::bigint IS NULL OR pl.cluster_id = $2::bigint) AND ($3::bigint IS NULL OR pl.instance_id = $3::bigint) AND ($4::text IS NULL OR pl.status = $4) AND ($5::text IS NULL OR pl.action_kind = $5) AND ($6::bigint IS NULL OR pl.id < $6::bigint) ORDER BY pl.id DESC LIMIT $7::int) s", 1 },
 	[STMT_PIPELINE_GET] = { "pipeline_get",
-		"SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE pl.id = $1::bigint" },
+		"SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE pl.id = $1::bigint", 0 },
 	/* records the attempt before anything is sent: never two triggers for one action */
 	[STMT_ACTION_CLAIM] = { "action_claim",
-		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts" },
+		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts", 0 },
 	[STMT_ACTION_DISPATCHED] = { "action_dispatched",
-		"WITH pl AS (INSERT INTO pipelines (project_id, gitlab_id, cluster_id, instance_id, action_kind, status, ref, web_url, created_at) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6, $7, $8, $9, now()) ON CONFLICT (project_id, gitlab_id) DO UPDATE SET instance_id = coalesce(pipelines.instance_id, EXCLUDED.instance_id), action_kind = coalesce(pipelines.action_kind, EXCLUDED.action_kind), cluster_id = coalesce(pipelines.cluster_id, EXCLUDED.cluster_id) RETURNING id), a AS (UPDATE actions SET state = 'dispatched', pipeline_id = (SELECT id FROM pl), last_error = NULL, updated_at = now() WHERE id = $1::bigint RETURNING id) UPDATE instances SET latest_pipeline_id = (SELECT id FROM pl), state_pipeline_id = (SELECT id FROM pl), updated_at = now() WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM a)" },
+		"WITH pl AS (INSERT INTO pipelines (project_id, gitlab_id, cluster_id, instance_id, action_kind, status, ref, web_url, created_at) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6, $7, $8, $9, now()) ON CONFLICT (project_id, gitlab_id) DO UPDATE SET instance_id = coalesce(pipelines.instance_id, EXCLUDED.instance_id), action_kind = coalesce(pipelines.action_kind, EXCLUDED.action_kind), cluster_id = coalesce(pipelines.cluster_id, EXCLUDED.cluster_id) RETURNING id), a AS (UPDATE actions SET state = 'dispatched', pipeline_id = (SELECT id FROM pl), last_error = NULL, updated_at = now() WHERE id = $1::bigint RETURNING id) UPDATE instances SET latest_pipeline_id = (SELECT id FROM pl), state_pipeline_id = (SELECT id FROM pl), updated_at = now() WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM a)", 0 },
 	/* a failed attempt: queued again with a delay, or failed for good (and the instance with it) */
 	[STMT_ACTION_REQUEUE] = { "action_requeue",
-		"WITH a AS (UPDATE actions SET state = CASE WHEN attempts >= $3::int OR $5::boolean THEN 'failed' ELSE 'queued' END, last_error = $2, next_attempt_at = now() + make_interval(secs => $4::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id, state, instance_id, kind) UPDATE instances i SET state = 'failure', state_reason = 'could not start the ' || a.kind || ' pipeline: ' || left($2, 300), state_since = now(), updated_at = now() FROM a WHERE a.state = 'failed' AND i.id = a.instance_id AND i.state_action_id = a.id RETURNING a.state" },
+		"WITH a AS (UPDATE actions SET state = CASE WHEN attempts >= $3::int OR $5::boolean THEN 'failed' ELSE 'queued' END, last_error = $2, next_attempt_at = now() + make_interval(secs => $4::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id, state, instance_id, kind) UPDATE instances i SET state = 'failure', state_reason = 'could not start the ' || a.kind || ' pipeline: ' || left($2, 300), state_since = now(), updated_at = now() FROM a WHERE a.state = 'failed' AND i.id = a.instance_id AND i.state_action_id = a.id RETURNING a.state", 0 },
 	[STMT_INSTANCE_FOR_ACTION] = { "instance_for_action",
-		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i" },
+		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
 	[STMT_CLUSTER_FOR_ACTION] = { "cluster_for_action",
-		"SELECT c.id, c.project_id, c.status FROM clusters c WHERE c.id = $1::bigint" },
+		"SELECT c.id, c.project_id, c.status FROM clusters c WHERE c.id = $1::bigint", 0 },
 	[STMT_ACTION_BY_KEY] = { "action_by_key",
-		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.requested_by = $1::bigint AND a.idempotency_key = $2" },
+		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.requested_by = $1::bigint AND a.idempotency_key = $2", 0 },
 	/* $6: the trigger variables; DEPLOYMENT_REQUEST_ID is the new id */
 	[STMT_ACTION_INSERT] = { "action_insert",
-		"WITH n AS (SELECT nextval(pg_get_serial_sequence('actions', 'id')) AS id) INSERT INTO actions (id, kind, project_id, cluster_id, instance_id, instance_name, variables, requested_by, idempotency_key) SELECT n.id, $1, $2::bigint, $3::bigint, $4::bigint, $5, $6::jsonb || jsonb_build_object('DEPLOYMENT_REQUEST_ID', n.id::text), $7::bigint, $8 FROM n RETURNING id" },
+		"WITH n AS (SELECT nextval(pg_get_serial_sequence('actions', 'id')) AS id) INSERT INTO actions (id, kind, project_id, cluster_id, instance_id, instance_name, variables, requested_by, idempotency_key) SELECT n.id, $1, $2::bigint, $3::bigint, $4::bigint, $5, $6::jsonb || jsonb_build_object('DEPLOYMENT_REQUEST_ID', n.id::text), $7::bigint, $8 FROM n RETURNING id", 0 },
 	[STMT_INSTANCE_PENDING] = { "instance_pending",
-		"UPDATE instances SET state = $2, state_since = now(), state_reason = NULL, state_action_id = $3::bigint, updated_at = now() WHERE id = $1::bigint" },
+		"UPDATE instances SET state = $2, state_since = now(), state_reason = NULL, state_action_id = $3::bigint, updated_at = now() WHERE id = $1::bigint", 0 },
 	/* a new instance, or a deleted one of the same name brought back */
 	[STMT_INSTANCE_CREATE_PENDING] = { "instance_create_pending",
-		"INSERT INTO instances (cluster_id, name, state) VALUES ($1::bigint, $2, 'create_pending') ON CONFLICT (cluster_id, name) DO UPDATE SET state = 'create_pending', state_since = now(), state_reason = NULL, updated_at = now() WHERE instances.state = 'deleted' RETURNING id" },
+		"INSERT INTO instances (cluster_id, name, state) VALUES ($1::bigint, $2, 'create_pending') ON CONFLICT (cluster_id, name) DO UPDATE SET state = 'create_pending', state_since = now(), state_reason = NULL, updated_at = now() WHERE instances.state = 'deleted' RETURNING id", 0 },
 	[STMT_ACTION_GET] = { "action_get",
-		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.id = $1::bigint" },
+		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.id = $1::bigint", 0 },
 	[STMT_ACTION_LIST] = { "action_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT a.id, json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) AS j FROM actions a WHERE ($1::text IS NULL OR a.state = $1) AND ($2::bigint IS NULL OR a.instance_id = $2::bigint) AND ($3::text IS NULL OR a.kind = $3) AND ($4::bigint IS NULL OR a.id < $4::bigint) ORDER BY a.id DESC LIMIT $5::int) s", 1 },
 	[STMT_ACTION_RETRY] = { "action_retry",
-		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id" },
+		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id", 0 },
 	/* the projects to refresh: the ones a push marked first */
 	[STMT_SYNC_PROJECTS] = { "sync_projects",
 		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char((last_sync_at - interval '5 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
 	[STMT_SYNC_PROJECT_META] = { "sync_project_meta",
-		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint" },
+		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_PROJECT_DONE] = { "sync_project_done",
-		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, last_sync_error = $2, sync_requested = CASE WHEN $2::text IS NULL THEN false ELSE sync_requested END WHERE id = $1::bigint" },
+		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, last_sync_error = $2, sync_requested = CASE WHEN $2::text IS NULL THEN false ELSE sync_requested END WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_CLUSTER_FIND] = { "sync_cluster_find",
-		"SELECT id, coalesce(cluster_blob, '') FROM clusters WHERE project_id = $1::bigint ORDER BY id LIMIT 1" },
+		"SELECT id, coalesce(cluster_blob, '') FROM clusters WHERE project_id = $1::bigint ORDER BY id LIMIT 1", 0 },
 	[STMT_SYNC_CLUSTER_INSERT] = { "sync_cluster_insert",
-		"INSERT INTO clusters (project_id, name, status) VALUES ($1::bigint, $2, 'active') RETURNING id" },
+		"INSERT INTO clusters (project_id, name, status) VALUES ($1::bigint, $2, 'active') RETURNING id", 0 },
 	/* $3..$8: the fields cluster.yml gives through the key map */
 	[STMT_SYNC_CLUSTER_UPDATE] = { "sync_cluster_update",
-		"UPDATE clusters SET provider = coalesce($2, provider), region = $3, max_node_count = $4::int, node_size = $5, mysql_size = $6, mongodb_size = $7, cluster_yml = $8, cluster_parsed = $9::jsonb, cluster_blob = $10, last_error = NULL, status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, updated_at = now() WHERE id = $1::bigint" },
+		"UPDATE clusters SET provider = coalesce($2, provider), region = $3, max_node_count = $4::int, node_size = $5, mysql_size = $6, mongodb_size = $7, cluster_yml = $8, cluster_parsed = $9::jsonb, cluster_blob = $10, last_error = NULL, status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_CLUSTER_ERROR] = { "sync_cluster_error",
-		"UPDATE clusters SET last_error = $2, updated_at = now() WHERE id = $1::bigint" },
+		"UPDATE clusters SET last_error = $2, updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_INSTANCES_BLOBS] = { "sync_instances_blobs",
-		"SELECT name, coalesce(config_blob, ''), coalesce(grove_blob, '') FROM instances WHERE cluster_id = $1::bigint" },
+		"SELECT name, coalesce(config_blob, ''), coalesce(grove_blob, '') FROM instances WHERE cluster_id = $1::bigint", 0 },
 	/* NULL yml leaves that file as it was.  An instance folder in the
 	 * repository is deployed (its lifecycle state; whether it is up is its
 	 * health), and one that comes back is no longer deleted. */
 	[STMT_SYNC_INSTANCE_UPSERT] = { "sync_instance_upsert",
-		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) VALUES ($1::bigint, $2, 'running', $3, $4::jsonb, $5, $6, $7::jsonb, $8) ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), last_error = NULL, state = CASE WHEN instances.state = 'deleted' THEN 'running' ELSE instances.state END, updated_at = now()" },
+		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) VALUES ($1::bigint, $2, 'running', $3, $4::jsonb, $5, $6, $7::jsonb, $8) ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), last_error = NULL, state = CASE WHEN instances.state = 'deleted' THEN 'running' ELSE instances.state END, updated_at = now()", 0 },
 	[STMT_SYNC_INSTANCE_ERROR] = { "sync_instance_error",
-		"UPDATE instances SET last_error = $3, updated_at = now() WHERE cluster_id = $1::bigint AND name = $2" },
+		"UPDATE instances SET last_error = $3, updated_at = now() WHERE cluster_id = $1::bigint AND name = $2", 0 },
 	/* folders that left the repository: their instances are deleted (a create still pending is not there yet) */
 	[STMT_SYNC_INSTANCES_GONE] = { "sync_instances_gone",
-		"UPDATE instances SET state = 'deleted', state_since = now(), state_reason = 'its folder is no longer in the repository', updated_at = now() WHERE cluster_id = $1::bigint AND state NOT IN ('deleted', 'create_pending') AND NOT (name = ANY($2::text[])) RETURNING name" },
+		"UPDATE instances SET state = 'deleted', state_since = now(), state_reason = 'its folder is no longer in the repository', updated_at = now() WHERE cluster_id = $1::bigint AND state NOT IN ('deleted', 'create_pending') AND NOT (name = ANY($2::text[])) RETURNING name", 0 },
 	[STMT_SYNC_PIPELINE_KNOWN] = { "sync_pipeline_known",
-		"SELECT status, instance_id IS NOT NULL FROM pipelines WHERE project_id = $1::bigint AND gitlab_id = $2::bigint" },
+		"SELECT status, instance_id IS NOT NULL FROM pipelines WHERE project_id = $1::bigint AND gitlab_id = $2::bigint", 0 },
 	[STMT_SYNC_RUN_START] = { "sync_run_start",
-		"INSERT INTO sync_runs DEFAULT VALUES RETURNING id" },
+		"INSERT INTO sync_runs DEFAULT VALUES RETURNING id", 0 },
 	[STMT_SYNC_RUN_FINISH] = { "sync_run_finish",
-		"UPDATE sync_runs SET finished_at = now(), projects = $2::int, requests = $3::int, files_fetched = $4::int, pipelines_upserted = $5::int, actions_sent = $6::int, errors = $7::jsonb WHERE id = $1::bigint" },
+		"UPDATE sync_runs SET finished_at = now(), projects = $2::int, requests = $3::int, files_fetched = $4::int, pipelines_upserted = $5::int, actions_sent = $6::int, errors = $7::jsonb WHERE id = $1::bigint", 0 },
 	[STMT_PROJECT_OF_CLUSTER] = { "project_of_cluster",
-		"SELECT project_id FROM clusters WHERE id = $1::bigint" },
+		"SELECT project_id FROM clusters WHERE id = $1::bigint", 0 },
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",
-		"SELECT c.project_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint" },
+		"SELECT c.project_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint", 0 },
 	[STMT_SYNC_FAAS_CLUSTERS] = { "sync_faas_clusters",
-		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE project_id = $1::bigint AND openfaas_url IS NOT NULL" },
+		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE project_id = $1::bigint AND openfaas_url IS NOT NULL", 0 },
 	[STMT_SYNC_CLUSTER_ONLINE] = { "sync_cluster_online",
-		"UPDATE clusters SET online = $2::boolean, online_checked_at = now(), last_error = $3, updated_at = now() WHERE id = $1::bigint" },
+		"UPDATE clusters SET online = $2::boolean, online_checked_at = now(), last_error = $3, updated_at = now() WHERE id = $1::bigint", 0 },
 	/* $2: [{name, pods, health, replication, usage}] from the gateway; a
 	 * running instance it does not report is unreachable */
 	[STMT_SYNC_RUNTIME] = { "sync_runtime",
@@ -286,27 +286,27 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"usage = coalesce(f.usage, i.usage), usage_fetched_at = CASE WHEN f.usage IS NULL THEN i.usage_fetched_at ELSE now() END "
 		"FROM f WHERE i.cluster_id = $1::bigint AND i.name = f.name RETURNING i.id) "
 		"UPDATE instances SET health = 'unreachable', pods = '[]', pods_fetched_at = now() "
-		"WHERE cluster_id = $1::bigint AND state = 'running' AND name NOT IN (SELECT name FROM f)" },
+		"WHERE cluster_id = $1::bigint AND state = 'running' AND name NOT IN (SELECT name FROM f)", 0 },
 	/* an action claimed by a process that died before it recorded the
 	 * answer: if GitLab made its pipeline, the refresh has linked it by
 	 * DEPLOYMENT_REQUEST_ID already; otherwise it is queued again */
 	[STMT_ACTIONS_STALE] = { "actions_stale",
 		"UPDATE actions SET state = 'queued', next_attempt_at = now(), last_error = 'requeued: the process sending it stopped', updated_at = now() "
-		"WHERE state = 'dispatching' AND updated_at < now() - interval '10 minutes' RETURNING id" },
+		"WHERE state = 'dispatching' AND updated_at < now() - interval '10 minutes' RETURNING id", 0 },
 	[STMT_ACTIONS_DUE] = { "actions_due",
 		"SELECT id FROM actions WHERE state = 'queued' AND next_attempt_at <= now() AND ($1::bigint IS NULL OR project_id = $1::bigint) ORDER BY id LIMIT 500", 1 },
 	/* a *_pending state past actions.pending_timeout_seconds becomes failure */
 	[STMT_PENDING_TIMEOUT] = { "pending_timeout",
-		"UPDATE instances SET state = 'failure', state_reason = 'no pipeline result after ' || $1 || ' s in ' || replace(state, '_', ' '), state_since = now(), updated_at = now() WHERE state IN ('create_pending', 'update_pending', 'archive_pending', 'unarchive_pending', 'delete_pending') AND state_since < now() - make_interval(secs => $1::int) RETURNING name" },
+		"UPDATE instances SET state = 'failure', state_reason = 'no pipeline result after ' || $1 || ' s in ' || replace(state, '_', ' '), state_since = now(), updated_at = now() WHERE state IN ('create_pending', 'update_pending', 'archive_pending', 'unarchive_pending', 'delete_pending') AND state_since < now() - make_interval(secs => $1::int) RETURNING name", 0 },
 	[STMT_PROJECT_SECRETS_LIST] = { "project_secrets_list",
-		"SELECT id, api_token_enc, trigger_token_enc, deploy_key_enc FROM projects ORDER BY id FOR UPDATE" },
+		"SELECT id, api_token_enc, trigger_token_enc, deploy_key_enc FROM projects ORDER BY id FOR UPDATE", 0 },
 	[STMT_PROJECT_SECRETS_SET] = { "project_secrets_set",
 		"UPDATE projects SET api_token_enc = $2::bytea, trigger_token_enc = $3::bytea, "
-		"deploy_key_enc = $4::bytea WHERE id = $1::bigint" },
+		"deploy_key_enc = $4::bytea WHERE id = $1::bigint", 0 },
 	[STMT_CLUSTER_SECRETS_LIST] = { "cluster_secrets_list",
-		"SELECT id, openfaas_credentials_enc FROM clusters ORDER BY id FOR UPDATE" },
+		"SELECT id, openfaas_credentials_enc FROM clusters ORDER BY id FOR UPDATE", 0 },
 	[STMT_CLUSTER_SECRETS_SET] = { "cluster_secrets_set",
-		"UPDATE clusters SET openfaas_credentials_enc = $2::bytea WHERE id = $1::bigint" },
+		"UPDATE clusters SET openfaas_credentials_enc = $2::bytea WHERE id = $1::bigint", 0 },
 	[STMT_AUDIT_LIST] = { "audit_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
 		"SELECT a.id, json_build_object('id', a.id, 'at', a.at, 'user_id', a.user_id, 'user_email', u.email, "

@@ -129,7 +129,24 @@ slug(const char *s, size_t n)
 	return 1;
 }
 
-/* Keeps the tree entries Ocim reads: cluster.yml and instances/<n>/{config,grove}.yml. */
+int
+sync_tree_path(const char *path, char *instance, size_t size, int *grove)
+{
+	const char *slash;
+
+	if (strcmp(path, "cluster.yml") == 0)
+		return 1;
+	if (strncmp(path, "instances/", 10) != 0 || (slash = strchr(path + 10, '/')) == NULL ||
+	    !slug(path + 10, (size_t)(slash - path - 10)) || (size_t)(slash - path - 10) >= size)
+		return 0;
+	if (strcmp(slash, "/config.yml") != 0 && strcmp(slash, "/grove.yml") != 0)
+		return 0;
+	snprintf(instance, size, "%.*s", (int)(slash - path - 10), path + 10);
+	*grove = strcmp(slash, "/grove.yml") == 0;
+	return 2;
+}
+
+/* Keeps the tree entries Ocim reads. */
 static int
 add_tree_item(struct project_sync *ps, const json_t *item)
 {
@@ -140,16 +157,8 @@ add_tree_item(struct project_sync *ps, const json_t *item)
 
 	if (path == NULL || id == NULL || type == NULL || strcmp(type, "blob") != 0 || strlen(id) >= sizeof e.blob)
 		return 0;
-	if (strcmp(path, "cluster.yml") != 0) {
-		const char *slash;
-		if (strncmp(path, "instances/", 10) != 0 || (slash = strchr(path + 10, '/')) == NULL ||
-		    !slug(path + 10, (size_t)(slash - path - 10)))
-			return 0;
-		if (strcmp(slash, "/config.yml") != 0 && strcmp(slash, "/grove.yml") != 0)
-			return 0;
-		snprintf(e.instance, sizeof e.instance, "%.*s", (int)(slash - path - 10), path + 10);
-		e.grove = strcmp(slash, "/grove.yml") == 0;
-	}
+	if (sync_tree_path(path, e.instance, sizeof e.instance, &e.grove) == 0)
+		return 0;
 	snprintf(e.blob, sizeof e.blob, "%s", id);
 	grown = realloc(ps->entries, (ps->n + 1) * sizeof *grown);
 	if (grown == NULL)

@@ -22,6 +22,11 @@ struct sync_options {
 	int concurrency;                /* requests in flight at most */
 };
 
+/* What a repository path is to Ocim: 1 cluster.yml, 2 the config.yml or
+ * grove.yml of instances/<slug>/ (instance and *grove filled), 0 anything
+ * else. */
+int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
+
 /* Sends the actions that are due.  Returns how many were sent. */
 int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
                       const struct sync_options *opt, struct sync_stats *st);
