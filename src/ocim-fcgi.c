@@ -140,7 +140,7 @@ main(int argc, char **argv)
 	const char *config_arg = NULL, *socket_path = NULL;
 	long max_requests = 0, served = 0;
 	struct conf conf;
-	struct app app;
+	struct app app = { 0 };
 	struct sigaction sa;
 	FCGX_Request fr;
 	char err[512];
@@ -218,6 +218,7 @@ main(int argc, char **argv)
 	}
 	log_debug("exiting after %ld requests%s", served, stopping ? " (signal)" : "");
 	FCGX_Free(&fr, 0);
+	secret_key_wipe(&app.key);
 	db_free(app.db);
 	conf_free(&conf);
 	return 0;
