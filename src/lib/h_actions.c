@@ -530,22 +530,7 @@ h_actions_list(struct app *app, struct request *req, struct response *resp)
 void
 h_actions_get(struct app *app, struct request *req, struct response *resp)
 {
-	char cid[24];
-	const char *params[1] = { cid };
-	enum db_status st;
-	json_t *a;
-	long id;
-
-	if (input_path_id(resp, req, "id", &id) < 0)
-		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
-	if (a != NULL)
-		response_json(resp, 200, a);
-	else if (st == DB_OK)
-		response_error(resp, 404, "not_found", NULL, "no such action");
-	else
-		respond_db_error(app, resp, st);
+	respond_by_id(app, req, resp, STMT_ACTION_GET, "action");
 }
 
 void

@@ -58,27 +58,6 @@ id_param(struct response *resp, const struct request *req, const char *name, cha
 	return 0;
 }
 
-/* Answers the JSON row of stmt for the path id, or 404 with what. */
-static void
-respond_one(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt, const char *what)
-{
-	char cid[24];
-	const char *params[1] = { cid };
-	enum db_status st;
-	json_t *j;
-	long id;
-
-	if (input_path_id(resp, req, "id", &id) < 0)
-		return;
-	snprintf(cid, sizeof cid, "%ld", id);
-	j = db_json(app->db, stmt, 1, params, &st);
-	if (j != NULL)
-		response_json(resp, 200, j);
-	else if (st == DB_OK)
-		response_error(resp, 404, "not_found", NULL, "no such %s", what);
-	else
-		respond_db_error(app, resp, st);
-}
 
 #define PROVIDERS "aws|digitalocean|other"
 #define STATES "create_pending|running|failure|update_pending|archive_pending|archived|unarchive_pending|delete_pending|deleted|unknown"
@@ -104,7 +83,7 @@ h_clusters_list(struct app *app, struct request *req, struct response *resp)
 void
 h_clusters_get(struct app *app, struct request *req, struct response *resp)
 {
-	respond_one(app, req, resp, STMT_CLUSTER_GET, "cluster");
+	respond_by_id(app, req, resp, STMT_CLUSTER_GET, "cluster");
 }
 
 /* links: an object of strings (http(s) URLs). */
@@ -197,7 +176,7 @@ h_clusters_update(struct app *app, struct request *req, struct response *resp)
 		snprintf(object, sizeof object, "cluster:%ld", id);
 		audit(app->db, app->caller.user_id, req->remote_addr, "cluster.update", object,
 		      json_pack("{s:o}", "changed", changed));
-		respond_one(app, req, resp, STMT_CLUSTER_GET, "cluster");
+		respond_by_id(app, req, resp, STMT_CLUSTER_GET, "cluster");
 	}
 	PQclear(res);
 	free(links_text);
@@ -307,7 +286,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 void
 h_instances_get(struct app *app, struct request *req, struct response *resp)
 {
-	respond_one(app, req, resp, STMT_INSTANCE_GET, "instance");
+	respond_by_id(app, req, resp, STMT_INSTANCE_GET, "instance");
 }
 
 void
@@ -334,7 +313,7 @@ h_instances_update(struct app *app, struct request *req, struct response *resp)
 	else if (PQntuples(res) != 1)
 		response_error(resp, 404, "not_found", NULL, "no such instance");
 	else
-		respond_one(app, req, resp, STMT_INSTANCE_GET, "instance");
+		respond_by_id(app, req, resp, STMT_INSTANCE_GET, "instance");
 	PQclear(res);
 }
 
@@ -359,5 +338,5 @@ h_pipelines_list(struct app *app, struct request *req, struct response *resp)
 void
 h_pipelines_get(struct app *app, struct request *req, struct response *resp)
 {
-	respond_one(app, req, resp, STMT_PIPELINE_GET, "pipeline");
+	respond_by_id(app, req, resp, STMT_PIPELINE_GET, "pipeline");
 }

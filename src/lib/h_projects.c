@@ -23,36 +23,10 @@ h_projects_list(struct app *app, struct request *req, struct response *resp)
 	respond_page(app, req, resp, STMT_PROJECT_LIST);
 }
 
-/* The project of the path as JSON (new reference), or NULL with a 404 or
- * database error in resp. */
-static json_t *
-project_by_path(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
-                char cid[24])
-{
-	const char *params[1] = { cid };
-	enum db_status st;
-	json_t *p;
-	long id;
-
-	if (input_path_id(resp, req, "id", &id) < 0)
-		return NULL;
-	snprintf(cid, 24, "%ld", id);
-	p = db_json(app->db, stmt, 1, params, &st);
-	if (p == NULL && st == DB_OK)
-		response_error(resp, 404, "not_found", NULL, "no such project");
-	else if (p == NULL)
-		respond_db_error(app, resp, st);
-	return p;
-}
-
 void
 h_projects_get(struct app *app, struct request *req, struct response *resp)
 {
-	char cid[24];
-	json_t *p = project_by_path(app, req, resp, STMT_PROJECT_GET, cid);
-
-	if (p != NULL)
-		response_json(resp, 200, p);
+	respond_by_id(app, req, resp, STMT_PROJECT_GET, "project");
 }
 
 /* Seals the optional secret field of the body into *out (caller frees).

@@ -127,3 +127,25 @@ exec_path_id(struct app *app, struct request *req, struct response *resp, enum d
 	PQclear(res);
 	return NULL;
 }
+
+/* Answers the JSON row of stmt for the path id, or 404 with what. */
+void
+respond_by_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt, const char *what)
+{
+	char cid[24];
+	const char *params[1] = { cid };
+	enum db_status st;
+	json_t *j;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	j = db_json(app->db, stmt, 1, params, &st);
+	if (j != NULL)
+		response_json(resp, 200, j);
+	else if (st == DB_OK)
+		response_error(resp, 404, "not_found", NULL, "no such %s", what);
+	else
+		respond_db_error(app, resp, st);
+}

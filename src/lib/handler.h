@@ -21,6 +21,11 @@ void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int
  * from the limit and cursor query parameters. */
 void respond_page(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
 
+/* Answers the JSON row stmt gives for the path's id, or 404 "no such
+ * <what>". */
+void respond_by_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
+                   const char *what);
+
 /* Answers with the user id as JSON (STMT_USER_GET), or 404. */
 void respond_user(struct app *app, struct response *resp, int status, long id);
 
