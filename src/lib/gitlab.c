@@ -62,6 +62,23 @@ get_header(char *ptr, size_t size, size_t nmemb, void *userp)
 	return n;
 }
 
+/* The options every GitLab request shares: callbacks into g, timeouts,
+ * protocols, user agent. */
+static void
+common_options(CURL *c, struct get_state *g, long timeout)
+{
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, g);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, g);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+}
+
 /* Appends "&name=value" (both form-escaped) to form. */
 static int
 form_add(CURL *c, struct buf *form, const char *name, const char *value)
@@ -111,19 +128,11 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 		snprintf(err, errsz, "out of memory");
 		goto out;
 	}
+	common_options(c, &a, timeout);
 	curl_easy_setopt(c, CURLOPT_URL, url.data);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &a);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
 		snprintf(err, errsz, "GitLab did not answer: %s", a.too_big ? "answer too large" :
@@ -198,20 +207,11 @@ gitlab_get(const char *base, const char *token, const char *path, long timeout,
 		         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
 	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", token);
 	headers = curl_slist_append(headers, auth);
+	common_options(c, &g, timeout);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &g);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, &g);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
 	cc = curl_easy_perform(c);
 	sodium_memzero(auth, sizeof auth);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
@@ -268,19 +268,10 @@ transfer_start(struct transfer *t, const char *base, const char *auth, const cha
 	         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
 	if (t->headers == NULL)
 		t->headers = curl_slist_append(NULL, auth);
+	common_options(t->easy, &t->state, timeout);
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->easy, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEFUNCTION, get_body);
-	curl_easy_setopt(t->easy, CURLOPT_WRITEDATA, &t->state);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERFUNCTION, get_header);
-	curl_easy_setopt(t->easy, CURLOPT_HEADERDATA, &t->state);
-	curl_easy_setopt(t->easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(t->easy, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(t->easy, CURLOPT_TIMEOUT, timeout);
 	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(t->easy, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(t->easy, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
 	return 0;
 }

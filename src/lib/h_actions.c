@@ -93,10 +93,11 @@ read_overrides(struct response *resp, const json_t *body, const char **yaml, jso
 	return 0;
 }
 
+/* Runs BEGIN or COMMIT.  Returns 0, or -1 with the error in resp. */
 static int
-begin(struct app *app, struct response *resp)
+transaction(struct app *app, struct response *resp, const char *sql)
 {
-	PGresult *res = db_exec_sql(app->db, "BEGIN");
+	PGresult *res = db_exec_sql(app->db, sql);
 	enum db_status st = db_result_status(res);
 
 	PQclear(res);
@@ -109,18 +110,6 @@ static void
 rollback(struct app *app)
 {
 	PQclear(db_exec_sql(app->db, "ROLLBACK"));
-}
-
-static int
-commit(struct app *app, struct response *resp)
-{
-	PGresult *res = db_exec_sql(app->db, "COMMIT");
-	enum db_status st = db_result_status(res);
-
-	PQclear(res);
-	if (st != DB_OK)
-		respond_db_error(app, resp, st);
-	return st == DB_OK ? 0 : -1;
 }
 
 /* Within the open transaction: the caller's earlier action with this
@@ -231,7 +220,7 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 	if (read_overrides(resp, req->json, &yaml, &overrides) < 0)
 		return;
 	json_decref(overrides);
-	if (begin(app, resp) < 0)
+	if (transaction(app, resp, "BEGIN") < 0)
 		return;
 	if (repeated(app, req, resp))
 		return;
@@ -277,7 +266,7 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 		snprintf(aid, sizeof aid, "%ld", id);
 		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
 	}
-	if (commit(app, resp) < 0)
+	if (transaction(app, resp, "COMMIT") < 0)
 		return;
 	snprintf(object, sizeof object, "instance:%s", cinstance);
 	dispatch_and_answer(app, req, resp, id, "create", object);
@@ -371,7 +360,7 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		response_error(resp, 400, "invalid_field", "overrides", "only an update takes overrides");
 		return;
 	}
-	if (begin(app, resp) < 0)
+	if (transaction(app, resp, "BEGIN") < 0)
 		return;
 	if (repeated(app, req, resp))
 		return;
@@ -414,7 +403,7 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		snprintf(aid, sizeof aid, "%ld", id);
 		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
 	}
-	if (commit(app, resp) < 0)
+	if (transaction(app, resp, "COMMIT") < 0)
 		return;
 	snprintf(object, sizeof object, "instance:%s", cid);
 	dispatch_and_answer(app, req, resp, id, kind, object);
