@@ -184,20 +184,15 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_CLUSTER_DELETE] = { "cluster_delete",
 		"DELETE FROM clusters WHERE id = $1::bigint RETURNING name", 0 },
 	[STMT_INSTANCE_LIST_NAME] = { "instance_list_name",
-		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, i.name || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2)::bigint)) ORDER BY i.name, i.id LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
-	/* the commonest list (one status, by name) without optional filters,
-	 * so that its plan is made once: $2|$3 the cursor, '' and 0 for none */
+		"SELECT i.list_json, i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2)::bigint)) ORDER BY i.name, i.id LIMIT $10::int", 1 },
+	/* the commonest pages (all or one status, by name) from a function
+	 * that keeps its plans (sql/005): $2|$3 the cursor, '' and 0 for none */
 	[STMT_INSTANCE_LIST_STATE] = { "instance_list_state",
-		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, i.name || '|' || i.id AS cursor, "
-		"i.list_json AS j FROM instances i WHERE i.state = $1 AND (i.name, i.id) > ($2, $3::bigint) "
-		"ORDER BY i.name, i.id LIMIT $4::int) x) "
-		"SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), "
-		"'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $4::int "
-		"THEN (SELECT cursor FROM page ORDER BY ord DESC LIMIT 1) END)", 0 },
+		"SELECT j, cursor FROM ocim_instance_page($1, $2, $3::bigint, $4::int)", 0 },
 	[STMT_INSTANCE_LIST_UPDATED] = { "instance_list_updated",
-		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.updated_at, i.id) < (split_part($9, '|', 1)::timestamptz, split_part($9, '|', 2)::bigint)) ORDER BY i.updated_at DESC, i.id DESC LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
+		"SELECT i.list_json, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.updated_at, i.id) < (split_part($9, '|', 1)::timestamptz, split_part($9, '|', 2)::bigint)) ORDER BY i.updated_at DESC, i.id DESC LIMIT $10::int", 1 },
 	[STMT_INSTANCE_LIST_STATUS] = { "instance_list_status",
-		"WITH page AS (SELECT x.*, row_number() OVER () AS ord FROM (SELECT i.id, i.state || '|' || i.name || '|' || i.id AS cursor, i.list_json AS j FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.state, i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2), split_part($9, '|', 3)::bigint)) ORDER BY i.state, i.name, i.id LIMIT $10::int) x) SELECT json_build_object('items', coalesce((SELECT json_agg(j ORDER BY ord) FROM page), '[]'), 'next_cursor', CASE WHEN (SELECT count(*) FROM page) = $10::int THEN (SELECT cursor FROM page OFFSET $10::int - 1 LIMIT 1) END)", 1 },
+		"SELECT i.list_json, i.state || '|' || i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.state, i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2), split_part($9, '|', 3)::bigint)) ORDER BY i.state, i.name, i.id LIMIT $10::int", 1 },
 	[STMT_INSTANCE_GET] = { "instance_get",
 		"SELECT json_build_object('id', i.id, 'name', i.name, 'cluster_id', i.cluster_id, 'cluster_name', c.name, 'project_id', c.project_id, 'provider', c.provider, 'description', i.description, 'state', i.state, 'state_since', i.state_since, 'state_reason', i.state_reason, 'health', i.health, 'latest_pipeline', CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END, 'last_error', i.last_error, 'updated_at', i.updated_at, 'config_yml', i.config_yml, 'config', i.config_parsed, 'config_blob', i.config_blob, 'grove_yml', i.grove_yml, 'grove', i.grove_parsed, 'grove_blob', i.grove_blob, 'pods', i.pods, 'pods_fetched_at', i.pods_fetched_at, 'replication', i.replication, 'replication_fetched_at', i.replication_fetched_at, 'usage', i.usage, 'usage_fetched_at', i.usage_fetched_at, 'created_at', i.created_at, 'pipelines', (SELECT coalesce(json_agg(CASE WHEN h.id IS NULL THEN NULL ELSE json_build_object('id', h.id, 'gitlab_id', h.gitlab_id, 'status', h.status, 'action_kind', h.action_kind, 'ref', h.ref, 'web_url', h.web_url, 'created_at', h.created_at, 'finished_at', h.finished_at, 'updated_at', h.updated_at) END ORDER BY h.id DESC), '[]') FROM (SELECT * FROM pipelines WHERE instance_id = i.id ORDER BY id DESC LIMIT 20) h)) FROM instances i JOIN clusters c ON c.id = i.cluster_id LEFT JOIN pipelines lp ON lp.id = i.latest_pipeline_id WHERE i.id = $1::bigint", 0 },
 	[STMT_INSTANCE_DESCRIBE] = { "instance_describe",
@@ -489,6 +484,45 @@ db_text(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 	}
 	PQclear(res);
 	return text;
+}
+
+char *
+db_page(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, long limit,
+        enum db_status *st)
+{
+	PGresult *res = db_exec(db, stmt, nparams, params);
+	struct buf out = { 0 };
+	char *cursor = NULL;
+	int n, i, ok;
+
+	*st = db_result_status(res);
+	if (*st != DB_OK) {
+		PQclear(res);
+		return NULL;
+	}
+	n = PQntuples(res);
+	ok = buf_append(&out, "{\"items\":[", 10) == 0;
+	for (i = 0; ok && i < n; i++) {
+		const char *j = PQgetisnull(res, i, 0) ? "null" : PQgetvalue(res, i, 0);
+
+		ok = (i == 0 || buf_append(&out, ",", 1) == 0) && buf_append(&out, j, strlen(j)) == 0;
+	}
+	if (ok && n > 0 && n >= limit && !PQgetisnull(res, n - 1, 1)) {
+		json_t *c = json_string(PQgetvalue(res, n - 1, 1));
+
+		cursor = c == NULL ? NULL : json_dumps(c, JSON_ENCODE_ANY);
+		json_decref(c);
+		ok = cursor != NULL;
+	}
+	ok = ok && buf_printf(&out, "],\"next_cursor\":%s}", cursor != NULL ? cursor : "null") == 0;
+	free(cursor);
+	PQclear(res);
+	if (!ok) {
+		buf_free(&out);
+		*st = DB_ERROR;
+		return NULL;
+	}
+	return out.data;
 }
 
 PGresult *

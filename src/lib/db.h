@@ -144,6 +144,14 @@ json_t *db_json(struct db *db, enum db_stmt stmt, int nparams, const char *const
  * string, caller frees), for answers passed on without a change. */
 char *db_text(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, enum db_status *st);
 
+/* Runs a list statement whose rows are (JSON text, cursor) and answers
+ * {"items": [...], "next_cursor": ...} as a new string (caller frees): the
+ * rows' JSON goes out as PostgreSQL made it, next_cursor is the last row's
+ * cursor when the page is full (limit rows), else null.  NULL with *st set
+ * when the statement failed. */
+char *db_page(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, long limit,
+              enum db_status *st);
+
 /* Runs literal SQL without parameters (migration files, BEGIN/COMMIT). */
 PGresult *db_exec_sql(struct db *db, const char *sql);
 

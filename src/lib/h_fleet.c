@@ -209,7 +209,8 @@ cursor_ok(const char *cursor, const char *sort)
 
 	for (const char *p = cursor; *p; p++)
 		n += *p == '|';
-	if (n != parts || last == NULL || parse_long(last + 1, &id) < 0 || id < 1)
+	/* a state, a name (50 at most) and an id fit in 100 */
+	if (n != parts || last == NULL || strlen(cursor) > 100 || parse_long(last + 1, &id) < 0 || id < 1)
 		return 0;
 	if (strcmp(sort, "updated") == 0)
 		return last - cursor >= 20 && strspn(cursor, "0123456789-:T.Z") == (size_t)(last - cursor);
@@ -258,10 +259,10 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	params[9] = limit;
 	stmt = sort == NULL || strcmp(sort, "name") == 0 ? STMT_INSTANCE_LIST_NAME :
 	       strcmp(sort, "updated") == 0 ? STMT_INSTANCE_LIST_UPDATED : STMT_INSTANCE_LIST_STATUS;
-	if (stmt == STMT_INSTANCE_LIST_NAME && params[3] != NULL && params[0] == NULL && params[1] == NULL &&
+	if (stmt == STMT_INSTANCE_LIST_NAME && params[0] == NULL && params[1] == NULL &&
 	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL) {
-		/* one status, by name: the statement with a plan of its own */
-		char cname[64] = "", cid[24] = "0";
+		/* all, or one status, by name: the statement with plans of its own */
+		char cname[101] = "", cid[24] = "0";
 		const char *fast[4] = { params[3], cname, cid, limit };
 
 		if (cursor != NULL) {
@@ -270,10 +271,9 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 			snprintf(cname, sizeof cname, "%.*s", (int)(bar - cursor), cursor);
 			snprintf(cid, sizeof cid, "%s", bar + 1);
 		}
-		page = db_text(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, &st);
+		page = db_page(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, l, &st);
 	} else {
-		/* the hot list: PostgreSQL's JSON goes out as it is */
-		page = db_text(app->db, stmt, 10, params, &st);
+		page = db_page(app->db, stmt, 10, params, l, &st);
 	}
 	if (page != NULL)
 		response_raw_json(resp, 200, page);

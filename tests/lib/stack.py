@@ -219,7 +219,9 @@ class Stack:
     # -- configuration -----------------------------------------------------
     def write_config(self):
         values = {
-            "database.conninfo": "host=127.0.0.1 port=%d dbname=ocim user=ocim" % self.state["pg_port"],
+            # the Unix socket, as the package connects to its local server
+            "database.conninfo": "host=%s port=%d dbname=ocim user=ocim" % (
+                os.path.dirname(self.state["pg_data"]), self.state["pg_port"]),
             "http.base_url": self.url,
             "auth.secure_cookies": "false",
             "auth.password_blocklist": os.path.join(SRCDIR, "src", "common-passwords.txt"),
