@@ -76,7 +76,7 @@ def main():
             assert r.status == 201, r
         rows.append(("first run, concurrency 8", run_sync(st)))
         rows.append(("nothing changed", run_sync(st)))
-        st.psql("DELETE FROM clusters; UPDATE projects SET last_sync_at = NULL")
+        st.psql("DELETE FROM clusters; UPDATE projects SET last_sync_at = NULL, synced_commit = NULL")
         with open(st.config) as f:
             text = f.read()
         with open(st.config, "w") as f:

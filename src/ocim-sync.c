@@ -28,7 +28,7 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID] [--dry-run] [--verbose]\n"
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID] [--full] [--dry-run] [--verbose]\n"
 	      "\n"
 	      "One refresh of Ocim from GitLab, meant for cron: sends the actions that are due,\n"
 	      "refreshes projects (all, or the one named), fails instances pending too long.\n"
@@ -37,6 +37,7 @@ usage(FILE *out)
 	      "  -p, --project ID    only this project\n"
 	      "      --cluster ID    only the project of this cluster\n"
 	      "      --instance ID   only the project of this instance\n"
+	      "  -f, --full          read every tree, even where the branch did not move\n"
 	      "  -n, --dry-run       fetch and report; change nothing\n"
 	      "  -v, --verbose       a line per project even when not on a terminal\n"
 	      "  -h, --help          this text\n", out);
@@ -68,12 +69,14 @@ main(int argc, char **argv)
 		{ "cluster", required_argument, NULL, 'C' },
 		{ "instance", required_argument, NULL, 'I' },
 		{ "dry-run", no_argument, NULL, 'n' },
+		{ "full", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct sync_options opt = { .timeout = 30 };
 	struct sync_stats st = { 0 };
+	struct gitlab_retry retry;
 	const char *config_arg = NULL;
 	long cluster = 0, instance = 0;
 	struct secret_key key;
@@ -84,7 +87,7 @@ main(int argc, char **argv)
 	PGresult *res;
 
 	log_set_program("ocim-sync");
-	while ((o = getopt_long(argc, argv, "c:p:nvh", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:p:nfvh", longopts, NULL)) != -1) {
 		long *target = o == 'p' ? &opt.project_id : o == 'C' ? &cluster : o == 'I' ? &instance : NULL;
 		if (target != NULL) {
 			if (parse_long(optarg, target) < 0 || *target < 1) {
@@ -96,6 +99,7 @@ main(int argc, char **argv)
 		switch (o) {
 		case 'c': config_arg = optarg; break;
 		case 'n': opt.dry_run = 1; break;
+		case 'f': opt.force = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -113,6 +117,10 @@ main(int argc, char **argv)
 	log_set_level((enum log_level)log_level_parse(conf.log.level));
 	opt.timeout = conf.sync.request_timeout_seconds;
 	opt.concurrency = (int)conf.sync.concurrency;
+	retry.retries = (int)conf.sync.retries;
+	retry.base_ms = conf.sync.retry_base_ms;
+	retry.max_wait_seconds = conf.sync.retry_max_wait_seconds;
+	opt.retry = &retry;
 	if (secret_key_load(&key, conf.secrets.key_file, err, sizeof err) < 0) {
 		fprintf(stderr, "ocim-sync: %s\n", err);
 		conf_free(&conf);

@@ -12,17 +12,6 @@
 #include "log.h"
 #include "util.h"
 
-double
-action_backoff(long attempts, long retry_after)
-{
-	double base = 30.0, wait;
-
-	for (long i = 1; i < attempts && base < 3600; i++)
-		base *= 2;
-	wait = base / 2 + (double)randombytes_uniform((uint32_t)base) / 2;     /* 50-100 % of base */
-	return retry_after >= 0 && retry_after > wait ? (double)retry_after : wait;
-}
-
 /* Records a failed attempt.  Returns DISPATCH_QUEUED or DISPATCH_FAILED. */
 static enum dispatch_result
 requeue(const struct conf *conf, struct db *db, const char *id, const char *error, long attempts,
@@ -34,7 +23,7 @@ requeue(const struct conf *conf, struct db *db, const char *id, const char *erro
 	enum dispatch_result r = DISPATCH_QUEUED;
 
 	snprintf(max, sizeof max, "%ld", conf->actions.max_attempts);
-	snprintf(delay, sizeof delay, "%.1f", action_backoff(attempts, retry_after));
+	snprintf(delay, sizeof delay, "%.1f", backoff_seconds(30.0, (int)attempts, 3600.0, retry_after));
 	res = db_exec(db, STMT_ACTION_REQUEUE, 5, params);
 	if (db_result_status(res) != DB_OK)
 		log_error("action %s: recording the failed attempt: %s", id, db_error(db));

@@ -16,7 +16,8 @@
 #define PKGDATADIR "/usr/share/ocim"
 #endif
 
-enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE };
+/* OPT_KEYS: YAML keys separated by spaces (letters, digits, _ - .) */
+enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS };
 
 struct opt {
 	const char *section;
@@ -63,6 +64,15 @@ static const struct opt opts[] = {
 	{ "actions", "pending_timeout_seconds", OPT_INT, OFF(actions.pending_timeout_seconds), "7200", NULL, 60, 604800, 0 },
 	{ "sync", "request_timeout_seconds", OPT_INT, OFF(sync.request_timeout_seconds), "30", NULL, 1, 600, 0 },
 	{ "sync", "concurrency", OPT_INT, OFF(sync.concurrency), "8", NULL, 1, 64, 0 },
+	{ "sync", "retries", OPT_INT, OFF(sync.retries), "2", NULL, 0, 10, 0 },
+	{ "sync", "retry_base_ms", OPT_INT, OFF(sync.retry_base_ms), "500", NULL, 1, 60000, 0 },
+	{ "sync", "retry_max_wait_seconds", OPT_INT, OFF(sync.retry_max_wait_seconds), "60", NULL, 0, 3600, 0 },
+	{ "cluster_keys", "provider", OPT_KEYS, OFF(cluster_keys.provider), "TF_VAR_cluster_provider", NULL, 0, 0, 0 },
+	{ "cluster_keys", "region", OPT_KEYS, OFF(cluster_keys.region), "TF_VAR_aws_region TF_VAR_do_region TF_VAR_region", NULL, 0, 0, 0 },
+	{ "cluster_keys", "max_node_count", OPT_KEYS, OFF(cluster_keys.max_node_count), "TF_VAR_max_worker_node_count", NULL, 0, 0, 0 },
+	{ "cluster_keys", "node_size", OPT_KEYS, OFF(cluster_keys.node_size), "TF_VAR_worker_node_size", NULL, 0, 0, 0 },
+	{ "cluster_keys", "mysql_size", OPT_KEYS, OFF(cluster_keys.mysql_size), "TF_VAR_rds_instance_class TF_VAR_mysql_cluster_instance_size", NULL, 0, 0, 0 },
+	{ "cluster_keys", "mongodb_size", OPT_KEYS, OFF(cluster_keys.mongodb_size), "TF_VAR_mongodb_instance_size TF_VAR_mongodb_cluster_instance_size", NULL, 0, 0, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
@@ -101,12 +111,18 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 	switch (o->type) {
 	case OPT_STRING:
 	case OPT_CHOICE:
+	case OPT_KEYS:
 	case OPT_LEVEL: {
 		char **dst = (char **)(base + o->offset);
 		char *copy;
 
 		if (o->type == OPT_LEVEL && log_level_parse(value) < 0) {
 			snprintf(why, whysz, "must be one of debug, info, warning, error");
+			return -1;
+		}
+		if (o->type == OPT_KEYS && (strspn(value, " ") == strlen(value) ||
+		    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") != strlen(value))) {
+			snprintf(why, whysz, "must be one or more keys separated by spaces");
 			return -1;
 		}
 		if (o->type == OPT_CHOICE && !choice_ok(o->choices, value)) {
@@ -334,7 +350,7 @@ conf_free(struct conf *c)
 	char *base = (char *)c;
 
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].type == OPT_STRING || opts[i].type == OPT_LEVEL || opts[i].type == OPT_CHOICE) {
+		if (opts[i].type != OPT_INT && opts[i].type != OPT_BOOL) {
 			char **p = (char **)(base + opts[i].offset);
 			free(*p);
 			*p = NULL;

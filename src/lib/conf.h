@@ -53,7 +53,18 @@ struct conf {
 	struct {
 		long request_timeout_seconds;
 		long concurrency;
+		long retries;
+		long retry_base_ms;
+		long retry_max_wait_seconds;
 	} sync;
+	struct {                        /* cluster.yml keys, space-separated, first found wins */
+		char *provider;
+		char *region;
+		char *max_node_count;
+		char *node_size;
+		char *mysql_size;
+		char *mongodb_size;
+	} cluster_keys;
 	struct {
 		char *level;
 	} log;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
@@ -166,69 +167,16 @@ out:
 	return (int)status;
 }
 
-/* One handle for every GET of this process: libcurl keeps its connections
- * open between requests (keep-alive; HTTP/2 where the server offers it). */
-static CURL *get_handle;
+/* The GETs of this process share one multi handle, so that libcurl keeps
+ * its connections open between batches (keep-alive; HTTP/2 where offered). */
+static CURLM *multi;
 
 void
 gitlab_cleanup(void)
 {
-	if (get_handle != NULL)
-		curl_easy_cleanup(get_handle);
-	get_handle = NULL;
-}
-
-int
-gitlab_get(const char *base, const char *token, const char *path, long timeout,
-           struct gitlab_answer *a, char *err, size_t errsz)
-{
-	struct get_state g = { .a = a };
-	struct curl_slist *headers = NULL;
-	char curl_err[CURL_ERROR_SIZE] = "", auth[600], url[4096];
-	CURLcode cc;
-	CURL *c;
-
-	memset(a, 0, sizeof *a);
-	a->status = -1;
-	a->retry_after = -1;
-	if (get_handle == NULL)
-		get_handle = curl_easy_init();
-	else
-		curl_easy_reset(get_handle);    /* options go, open connections stay */
-	c = get_handle;
-	if (c == NULL) {
-		snprintf(err, errsz, "libcurl failed to initialise");
-		return -1;
-	}
-	if (strncmp(path, "http", 4) == 0)
-		snprintf(url, sizeof url, "%s", path);
-	else
-		snprintf(url, sizeof url, "%.*s/api/v4%s",
-		         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
-	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", token);
-	headers = curl_slist_append(headers, auth);
-	common_options(c, &g, timeout);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
-	cc = curl_easy_perform(c);
-	sodium_memzero(auth, sizeof auth);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_slist_free_all(headers);
-	if (cc != CURLE_OK) {
-		snprintf(err, errsz, "%s: %s", path, g.too_big ? "answer too large" : curl_err[0] ? curl_err : curl_easy_strerror(cc));
-		buf_free(&g.body);
-		return -1;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &a->status);
-	if (g.body.data == NULL && buf_append(&g.body, "", 0) < 0) {
-		snprintf(err, errsz, "out of memory");
-		return -1;
-	}
-	a->body.data = g.body.data;
-	a->body.len = g.body.len;
-	return 0;
+	if (multi != NULL)
+		curl_multi_cleanup(multi);
+	multi = NULL;
 }
 
 void
@@ -238,120 +186,242 @@ gitlab_answer_free(struct gitlab_answer *a)
 	a->body.data = NULL;
 }
 
-/* One transfer of gitlab_get_many. */
+/* Whether a request that ended so is worth another attempt: no answer
+ * (timeout, reset, refused), too many requests, or a server error. */
+static int
+transient(CURLcode cc, long status)
+{
+	if (cc != CURLE_OK)
+		return cc != CURLE_WRITE_ERROR && cc != CURLE_OUT_OF_MEMORY && cc != CURLE_URL_MALFORMAT &&
+		       cc != CURLE_UNSUPPORTED_PROTOCOL;
+	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+}
+
+static double
+now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void
+nap(double seconds)
+{
+	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* One transfer in flight. */
 struct transfer {
 	CURL *easy;
 	struct get_state state;
 	struct curl_slist *headers;
+	struct gitlab_request *req;
 	char url[4096];
-	size_t index;
+	char curl_err[CURL_ERROR_SIZE];
 };
 
-/* Sets up t for paths[index]; returns 0 or -1. */
+/* Starts req on t; returns 0 or -1 (out of memory). */
 static int
-transfer_start(struct transfer *t, const char *base, const char *auth, const char *path, long timeout,
-               struct gitlab_answer *a, size_t index)
+transfer_start(struct transfer *t, struct gitlab_request *req, long timeout)
 {
+	struct gitlab_answer *a = &req->answer;
+	const char *base = req->base;
+	char auth[600];
+
+	gitlab_answer_free(a);
 	memset(a, 0, sizeof *a);
 	a->status = -1;
 	a->retry_after = -1;
 	memset(&t->state, 0, sizeof t->state);
 	t->state.a = a;
-	t->index = index;
+	t->req = req;
+	t->curl_err[0] = '\0';
 	if (t->easy == NULL)
 		t->easy = curl_easy_init();
 	else
 		curl_easy_reset(t->easy);
 	if (t->easy == NULL)
 		return -1;
-	snprintf(t->url, sizeof t->url, "%.*s/api/v4%s",
-	         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, path);
+	if (strncmp(req->path, "http", 4) == 0)
+		snprintf(t->url, sizeof t->url, "%s", req->path);
+	else
+		snprintf(t->url, sizeof t->url, "%.*s/api/v4%s",
+		         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, req->path);
+	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", req->token);
+	t->headers = curl_slist_append(NULL, auth);
+	sodium_memzero(auth, sizeof auth);
 	if (t->headers == NULL)
-		t->headers = curl_slist_append(NULL, auth);
+		return -1;
 	common_options(t->easy, &t->state, timeout);
 	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
 	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
+	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->curl_err);
 	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
+	req->attempts++;
 	return 0;
 }
 
+/* Ends t's transfer with cc; returns whether req is done for good. */
+static int
+transfer_end(struct transfer *t, CURLcode cc, const struct gitlab_retry *retry, double now)
+{
+	struct gitlab_request *req = t->req;
+	struct gitlab_answer *a = &req->answer;
+	long status = -1;
+	double wait;
+
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	if (cc == CURLE_OK)
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (retry != NULL && req->attempts <= retry->retries && transient(cc, status)) {
+		wait = backoff_seconds((double)retry->base_ms / 1000.0, req->attempts, 60.0, a->retry_after);
+		if (wait <= (double)retry->max_wait_seconds) {
+			buf_free(&t->state.body);
+			req->not_before = now + wait;
+			return 0;
+		}
+	}
+	if (cc == CURLE_OK) {
+		a->status = status;
+		if (t->state.body.data == NULL && buf_append(&t->state.body, "", 0) < 0) {
+			a->status = -1;
+			snprintf(req->error, sizeof req->error, "out of memory");
+		}
+		a->body.data = t->state.body.data;
+		a->body.len = t->state.body.len;
+	} else {
+		snprintf(req->error, sizeof req->error, "%s", t->state.too_big ? "answer too large" :
+		         t->curl_err[0] ? t->curl_err : curl_easy_strerror(cc));
+		buf_free(&t->state.body);
+	}
+	return 1;
+}
+
 int
-gitlab_get_many(const char *base, const char *token, const char *const *paths, size_t n, long timeout,
-                int concurrency, struct gitlab_answer *answers, char *err, size_t errsz)
+gitlab_run(struct gitlab_request *reqs, size_t n, long timeout, int concurrency, const struct gitlab_retry *retry)
 {
 	struct transfer *slots;
-	char auth[600];
-	size_t next = 0;
+	size_t done = 0;
 	int running = 0, failed = 0;
-	CURLM *multi;
 
+	for (size_t i = 0; i < n; i++) {
+		memset(&reqs[i].answer, 0, sizeof reqs[i].answer);
+		reqs[i].answer.status = -1;
+		reqs[i].answer.retry_after = -1;
+		reqs[i].attempts = 0;
+		reqs[i].state = 0;
+		reqs[i].not_before = 0;
+		reqs[i].error[0] = '\0';
+	}
 	if (n == 0)
 		return 0;
 	if (concurrency < 1)
 		concurrency = 1;
 	if ((size_t)concurrency > n)
 		concurrency = (int)n;
-	multi = curl_multi_init();
+	if (multi == NULL)
+		multi = curl_multi_init();
 	slots = calloc((size_t)concurrency, sizeof *slots);
 	if (multi == NULL || slots == NULL) {
-		snprintf(err, errsz, "out of memory");
-		curl_multi_cleanup(multi);
 		free(slots);
+		for (size_t i = 0; i < n; i++)
+			snprintf(reqs[i].error, sizeof reqs[i].error, "out of memory");
 		return (int)n;
 	}
-	/* reuse connections between the transfers of this batch */
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)concurrency);
-	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", token);
-	for (int i = 0; i < concurrency; i++, next++) {
-		if (transfer_start(&slots[i], base, auth, paths[next], timeout, &answers[next], next) < 0)
-			break;
-		curl_multi_add_handle(multi, slots[i].easy);
-		running++;
-	}
-	while (running > 0) {
+	while (done < n) {
+		double now = now_seconds(), next_due = -1;
 		CURLMsg *msg;
-		int left, still;
+		int left, still, freed;
 
+		/* start what is due, while there is room */
+		for (size_t i = 0; i < n && running < concurrency; i++) {
+			struct gitlab_request *r = &reqs[i];
+			struct transfer *t = NULL;
+
+			if (r->state != 0)
+				continue;
+			if (r->not_before > now) {
+				if (next_due < 0 || r->not_before < next_due)
+					next_due = r->not_before;
+				continue;
+			}
+			for (int k = 0; k < concurrency; k++)
+				if (slots[k].req == NULL)
+					t = &slots[k];
+			if (transfer_start(t, r, timeout) < 0) {
+				curl_slist_free_all(t->headers);
+				t->headers = NULL;
+				t->req = NULL;
+				snprintf(r->error, sizeof r->error, "out of memory");
+				r->state = 2;
+				done++;
+				continue;
+			}
+			r->state = 1;
+			curl_multi_add_handle(multi, t->easy);
+			running++;
+		}
+		if (running == 0) {
+			if (done < n && next_due > now)
+				nap(next_due - now);
+			continue;
+		}
 		curl_multi_perform(multi, &still);
+		freed = 0;
 		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
 			struct transfer *t;
 
 			if (msg->msg != CURLMSG_DONE)
 				continue;
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			if (msg->data.result == CURLE_OK) {
-				curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->state.a->status);
-				if (t->state.body.data == NULL)
-					buf_append(&t->state.body, "", 0);
-				t->state.a->body.data = t->state.body.data;
-				t->state.a->body.len = t->state.body.len;
-			} else {
-				failed++;
-				snprintf(err, errsz, "%s: %s", paths[t->index], curl_easy_strerror(msg->data.result));
-				buf_free(&t->state.body);
-			}
 			curl_multi_remove_handle(multi, t->easy);
 			running--;
-			if (next < n && transfer_start(t, base, auth, paths[next], timeout, &answers[next], next) == 0) {
-				next++;
-				curl_multi_add_handle(multi, t->easy);
-				running++;
+			if (transfer_end(t, msg->data.result, retry, now_seconds())) {
+				t->req->state = 2;
+				done++;
+				failed += t->req->answer.status < 0;
+			} else {
+				t->req->state = 0;      /* again, once due */
 			}
+			t->req = NULL;
+			freed = 1;
 		}
-		if (running > 0)
-			curl_multi_poll(multi, NULL, 0, 1000, NULL);
+		/* a free slot is filled at once; else wait for the transfers (or
+		 * for the next retry that falls due) */
+		if (running > 0 && !freed) {
+			int ms = 1000;
+			now = now_seconds();
+			if (next_due > now && (next_due - now) * 1000 < ms)
+				ms = (int)((next_due - now) * 1000) + 1;
+			curl_multi_poll(multi, NULL, 0, ms, NULL);
+		}
 	}
-	for (int i = 0; i < concurrency; i++) {
+	for (int i = 0; i < concurrency; i++)
 		if (slots[i].easy != NULL)
 			curl_easy_cleanup(slots[i].easy);
-		curl_slist_free_all(slots[i].headers);
-	}
-	sodium_memzero(auth, sizeof auth);
 	free(slots);
-	curl_multi_cleanup(multi);
-	/* requests never started (out of memory) count as failed */
-	for (; next < n; next++)
-		failed++;
 	return failed;
+}
+
+int
+gitlab_get(const char *base, const char *token, const char *path, long timeout,
+           struct gitlab_answer *a, char *err, size_t errsz)
+{
+	struct gitlab_request r = { .base = base, .token = token, .path = path };
+
+	gitlab_run(&r, 1, timeout, 1, NULL);
+	*a = r.answer;
+	if (a->status < 0) {
+		snprintf(err, errsz, "%s: %s", path, r.error);
+		return -1;
+	}
+	return 0;
 }

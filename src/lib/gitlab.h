@@ -33,11 +33,35 @@ int gitlab_get(const char *base, const char *token, const char *path, long timeo
                struct gitlab_answer *a, char *err, size_t errsz);
 void gitlab_answer_free(struct gitlab_answer *a);
 
-/* GETs n paths like gitlab_get, at most concurrency at a time (libcurl
- * multi, keep-alive).  answers[i] gets each answer; returns the number of
- * requests that got no answer (their status is -1, err names one). */
-int gitlab_get_many(const char *base, const char *token, const char *const *paths, size_t n, long timeout,
-                    int concurrency, struct gitlab_answer *answers, char *err, size_t errsz);
+/* Retries inside one batch: a request that got no answer, 429 or 5xx
+ * (500, 502-504) is tried again up to retries times, after Retry-After when
+ * GitLab gave one (no retry when that is above max_wait_seconds), else after
+ * base_ms doubled each time, with jitter. */
+struct gitlab_retry {
+	int retries;
+	long base_ms;
+	long max_wait_seconds;
+};
+
+/* One GET of a batch: base, token and path are the caller's; answer,
+ * attempts and error are filled (error when answer.status is -1). */
+struct gitlab_request {
+	const char *base;
+	const char *token;
+	const char *path;               /* /projects/...; or a whole URL (a Link) */
+	struct gitlab_answer answer;    /* free with gitlab_answer_free */
+	int attempts;
+	char error[300];
+	/* the batch's own */
+	int state;
+	double not_before;
+};
+
+/* Runs the n GETs, at most concurrency at a time (libcurl multi; the
+ * connections stay open until gitlab_cleanup), retrying as retry says (NULL:
+ * once each).  Returns how many got no answer. */
+int gitlab_run(struct gitlab_request *reqs, size_t n, long timeout, int concurrency,
+               const struct gitlab_retry *retry);
 
 /* Closes the connections gitlab_get kept open. */
 void gitlab_cleanup(void);

@@ -280,7 +280,7 @@ refresh(struct app *app, struct request *req, struct response *resp, long iid)
 	const struct secret_key *key = app_key(app, resp);
 	struct sync_stats st = { .errors = json_array() };
 	struct sync_options opt = { .timeout = app->conf->actions.trigger_timeout_seconds,
-	                            .concurrency = (int)app->conf->sync.concurrency };
+	                            .concurrency = (int)app->conf->sync.concurrency, .force = 1 };
 	char cid[24], object[40];
 	const char *params[1] = { cid };
 	enum db_status dst;

@@ -73,29 +73,53 @@ struct project_sync {
 	const struct sync_options *opt;
 	struct sync_stats *st;
 	long id, gitlab_id;
-	const char *name, *base, *branch, *since;
+	const char *name, *base, *since, *synced_commit;
+	char branch[256];
+	char commit[65];                /* the branch's head: the ref everything is read at */
+	int requested;                  /* marked for refresh (push webhook, user) */
+	int read_tree;                  /* the tree is read (the head moved, or asked to) */
 	char token[512];
+	struct gitlab_request *first;   /* project, branch, pipelines: sent with every project's */
+	char paths[3][1024];
+	json_t *meta;
 	struct entry *entries;
 	size_t n;
 	char err[400];
 };
 
+/* Whether an answer is a 200; else ps->err says what came instead. */
 static int
-get(struct project_sync *ps, const char *path, struct gitlab_answer *a)
+answer_ok(struct project_sync *ps, const struct gitlab_request *r)
 {
-	char err[300];
+	const struct gitlab_answer *a = &r->answer;
+	const char *what = strncmp(r->path, "http", 4) == 0 ? "a next page" : r->path;
 
-	ps->st->requests++;
-	if (gitlab_get(ps->base, ps->token, path, ps->opt->timeout, a, err, sizeof err) < 0) {
-		snprintf(ps->err, sizeof ps->err, "%s", err);
-		return -1;
+	if (a->status < 0) {
+		snprintf(ps->err, sizeof ps->err, "%.200s: %.190s", what, r->error);
+		return 0;
 	}
 	if (a->status != 200) {
 		json_t *j = json_loadb(a->body.data, a->body.len, 0, NULL);
 		const char *m = json_string_value(json_object_get(j, "message"));
-		snprintf(ps->err, sizeof ps->err, "GitLab answered %ld to %.200s%s%.200s", a->status,
-		         strncmp(path, "http", 4) == 0 ? "a next page" : path, m ? ": " : "", m ? m : "");
+		snprintf(ps->err, sizeof ps->err, "GitLab answered %ld to %.200s%s%.150s%s", a->status, what,
+		         m ? ": " : "", m ? m : "", r->attempts > 1 ? " (after retries)" : "");
 		json_decref(j);
+		return 0;
+	}
+	return 1;
+}
+
+/* One GET of this project, retried as configured; 0 with the answer, or
+ * -1 with ps->err. */
+static int
+get(struct project_sync *ps, const char *path, struct gitlab_answer *a)
+{
+	struct gitlab_request r = { .base = ps->base, .token = ps->token, .path = path };
+
+	gitlab_run(&r, 1, ps->opt->timeout, 1, ps->opt->retry);
+	ps->st->requests += r.attempts;
+	*a = r.answer;
+	if (!answer_ok(ps, &r)) {
 		gitlab_answer_free(a);
 		return -1;
 	}
@@ -168,6 +192,18 @@ add_tree_item(struct project_sync *ps, const json_t *item)
 	return 0;
 }
 
+/* Whether a Link GitLab gave points at the same GitLab API: the token
+ * goes with it, so a page elsewhere is refused. */
+static int
+same_api(const char *base, const char *url)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return strncmp(url, base, n) == 0 && strncmp(url + n, "/api/v4/", 8) == 0;
+}
+
 static int
 read_tree(struct project_sync *ps)
 {
@@ -176,7 +212,7 @@ read_tree(struct project_sync *ps)
 	int pages = 0;
 
 	snprintf(path, sizeof path, "/projects/%ld/repository/tree?recursive=true&per_page=100&pagination=keyset&ref=%s",
-	         ps->gitlab_id, ps->branch);
+	         ps->gitlab_id, ps->commit);
 	for (;;) {
 		char next[2048];
 		json_t *items, *item;
@@ -195,8 +231,16 @@ read_tree(struct project_sync *ps)
 				return -1;
 			}
 		json_decref(items);
-		if (next[0] == '\0' || ++pages >= MAX_PAGES)
+		if (next[0] == '\0')
 			return 0;
+		if (!same_api(ps->base, next)) {
+			snprintf(ps->err, sizeof ps->err, "GitLab's next tree page is not on %.200s; not followed", ps->base);
+			return -1;
+		}
+		if (++pages >= MAX_PAGES) {
+			snprintf(ps->err, sizeof ps->err, "the tree has more than %d pages", MAX_PAGES);
+			return -1;
+		}
 		snprintf(path, sizeof path, "%s", next);
 	}
 }
@@ -214,21 +258,16 @@ entry_file(const struct entry *e, char *file, size_t size)
 /* Keeps a fetched file and its YAML.  A file that cannot be parsed keeps
  * its error; one that could not be fetched fails the project. */
 static int
-take_file(struct project_sync *ps, struct entry *e, struct gitlab_answer *a)
+take_file(struct project_sync *ps, struct entry *e, struct gitlab_request *r)
 {
+	struct gitlab_answer *a = &r->answer;
 	char file[120], yerr[300];
 	struct ynode *root;
 	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
 
 	entry_file(e, file, sizeof file);
-	if (a->status != 200) {
-		if (a->status < 0)
-			snprintf(ps->err, sizeof ps->err, "GitLab did not answer for %s", file);
-		else
-			snprintf(ps->err, sizeof ps->err, "GitLab answered %ld for %s", a->status, file);
-		gitlab_answer_free(a);
+	if (!answer_ok(ps, r))
 		return -1;
-	}
 	ps->st->files++;
 	e->text = a->body.data;     /* taken over from the answer */
 	a->body.data = NULL;
@@ -248,84 +287,71 @@ static int
 fetch_changed(struct project_sync *ps)
 {
 	struct entry **todo = calloc(ps->n + 1, sizeof *todo);
-	char **paths = calloc(ps->n + 1, sizeof *paths);
-	struct gitlab_answer *answers = calloc(ps->n + 1, sizeof *answers);
+	struct gitlab_request *reqs = calloc(ps->n + 1, sizeof *reqs);
 	size_t m = 0;
 	int rc = 0;
 
-	if (todo == NULL || paths == NULL || answers == NULL) {
+	if (todo == NULL || reqs == NULL) {
 		snprintf(ps->err, sizeof ps->err, "out of memory");
 		rc = -1;
 		goto out;
 	}
 	for (size_t i = 0; i < ps->n; i++) {
-		char file[120], *escaped;
+		char file[120], *escaped, *path;
 
 		if (!ps->entries[i].changed)
 			continue;
 		entry_file(&ps->entries[i], file, sizeof file);
 		escaped = curl_easy_escape(NULL, file, 0);
-		paths[m] = malloc(700);
-		if (escaped == NULL || paths[m] == NULL) {
+		path = malloc(700);
+		if (escaped == NULL || path == NULL) {
 			curl_free(escaped);
+			free(path);
 			snprintf(ps->err, sizeof ps->err, "out of memory");
 			rc = -1;
 			goto out;
 		}
-		snprintf(paths[m], 700, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->branch);
+		snprintf(path, 700, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->commit);
 		curl_free(escaped);
+		reqs[m] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = path };
 		todo[m++] = &ps->entries[i];
 	}
-	ps->st->requests += (int)m;
-	gitlab_get_many(ps->base, ps->token, (const char *const *)paths, m, ps->opt->timeout, ps->opt->concurrency,
-	                answers, ps->err, sizeof ps->err);
-	ps->err[0] = '\0';
-	for (size_t i = 0; i < m; i++)
-		if (rc == 0 && take_file(ps, todo[i], &answers[i]) < 0)
+	gitlab_run(reqs, m, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+	for (size_t i = 0; i < m; i++) {
+		ps->st->requests += reqs[i].attempts;
+		if (rc == 0 && take_file(ps, todo[i], &reqs[i]) < 0)
 			rc = -1;
+	}
 out:
 	for (size_t i = 0; i < m; i++) {
-		gitlab_answer_free(&answers[i]);
-		free(paths[i]);
+		gitlab_answer_free(&reqs[i].answer);
+		free((char *)reqs[i].path);
 	}
 	free(todo);
-	free(paths);
-	free(answers);
+	free(reqs);
 	return rc;
 }
 
-struct key_map {
-	const char *field;
-	const char *keys[4];
-};
-
-/* Which cluster.yml keys feed which cluster field (Grove's names). */
-static const struct key_map cluster_keys[] = {
-	{ "provider", { "TF_VAR_cluster_provider", NULL } },
-	{ "region", { "TF_VAR_aws_region", "TF_VAR_do_region", "TF_VAR_region", NULL } },
-	{ "max_node_count", { "TF_VAR_max_worker_node_count", NULL } },
-	{ "node_size", { "TF_VAR_worker_node_size", NULL } },
-	{ "mysql_size", { "TF_VAR_rds_instance_class", "TF_VAR_mysql_cluster_instance_size", NULL } },
-	{ "mongodb_size", { "TF_VAR_mongodb_instance_size", "TF_VAR_mongodb_cluster_instance_size", NULL } },
-};
-
-/* The text of the first key of field found in parsed, in buf; NULL if none. */
+/* The text of the first key of keys (space-separated, from the
+ * configuration's cluster_keys) found in parsed, in buf; NULL if none. */
 static const char *
-cluster_value(const json_t *parsed, const char *field, char *buf, size_t size)
+cluster_value(const json_t *parsed, const char *keys, char *buf, size_t size)
 {
-	for (size_t i = 0; i < ARRAY_SIZE(cluster_keys); i++) {
-		if (strcmp(cluster_keys[i].field, field) != 0)
+	for (const char *k = keys + strspn(keys, " "); *k != '\0'; k += strspn(k, " ")) {
+		size_t n = strcspn(k, " ");
+		char key[256];
+		const json_t *v;
+
+		snprintf(key, sizeof key, "%.*s", (int)n, k);
+		k += n;
+		v = json_object_get(parsed, key);
+		if (json_is_string(v))
+			snprintf(buf, size, "%s", json_string_value(v));
+		else if (json_is_integer(v))
+			snprintf(buf, size, "%lld", (long long)json_integer_value(v));
+		else
 			continue;
-		for (const char *const *k = cluster_keys[i].keys; *k != NULL; k++) {
-			const json_t *v = json_object_get(parsed, *k);
-			if (json_is_string(v))
-				snprintf(buf, size, "%s", json_string_value(v));
-			else if (json_is_integer(v))
-				snprintf(buf, size, "%lld", (long long)json_integer_value(v));
-			else
-				continue;
-			return buf;
-		}
+		return buf;
 	}
 	return NULL;
 }
@@ -342,7 +368,7 @@ exec_ok(struct db *db, enum db_stmt stmt, int n, const char *const *params)
 
 /* Writes what was read, in one transaction.  Returns 0 or -1 (rolled back). */
 static int
-store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipeline_event *events, size_t nevents)
+store(struct project_sync *ps, struct db *db, struct pipeline_event *events, size_t nevents)
 {
 	char pid[24], cid[24], why[300];
 	const char *params[10];
@@ -353,9 +379,9 @@ store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipelin
 	PQclear(db_exec_sql(db, "BEGIN"));
 	snprintf(pid, sizeof pid, "%ld", ps->id);
 	params[0] = pid;
-	params[1] = json_string_value(json_object_get(meta, "description"));
-	params[2] = json_string_value(json_object_get(meta, "web_url"));
-	params[3] = json_string_value(json_object_get(meta, "default_branch"));
+	params[1] = json_string_value(json_object_get(ps->meta, "description"));
+	params[2] = json_string_value(json_object_get(ps->meta, "web_url"));
+	params[3] = json_string_value(json_object_get(ps->meta, "default_branch"));
 	if (!exec_ok(db, STMT_SYNC_PROJECT_META, 4, params))
 		goto fail;
 	/* the repository's cluster: found, or made under the project's name */
@@ -371,13 +397,17 @@ store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipelin
 	}
 	snprintf(cid, sizeof cid, "%s", PQgetvalue(res, 0, 0));
 	PQclear(res);
+	if (!ps->read_tree)
+		goto pipelines;         /* the branch did not move: the files are as stored */
 	for (size_t i = 0; i < ps->n; i++)
 		if (ps->entries[i].instance[0] == '\0')
 			cluster_yml = &ps->entries[i];
 	if (cluster_yml != NULL && cluster_yml->changed) {
 		if (cluster_yml->parsed != NULL) {
 			char vals[6][128], *text = json_dumps(cluster_yml->parsed, JSON_COMPACT);
-			const char *fields[6] = { "provider", "region", "max_node_count", "node_size", "mysql_size", "mongodb_size" };
+			const struct conf *c = ps->conf;
+			const char *fields[6] = { c->cluster_keys.provider, c->cluster_keys.region, c->cluster_keys.max_node_count,
+			                          c->cluster_keys.node_size, c->cluster_keys.mysql_size, c->cluster_keys.mongodb_size };
 			const char *cp[10] = { cid };
 			long n;
 
@@ -435,6 +465,7 @@ store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipelin
 		if (!exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp))
 			goto fail;
 	}
+pipelines:
 	for (size_t i = 0; i < nevents; i++) {
 		const char *e = webhook_apply_pipeline(db, ps->id, &events[i], why, sizeof why);
 		if (e != NULL)
@@ -443,7 +474,8 @@ store(struct project_sync *ps, struct db *db, const json_t *meta, struct pipelin
 			ps->st->pipelines++;
 	}
 	params[1] = NULL;
-	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 2, params))
+	params[2] = ps->read_tree ? ps->commit : NULL;
+	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params))
 		goto fail;
 	res = db_exec_sql(db, "COMMIT");
 	if (db_result_status(res) != DB_OK)
@@ -458,6 +490,13 @@ fail:
 	PQclear(db_exec_sql(db, "ROLLBACK"));
 	buf_free(&names);
 	return -1;
+}
+
+static void
+pipelines_path(const struct project_sync *ps, int page, char *path, size_t size)
+{
+	snprintf(path, size, "/projects/%ld/pipelines?per_page=100&order_by=updated_at&sort=asc&page=%d%s%s",
+	         ps->gitlab_id, page, ps->since ? "&updated_after=" : "", ps->since ? ps->since : "");
 }
 
 /* Pipelines updated since the last run; the variables of those Ocim does
@@ -477,10 +516,17 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 		size_t i;
 		char next[16];
 
-		snprintf(path, sizeof path, "/projects/%ld/pipelines?per_page=100&order_by=updated_at&sort=asc&page=%d%s%s",
-		         ps->gitlab_id, page, ps->since ? "&updated_after=" : "", ps->since ? ps->since : "");
-		if (get(ps, path, &a) < 0)
-			return -1;
+		if (page == 1) {
+			/* the first page came with every project's first requests */
+			if (!answer_ok(ps, &ps->first[2]))
+				return -1;
+			a = ps->first[2].answer;
+			ps->first[2].answer.body.data = NULL;
+		} else {
+			pipelines_path(ps, page, path, sizeof path);
+			if (get(ps, path, &a) < 0)
+				return -1;
+		}
 		snprintf(next, sizeof next, "%s", a.next_page);
 		items = answer_json(ps, &a, 1);
 		if (items == NULL)
@@ -618,118 +664,189 @@ next:
 	PQclear(res);
 }
 
+/* Reads row r of STMT_SYNC_PROJECTS into ps and writes its first three
+ * requests (project, branch, first page of pipelines) into first. */
 static void
-sync_one(const struct conf *conf, struct db *db, const struct secret_key *key, const struct sync_options *opt,
-         struct sync_stats *st, PGresult *row, int r)
+prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, int r, struct gitlab_request *first)
 {
-	struct project_sync ps = { .conf = conf, .opt = opt, .st = st };
+	char *token, *branch;
+
+	parse_long(PQgetvalue(row, r, 0), &ps->id);
+	ps->name = PQgetvalue(row, r, 1);
+	ps->base = PQgetvalue(row, r, 2);
+	parse_long(PQgetvalue(row, r, 3), &ps->gitlab_id);
+	snprintf(ps->branch, sizeof ps->branch, "%s", PQgetvalue(row, r, 4));
+	ps->since = PQgetisnull(row, r, 6) ? NULL : PQgetvalue(row, r, 6);
+	ps->synced_commit = PQgetisnull(row, r, 7) ? NULL : PQgetvalue(row, r, 7);
+	ps->requested = PQgetvalue(row, r, 8)[0] == 't';
+	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
+	if (token == NULL || strlen(token) >= sizeof ps->token) {
+		snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again, or check the key file)");
+		if (token != NULL) {
+			sodium_memzero(token, strlen(token));
+			free(token);
+		}
+		return;
+	}
+	snprintf(ps->token, sizeof ps->token, "%s", token);
+	sodium_memzero(token, strlen(token));
+	free(token);
+	branch = curl_easy_escape(NULL, ps->branch, 0);
+	snprintf(ps->paths[0], sizeof ps->paths[0], "/projects/%ld", ps->gitlab_id);
+	snprintf(ps->paths[1], sizeof ps->paths[1], "/projects/%ld/repository/branches/%s", ps->gitlab_id,
+	         branch ? branch : "");
+	curl_free(branch);
+	pipelines_path(ps, 1, ps->paths[2], sizeof ps->paths[2]);
+	for (int k = 0; k < 3; k++)
+		first[k] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = ps->paths[k] };
+	ps->first = first;
+}
+
+/* The head commit of the branch GitLab answered; 0, or -1 with ps->err. */
+static int
+branch_head(struct project_sync *ps, struct gitlab_answer *a)
+{
+	json_t *b = answer_json(ps, a, 0);
+	const char *id = json_string_value(json_object_get(json_object_get(b, "commit"), "id"));
+	size_t n = id ? strlen(id) : 0;
+
+	if (b == NULL)
+		return -1;
+	if (n < 7 || n >= sizeof ps->commit || strspn(id, "0123456789abcdef") != n) {
+		snprintf(ps->err, sizeof ps->err, "GitLab's branch %.200s has no commit id", ps->branch);
+		json_decref(b);
+		return -1;
+	}
+	memcpy(ps->commit, id, n + 1);
+	json_decref(b);
+	return 0;
+}
+
+/* Marks which files changed: their blob differs from the stored one. */
+static void
+mark_changed(struct project_sync *ps, struct db *db)
+{
+	char pid[24], cluster_blob[64] = "";
+	const char *params[1] = { pid };
+	PGresult *cl, *res = NULL;
+
+	snprintf(pid, sizeof pid, "%ld", ps->id);
+	cl = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
+	if (db_result_status(cl) == DB_OK && PQntuples(cl) == 1) {
+		const char *cp[1] = { PQgetvalue(cl, 0, 0) };
+		snprintf(cluster_blob, sizeof cluster_blob, "%s", PQgetvalue(cl, 0, 1));
+		res = db_exec(db, STMT_SYNC_INSTANCES_BLOBS, 1, cp);
+	}
+	PQclear(cl);
+	for (size_t i = 0; i < ps->n; i++) {
+		struct entry *e = &ps->entries[i];
+		const char *stored = cluster_blob;
+
+		if (e->instance[0] != '\0') {
+			stored = "";
+			for (int k = 0; db_result_status(res) == DB_OK && k < PQntuples(res); k++)
+				if (strcmp(PQgetvalue(res, k, 0), e->instance) == 0)
+					stored = PQgetvalue(res, k, e->grove ? 2 : 1);
+		}
+		e->changed = strcmp(stored, e->blob) != 0;
+	}
+	PQclear(res);
+}
+
+/* Everything after the first three answers: the tree when the branch
+ * moved, the changed files, more pipelines, then one transaction. */
+static void
+finish(struct project_sync *ps, struct db *db, const struct secret_key *key)
+{
+	const struct sync_options *opt = ps->opt;
 	struct pipeline_event *events = NULL;
 	size_t nevents = 0;
-	json_t *keep = json_array(), *meta = NULL;
-	char *token = NULL, path[200];
-	struct gitlab_answer a;
-	PGresult *res = NULL;
+	json_t *keep = json_array();
+	const char *branch;
+	int changed = 0;
 
-	parse_long(PQgetvalue(row, r, 0), &ps.id);
-	ps.name = PQgetvalue(row, r, 1);
-	ps.base = PQgetvalue(row, r, 2);
-	parse_long(PQgetvalue(row, r, 3), &ps.gitlab_id);
-	ps.branch = PQgetvalue(row, r, 4);
-	ps.since = PQgetisnull(row, r, 6) ? NULL : PQgetvalue(row, r, 6);
-	st->projects++;
-	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
-	if (token == NULL || strlen(token) >= sizeof ps.token) {
-		snprintf(ps.err, sizeof ps.err, "no API token Ocim can read (set it again, or check the key file)");
+	if (ps->err[0] != '\0')
+		goto done;
+	if (!answer_ok(ps, &ps->first[0]) || (ps->meta = answer_json(ps, &ps->first[0].answer, 0)) == NULL)
+		goto done;
+	branch = json_string_value(json_object_get(ps->meta, "default_branch"));
+	if (branch != NULL && strcmp(branch, ps->branch) != 0 && strlen(branch) < sizeof ps->branch) {
+		/* the default branch changed since the last run: ask for the new one */
+		struct gitlab_answer a;
+		char path[1024], *escaped = curl_easy_escape(NULL, branch, 0);
+
+		snprintf(ps->branch, sizeof ps->branch, "%s", branch);
+		snprintf(path, sizeof path, "/projects/%ld/repository/branches/%s", ps->gitlab_id, escaped ? escaped : "");
+		curl_free(escaped);
+		if (get(ps, path, &a) < 0 || branch_head(ps, &a) < 0)
+			goto done;
+	} else if (!answer_ok(ps, &ps->first[1]) || branch_head(ps, &ps->first[1].answer) < 0) {
 		goto done;
 	}
-	snprintf(ps.token, sizeof ps.token, "%s", token);
-	snprintf(path, sizeof path, "/projects/%ld", ps.gitlab_id);
-	if (get(&ps, path, &a) < 0 || (meta = answer_json(&ps, &a, 0)) == NULL)
-		goto done;
-	if (read_tree(&ps) < 0)
-		goto done;
-	{
-		/* what is stored, to fetch only the files whose blob changed */
-		char pid[24];
-		const char *params[1] = { pid };
-		PGresult *cl;
-		char cluster_blob[64] = "";
-
-		snprintf(pid, sizeof pid, "%ld", ps.id);
-		cl = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
-		if (db_result_status(cl) == DB_OK && PQntuples(cl) == 1) {
-			const char *cp[1] = { PQgetvalue(cl, 0, 0) };
-			snprintf(cluster_blob, sizeof cluster_blob, "%s", PQgetvalue(cl, 0, 1));
-			res = db_exec(db, STMT_SYNC_INSTANCES_BLOBS, 1, cp);
-		}
-		PQclear(cl);
-		for (size_t i = 0; i < ps.n; i++) {
-			struct entry *e = &ps.entries[i];
-			const char *stored = cluster_blob;
-
-			if (e->instance[0] != '\0') {
-				stored = "";
-				for (int k = 0; res != NULL && k < PQntuples(res); k++)
-					if (strcmp(PQgetvalue(res, k, 0), e->instance) == 0)
-						stored = PQgetvalue(res, k, e->grove ? 2 : 1);
-			}
-			e->changed = strcmp(stored, e->blob) != 0;
-		}
-		if (fetch_changed(&ps) < 0)
+	ps->read_tree = opt->force || ps->requested || ps->synced_commit == NULL ||
+	                strcmp(ps->synced_commit, ps->commit) != 0;
+	if (ps->read_tree) {
+		if (read_tree(ps) < 0)
+			goto done;
+		mark_changed(ps, db);
+		if (fetch_changed(ps) < 0)
 			goto done;
 	}
-	if (read_pipelines(&ps, db, keep, &events, &nevents) < 0)
+	for (size_t i = 0; i < ps->n; i++)
+		changed += ps->entries[i].changed;
+	if (read_pipelines(ps, db, keep, &events, &nevents) < 0)
 		goto done;
 	if (opt->dry_run) {
-		int changed = 0;
-		for (size_t i = 0; i < ps.n; i++)
-			changed += ps.entries[i].changed;
 		if (opt->progress)
-			fprintf(opt->progress, "%s: %d changed file(s), %zu pipeline(s) to store (dry run)\n", ps.name, changed, nevents);
+			fprintf(opt->progress, "%s: %s, %d changed file(s), %zu pipeline(s) to store (dry run)\n", ps->name,
+			        ps->read_tree ? "tree read" : "branch unchanged", changed, nevents);
 		goto cleanup;
 	}
-	if (store(&ps, db, meta, events, nevents) < 0)
-		goto done;
+	store(ps, db, events, nevents);
 done:
-	if (ps.err[0] != '\0') {
+	if (ps->err[0] != '\0') {
 		char pid[24];
-		const char *params[2] = { pid, ps.err };
+		const char *params[3] = { pid, ps->err, NULL };
 
-		snprintf(pid, sizeof pid, "%ld", ps.id);
-		st->failed_projects++;
-		json_array_append_new(st->errors, json_pack("{s:s, s:s}", "project", ps.name, "error", ps.err));
+		snprintf(pid, sizeof pid, "%ld", ps->id);
+		ps->st->failed_projects++;
+		json_array_append_new(ps->st->errors, json_pack("{s:s, s:s}", "project", ps->name, "error", ps->err));
 		if (!opt->dry_run)
-			exec_ok(db, STMT_SYNC_PROJECT_DONE, 2, params);
-		log_warning("project %s: %s", ps.name, ps.err);
+			exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params);
+		log_warning("project %s: %s", ps->name, ps->err);
 	}
-	if (opt->progress)
-		fprintf(opt->progress, "%s: %s\n", ps.name, ps.err[0] ? ps.err : "ok");
+	if (opt->progress) {
+		if (ps->err[0] != '\0')
+			fprintf(opt->progress, "%s: %s\n", ps->name, ps->err);
+		else if (ps->read_tree)
+			fprintf(opt->progress, "%s: ok, tree read at %.12s, %d file(s) fetched\n", ps->name, ps->commit, changed);
+		else
+			fprintf(opt->progress, "%s: ok, branch unchanged at %.12s\n", ps->name, ps->commit);
+	}
 	if (!opt->dry_run)
-		sync_openfaas(db, key, ps.id, opt, st);
+		sync_openfaas(db, key, ps->id, opt, ps->st);
 cleanup:
-	PQclear(res);
-	for (size_t i = 0; i < ps.n; i++) {
-		free(ps.entries[i].text);
-		json_decref(ps.entries[i].parsed);
+	for (size_t i = 0; i < ps->n; i++) {
+		free(ps->entries[i].text);
+		json_decref(ps->entries[i].parsed);
 	}
-	free(ps.entries);
+	free(ps->entries);
 	free(events);
-	json_decref(meta);
+	json_decref(ps->meta);
 	json_decref(keep);
-	if (token != NULL) {
-		sodium_memzero(token, strlen(token));
-		free(token);
-	}
-	sodium_memzero(ps.token, sizeof ps.token);
+	sodium_memzero(ps->token, sizeof ps->token);
 }
 
 void
 sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
               const struct sync_options *opt, struct sync_stats *st)
 {
+	struct project_sync *ps = NULL;
+	struct gitlab_request *first = NULL;
 	char pid[24];
 	const char *params[1] = { NULL };
 	PGresult *res;
+	size_t n, m = 0;
 
 	if (opt->project_id > 0) {
 		snprintf(pid, sizeof pid, "%ld", opt->project_id);
@@ -741,8 +858,32 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 		PQclear(res);
 		return;
 	}
-	for (int r = 0; r < PQntuples(res); r++)
-		sync_one(conf, db, key, opt, st, res, r);
+	n = (size_t)PQntuples(res);
+	ps = calloc(n + 1, sizeof *ps);
+	first = calloc(3 * n + 1, sizeof *first);
+	if (ps == NULL || first == NULL) {
+		json_array_append_new(st->errors, json_pack("{s:s}", "error", "out of memory"));
+		goto out;
+	}
+	/* the first requests of every project go out together */
+	for (size_t r = 0; r < n; r++) {
+		ps[r] = (struct project_sync){ .conf = conf, .opt = opt, .st = st };
+		prepare(&ps[r], key, res, (int)r, &first[m]);
+		if (ps[r].first != NULL)
+			m += 3;
+	}
+	gitlab_run(first, m, opt->timeout, opt->concurrency, opt->retry);
+	for (size_t i = 0; i < m; i++)
+		st->requests += first[i].attempts;
+	for (size_t r = 0; r < n; r++) {
+		st->projects++;
+		finish(&ps[r], db, key);
+	}
+out:
+	for (size_t i = 0; i < m; i++)
+		gitlab_answer_free(&first[i].answer);
+	free(first);
+	free(ps);
 	PQclear(res);
 }
 

@@ -7,6 +7,7 @@
 
 #include "conf.h"
 #include "db.h"
+#include "gitlab.h"
 #include "secret.h"
 
 struct sync_stats {
@@ -20,6 +21,8 @@ struct sync_options {
 	FILE *progress;                 /* a line per project, or NULL */
 	long timeout;                   /* seconds per request */
 	int concurrency;                /* requests in flight at most */
+	const struct gitlab_retry *retry;       /* retries inside the run, or NULL */
+	int force;                      /* read the tree even when the branch did not move */
 };
 
 /* What a repository path is to Ocim: 1 cluster.yml, 2 the config.yml or
@@ -31,9 +34,12 @@ int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
 int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
                       const struct sync_options *opt, struct sync_stats *st);
 
-/* Refreshes every project (or opt->project_id): metadata, the repository
- * tree, the files whose blob changed, pipelines updated since the last
- * run.  A project that fails keeps its data and records the error. */
+/* Refreshes every project (or opt->project_id).  The first requests of all
+ * projects go out together: metadata, the default branch's head and the
+ * pipelines updated since the last run.  The tree is read (at that head)
+ * only when the head moved since the last full read, the project was
+ * marked for refresh or opt->force; then only files whose blob changed are
+ * fetched.  A project that fails keeps its data and records the error. */
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "util.h"
 
 int
@@ -165,4 +167,17 @@ email_valid(const char *s)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',')
 			return 0;
 	return strchr(at + 1, '.') != NULL;
+}
+
+double
+backoff_seconds(double base, int n, double cap, long retry_after)
+{
+	double full = base, wait;
+
+	for (int i = 1; i < n && full < cap; i++)
+		full *= 2;
+	if (full > cap)
+		full = cap;
+	wait = full / 2 + full / 2 * (double)randombytes_uniform(1001) / 1000.0;
+	return retry_after >= 0 && (double)retry_after > wait ? (double)retry_after : wait;
 }

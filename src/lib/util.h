@@ -23,6 +23,11 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
+/* Seconds to wait before retry number n (1, 2, ...): base doubled each
+ * time up to cap, with jitter (half to all of it), or retry_after (seconds,
+ * -1 for none) when that is longer. */
+double backoff_seconds(double base, int n, double cap, long retry_after);
+
 /* s is an IPv4 or IPv6 address PostgreSQL's inet type accepts. */
 int is_ip_address(const char *s);
 

@@ -8,9 +8,11 @@ Prints "port N" once listening.
 
 Routes (PRIVATE-TOKEN must be --token, except for the trigger):
   GET  /api/v4/projects/:id
-  GET  /api/v4/projects/:id/repository/tree?recursive=true&per_page&pagination=keyset&page_token
+  GET  /api/v4/projects/:id/repository/branches/:name   (main only; commit.id is the head)
+  GET  /api/v4/projects/:id/repository/tree?recursive=true&per_page&pagination=keyset&page_token&ref
        next page only through Link: <...>; rel="next"
   GET  /api/v4/projects/:id/repository/files/:path/raw?ref
+       ref: main or the head commit (the fake keeps no history; others are 404)
   GET  /api/v4/projects/:id/pipelines?updated_after&status&ref&page&per_page
        offset pagination headers x-page, x-per-page, x-next-page, x-total, x-total-pages
   GET  /api/v4/projects/:id/pipelines/:pid and /pipelines/:pid/variables
@@ -19,7 +21,7 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        the pipeline moves created -> pending -> running -> success (failed with
        variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
 Test control (no auth):
-  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated,
+  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link,
                             "ms", "status", "retry_after", "times" (0 = forever)}
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
@@ -31,6 +33,7 @@ import hashlib
 import json
 import os
 import re
+import socket
 import threading
 import time
 import urllib.parse
@@ -75,6 +78,7 @@ class State:
 
     def touch(self):
         self.sha = hashlib.sha1(json.dumps(sorted(self.files.items())).encode()).hexdigest()
+        self.committed_at = now_iso()
 
     def tree(self):
         items, dirs = [], set()
@@ -104,6 +108,12 @@ class State:
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "FakeGitLab/17.5"
+
+    def setup(self):
+        super().setup()
+        # headers and body go out in two writes: without this, Nagle and the
+        # client's delayed ACK add 40 ms to every answer, which GitLab does not
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def log_message(self, fmt, *args):
         pass
@@ -148,6 +158,9 @@ class Handler(BaseHTTPRequestHandler):
             self.send(504, {"message": "timeout"})
         elif kind == "malformed":
             self.send(200, raw=b'{"id": 1, "name": ')
+        elif kind == "foreign_link":
+            # a next page on another host: the client must not send its token there
+            self.send(200, [], {"Link": '<http://elsewhere.test/api/v4/projects/1/repository/tree?page_token=x>; rel="next"'})
         elif kind == "truncated":
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
@@ -163,7 +176,7 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/_control/"):
             return self.control(method, path)
         with self.st.lock:
-            self.st.requests.append({"method": method, "path": path, "query": query})
+            self.st.requests.append({"method": method, "path": path, "query": query, "time": time.time()})
         if self.apply_fault(path):
             return
         m = re.fullmatch(r"/api/v4/projects/(\d+)(/.*)?", path)
@@ -182,6 +195,12 @@ class Handler(BaseHTTPRequestHandler):
                                    "description": "A Grove repository for tests",
                                    "web_url": "http://gitlab.test/grove/grove-demo", "default_branch": "main",
                                    "last_activity_at": now_iso()})
+        m = re.fullmatch(r"/repository/branches/([^/]+)", rest)
+        if m:
+            return self.branch(urllib.parse.unquote(m.group(1)))
+        if rest.startswith("/repository/") and query.get("ref") not in (None, "main", self.st.sha):
+            # only the head of main is kept: another ref is unknown, as GitLab says it
+            return self.send(404, {"message": "404 Tree Not Found" if rest.endswith("tree") else "404 File Not Found"})
         if rest == "/repository/tree":
             return self.tree(query)
         m = re.fullmatch(r"/repository/files/(.+)/raw", rest)
@@ -212,6 +231,18 @@ class Handler(BaseHTTPRequestHandler):
         self.route("DELETE")
 
     # -- repository ------------------------------------------------------------
+    def branch(self, name):
+        if name != "main":
+            return self.send(404, {"message": "404 Branch Not Found"})
+        sha = self.st.sha
+        return self.send(200, {"name": "main", "merged": False, "protected": True, "default": True,
+                               "developers_can_push": False, "developers_can_merge": False, "can_push": True,
+                               "web_url": "http://gitlab.test/grove/grove-demo/-/tree/main",
+                               "commit": {"id": sha, "short_id": sha[:8], "title": "[AutoDeploy] fake commit",
+                                          "message": "[AutoDeploy] fake commit", "parent_ids": [],
+                                          "author_name": "Grove", "committed_date": self.st.committed_at,
+                                          "created_at": self.st.committed_at}})
+
     def tree(self, query):
         if query.get("pagination") != "keyset":
             return self.send(400, {"message": "pagination=keyset is required for the tree in this fake"})
@@ -225,8 +256,10 @@ class Handler(BaseHTTPRequestHandler):
         headers = {}
         if start + per_page < len(items):
             q = dict(query, page_token=page[-1]["path"])
-            headers["Link"] = '<http://127.0.0.1:%d/api/v4/projects/%d/repository/tree?%s>; rel="next"' % (
-                self.server.server_address[1], self.project, urllib.parse.urlencode(q))
+            # GitLab writes its own external URL; the fake, the host it was asked on
+            host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
+            headers["Link"] = '<http://%s/api/v4/projects/%d/repository/tree?%s>; rel="next"' % (
+                host, self.project, urllib.parse.urlencode(q))
         return self.send(200, page, headers)
 
     # -- pipelines -------------------------------------------------------------
@@ -308,6 +341,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a client opening 8 connections
+    # at once would see SYNs dropped and retried a second later
+    request_queue_size = 128
 
     def __init__(self, args):
         self.state = State(args)

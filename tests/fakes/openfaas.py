@@ -98,6 +98,9 @@ class Handler(BaseHTTPRequestHandler):
 
 class Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a client opening 8 connections
+    # at once would see SYNs dropped and retried a second later
+    request_queue_size = 128
 
     def __init__(self, args):
         self.args = args
