@@ -66,6 +66,7 @@ void h_tokens_list(struct app *app, struct request *req, struct response *resp);
 void h_tokens_create(struct app *app, struct request *req, struct response *resp);
 void h_tokens_revoke(struct app *app, struct request *req, struct response *resp);
 void h_audit_list(struct app *app, struct request *req, struct response *resp);
+void h_sync_runs_list(struct app *app, struct request *req, struct response *resp);
 void h_projects_list(struct app *app, struct request *req, struct response *resp);
 void h_projects_get(struct app *app, struct request *req, struct response *resp);
 void h_projects_create(struct app *app, struct request *req, struct response *resp);

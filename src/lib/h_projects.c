@@ -230,3 +230,11 @@ h_projects_sync(struct app *app, struct request *req, struct response *resp)
 	response_json(resp, 202, json_pack("{s:b}", "sync_requested", 1));
 	PQclear(res);
 }
+
+/* The last runs of ocim-sync, newest first: "last synced N s ago" and what
+ * went wrong where. */
+void
+h_sync_runs_list(struct app *app, struct request *req, struct response *resp)
+{
+	respond_page(app, req, resp, STMT_SYNC_RUN_LIST);
+}

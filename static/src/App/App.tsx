@@ -18,6 +18,7 @@ import { NotFoundPage } from "../NotFoundPage/NotFoundPage";
 import { RegisterPage } from "../RegisterPage/RegisterPage";
 import { RequireAuth } from "../RequireAuth/RequireAuth";
 import { ResetPasswordPage } from "../ResetPasswordPage/ResetPasswordPage";
+import { SyncRunsPage } from "../SyncRunsPage/SyncRunsPage";
 import { UsersPage } from "../UsersPage/UsersPage";
 
 function Public({ children }: { children: ReactNode }) {
@@ -61,6 +62,10 @@ export function App() {
       <Route
         path="/projects"
         element={<RequireAuth>{(u) => <Layout user={u}><ProjectsPage admin={u.is_admin} /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/sync"
+        element={<RequireAuth>{(u) => <Layout user={u}><SyncRunsPage /></Layout>}</RequireAuth>}
       />
       <Route
         path="/account/password"

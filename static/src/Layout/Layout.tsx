@@ -3,6 +3,7 @@ import { NavLink, useNavigate } from "react-router-dom";
 import { api, useLogoutMutation } from "../api/api";
 import { setCsrfToken } from "../api/csrf";
 import { Sidebar } from "../Sidebar/Sidebar";
+import { SyncStatus } from "../SyncStatus/SyncStatus";
 import type { User } from "../api/types";
 import { useDispatch } from "react-redux";
 
@@ -39,6 +40,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           {user.is_admin && <NavLink to="/admin/audit">Audit log</NavLink>}
         </nav>
         <div className="user">
+          <SyncStatus />
           {user.is_admin && (
             <NavLink to="/projects" className="add-repo">
               Add GitLab repository

@@ -2,7 +2,8 @@
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
-  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project, Session, User,
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project, Session,
+  SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
 
@@ -125,6 +126,9 @@ export const api = createApi({
       query: (id) => ({ url: `/api-tokens/${id}`, method: "DELETE" }),
       invalidatesTags: ["Tokens"],
     }),
+    syncRuns: b.query<Page<SyncRun>, ListArgs>({
+      query: (a) => `/sync-runs${listParams({ ...a })}`,
+    }),
     audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string }>({
       query: (a) => `/audit${listParams({ ...a })}`,
       providesTags: ["Audit"],
@@ -213,6 +217,7 @@ export const {
   useCreateTokenMutation,
   useRevokeTokenMutation,
   useAuditQuery,
+  useSyncRunsQuery,
   useProjectsQuery,
   useCreateProjectMutation,
   useSyncProjectMutation,

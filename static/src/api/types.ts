@@ -166,3 +166,17 @@ export interface Plan {
   merged: Record<string, unknown>;
   changes: { path: string; old: unknown; new: unknown }[];
 }
+
+export interface SyncRun {
+  id: number;
+  started_at: string;
+  finished_at: string | null;
+  duration_ms: number | null;
+  projects: number;
+  requests: number;
+  files_fetched: number;
+  pipelines_upserted: number;
+  actions_sent: number;
+  error_count: number;
+  errors: { project?: string; error: string }[];
+}
