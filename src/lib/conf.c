@@ -67,6 +67,7 @@ static const struct opt opts[] = {
 	{ "sync", "retries", OPT_INT, OFF(sync.retries), "2", NULL, 0, 10, 0 },
 	{ "sync", "retry_base_ms", OPT_INT, OFF(sync.retry_base_ms), "500", NULL, 1, 60000, 0 },
 	{ "sync", "retry_max_wait_seconds", OPT_INT, OFF(sync.retry_max_wait_seconds), "60", NULL, 0, 3600, 0 },
+	{ "sync", "pipeline_history_days", OPT_INT, OFF(sync.pipeline_history_days), "30", NULL, 1, 3650, 0 },
 	{ "cluster_keys", "provider", OPT_KEYS, OFF(cluster_keys.provider), "TF_VAR_cluster_provider", NULL, 0, 0, 0 },
 	{ "cluster_keys", "region", OPT_KEYS, OFF(cluster_keys.region), "TF_VAR_aws_region TF_VAR_do_region TF_VAR_region", NULL, 0, 0, 0 },
 	{ "cluster_keys", "max_node_count", OPT_KEYS, OFF(cluster_keys.max_node_count), "TF_VAR_max_worker_node_count", NULL, 0, 0, 0 },

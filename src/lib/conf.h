@@ -56,6 +56,7 @@ struct conf {
 		long retries;
 		long retry_base_ms;
 		long retry_max_wait_seconds;
+		long pipeline_history_days;
 	} sync;
 	struct {                        /* cluster.yml keys, space-separated, first found wins */
 		char *provider;

@@ -231,7 +231,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id", 0 },
 	/* the projects to refresh: the ones a push marked first */
 	[STMT_SYNC_PROJECTS] = { "sync_projects",
-		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char((last_sync_at - interval '5 minutes') AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
+		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(coalesce(last_sync_at - interval '5 minutes', now() - make_interval(days => $2::int)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
 	[STMT_SYNC_PROJECT_META] = { "sync_project_meta",
 		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_PROJECT_DONE] = { "sync_project_done",

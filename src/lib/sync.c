@@ -506,6 +506,9 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 {
 	char path[600], pid[24];
 	struct gitlab_answer a;
+	struct gitlab_request *vars;
+	struct pipeline_event *grown;
+	size_t nvars, *todo;
 	int page = 1;
 
 	snprintf(pid, sizeof pid, "%ld", ps->id);
@@ -533,8 +536,23 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 			return -1;
 		json_array_append(keep, items);
 		json_decref(items);
+		/* what is new on this page; the variables of pipelines not yet
+		 * linked to an instance are asked for together */
+		grown = realloc(*out, (*nout + json_array_size(items) + 1) * sizeof *grown);
+		vars = calloc(json_array_size(items) + 1, sizeof *vars);
+		todo = calloc(json_array_size(items) + 1, sizeof *todo);
+		if (grown == NULL || vars == NULL || todo == NULL) {
+			if (grown != NULL)
+				*out = grown;
+			free(vars);
+			free(todo);
+			snprintf(ps->err, sizeof ps->err, "out of memory");
+			return -1;
+		}
+		*out = grown;
+		nvars = 0;
 		json_array_foreach(items, i, item) {
-			struct pipeline_event ev = { 0 }, *grown;
+			struct pipeline_event ev = { 0 };
 			json_t *gid = json_object_get(item, "id");
 			char cg[24];
 			const char *kp[2] = { pid, cg };
@@ -561,33 +579,50 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 			PQclear(known);
 			if (!linked) {
 				/* GET .../variables to learn the instance and the action */
-				struct gitlab_answer va;
-				char vpath[200];
-				json_t *vars, *body;
-				char why[200];
+				char *vpath = malloc(200);
 
-				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
-				if (get(ps, vpath, &va) < 0)
-					return -1;
-				vars = answer_json(ps, &va, 1);
-				if (vars == NULL)
-					return -1;
-				body = json_pack("{s:{s:I, s:s, s:o}}", "object_attributes", "id", (json_int_t)ev.gitlab_id,
-				                 "status", ev.status, "variables", vars);
-				json_array_append_new(keep, body);
-				if (webhook_pipeline_parse(body, &ev, why, sizeof why) == 0) {
-					ev.ref = json_string_value(json_object_get(item, "ref"));
-					ev.sha = json_string_value(json_object_get(item, "sha"));
-					ev.url = json_string_value(json_object_get(item, "web_url"));
-					ev.created_at = json_string_value(json_object_get(item, "created_at"));
+				if (vpath == NULL) {
+					snprintf(ps->err, sizeof ps->err, "out of memory");
+					break;
 				}
+				snprintf(vpath, 200, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
+				vars[nvars] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = vpath };
+				todo[nvars++] = *nout;
 			}
-			grown = realloc(*out, (*nout + 1) * sizeof *grown);
-			if (grown == NULL)
-				return -1;
-			*out = grown;
 			(*out)[(*nout)++] = ev;
 		}
+		if (ps->err[0] == '\0')
+			gitlab_run(vars, nvars, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+		for (size_t v = 0; v < nvars; v++) {
+			struct pipeline_event *ev = &(*out)[todo[v]];
+			json_t *list, *body;
+			char why[200];
+
+			ps->st->requests += vars[v].attempts;
+			if (ps->err[0] == '\0' && answer_ok(ps, &vars[v]) &&
+			    (list = answer_json(ps, &vars[v].answer, 1)) != NULL) {
+				body = json_pack("{s:{s:I, s:s, s:o}}", "object_attributes", "id", (json_int_t)ev->gitlab_id,
+				                 "status", ev->status, "variables", list);
+				json_array_append_new(keep, body);
+				if (body != NULL) {
+					struct pipeline_event parsed = { 0 };
+
+					if (webhook_pipeline_parse(body, &parsed, why, sizeof why) == 0) {
+						parsed.ref = ev->ref;
+						parsed.sha = ev->sha;
+						parsed.url = ev->url;
+						parsed.created_at = ev->created_at;
+						*ev = parsed;
+					}
+				}
+			}
+			gitlab_answer_free(&vars[v].answer);
+			free((char *)vars[v].path);
+		}
+		free(vars);
+		free(todo);
+		if (ps->err[0] != '\0')
+			return -1;
 		if (json_array_size(items) == 0 || next[0] == '\0')
 			break;
 	}
@@ -843,8 +878,8 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 {
 	struct project_sync *ps = NULL;
 	struct gitlab_request *first = NULL;
-	char pid[24];
-	const char *params[1] = { NULL };
+	char pid[24], days[24];
+	const char *params[2] = { NULL, days };
 	PGresult *res;
 	size_t n, m = 0;
 
@@ -852,7 +887,8 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 		snprintf(pid, sizeof pid, "%ld", opt->project_id);
 		params[0] = pid;
 	}
-	res = db_exec(db, STMT_SYNC_PROJECTS, 1, params);
+	snprintf(days, sizeof days, "%ld", conf->sync.pipeline_history_days);
+	res = db_exec(db, STMT_SYNC_PROJECTS, 2, params);
 	if (db_result_status(res) != DB_OK) {
 		json_array_append_new(st->errors, json_pack("{s:s}", "error", db_error(db)));
 		PQclear(res);

@@ -26,7 +26,7 @@ Test control (no auth):
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
   POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
-  POST   /_control/pipelines/:pid {"status"}
+  POST   /_control/pipelines/:pid {"status", "updated_at" (optional, to age it)}
 """
 import argparse
 import hashlib
@@ -334,7 +334,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"sha": self.st.sha})
         m = re.fullmatch(r"/_control/pipelines/(\d+)", path)
         if m and method == "POST":
-            self.server.set_status(int(m.group(1)), data["status"])
+            self.server.set_status(int(m.group(1)), data["status"], data.get("updated_at"))
             return self.send(200, {"status": data["status"]})
         return self.send(404, {"message": "no such control"})
 
@@ -349,13 +349,13 @@ class Server(ThreadingHTTPServer):
         self.state = State(args)
         super().__init__(("127.0.0.1", args.port), Handler)
 
-    def set_status(self, pid, status):
+    def set_status(self, pid, status, updated_at=None):
         with self.state.lock:
             p = self.state.pipelines.get(pid)
             if p is None:
                 return
             p["status"] = status
-            p["updated_at"] = now_iso()
+            p["updated_at"] = updated_at or now_iso()
             if status == "running":
                 p["started_at"] = now_iso()
             if status in ("success", "failed", "canceled", "skipped"):
