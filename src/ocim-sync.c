@@ -17,7 +17,7 @@
 
 #include "lib/conf.h"
 #include "lib/db.h"
-#include "lib/gitlab.h"
+#include "lib/fetch.h"
 #include "lib/log.h"
 #include "lib/secret.h"
 #include "lib/sync.h"
@@ -76,7 +76,7 @@ main(int argc, char **argv)
 	};
 	struct sync_options opt = { .timeout = 30 };
 	struct sync_stats st = { 0 };
-	struct gitlab_retry retry;
+	struct fetch_retry retry;
 	const char *config_arg = NULL;
 	long cluster = 0, instance = 0;
 	struct secret_key key;
@@ -185,7 +185,7 @@ out:
 	secret_key_wipe(&key);
 	db_free(db);
 	conf_free(&conf);
-	gitlab_cleanup();
+	fetch_cleanup();
 	curl_global_cleanup();
 	return rc;
 }

@@ -16,8 +16,9 @@
 #define PKGDATADIR "/usr/share/ocim"
 #endif
 
-/* OPT_KEYS: YAML keys separated by spaces (letters, digits, _ - .) */
-enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS };
+/* OPT_KEYS: YAML keys separated by spaces (letters, digits, _ - .);
+ * OPT_NAME: one such name */
+enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS, OPT_NAME };
 
 struct opt {
 	const char *section;
@@ -68,6 +69,10 @@ static const struct opt opts[] = {
 	{ "sync", "retry_base_ms", OPT_INT, OFF(sync.retry_base_ms), "500", NULL, 1, 60000, 0 },
 	{ "sync", "retry_max_wait_seconds", OPT_INT, OFF(sync.retry_max_wait_seconds), "60", NULL, 0, 3600, 0 },
 	{ "sync", "pipeline_history_days", OPT_INT, OFF(sync.pipeline_history_days), "30", NULL, 1, 3650, 0 },
+	{ "openfaas", "instances", OPT_NAME, OFF(openfaas.instances), "instances", NULL, 0, 0, 0 },
+	{ "openfaas", "instance_errors", OPT_NAME, OFF(openfaas.instance_errors), "instance-errors", NULL, 0, 0, 0 },
+	{ "openfaas", "replication_stats", OPT_NAME, OFF(openfaas.replication_stats), "replication-stats", NULL, 0, 0, 0 },
+	{ "openfaas", "usage_report", OPT_NAME, OFF(openfaas.usage_report), "usage-report", NULL, 0, 0, 0 },
 	{ "cluster_keys", "provider", OPT_KEYS, OFF(cluster_keys.provider), "TF_VAR_cluster_provider", NULL, 0, 0, 0 },
 	{ "cluster_keys", "region", OPT_KEYS, OFF(cluster_keys.region), "TF_VAR_aws_region TF_VAR_do_region TF_VAR_region", NULL, 0, 0, 0 },
 	{ "cluster_keys", "max_node_count", OPT_KEYS, OFF(cluster_keys.max_node_count), "TF_VAR_max_worker_node_count", NULL, 0, 0, 0 },
@@ -113,6 +118,7 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 	case OPT_STRING:
 	case OPT_CHOICE:
 	case OPT_KEYS:
+	case OPT_NAME:
 	case OPT_LEVEL: {
 		char **dst = (char **)(base + o->offset);
 		char *copy;
@@ -124,6 +130,11 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 		if (o->type == OPT_KEYS && (strspn(value, " ") == strlen(value) ||
 		    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") != strlen(value))) {
 			snprintf(why, whysz, "must be one or more keys separated by spaces");
+			return -1;
+		}
+		if (o->type == OPT_NAME && (value[0] == '\0' ||
+		    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(value))) {
+			snprintf(why, whysz, "must be a name of letters, digits, '_', '-' and '.'");
 			return -1;
 		}
 		if (o->type == OPT_CHOICE && !choice_ok(o->choices, value)) {

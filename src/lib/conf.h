@@ -58,6 +58,12 @@ struct conf {
 		long retry_max_wait_seconds;
 		long pipeline_history_days;
 	} sync;
+	struct {                        /* the OpenFaaS functions Ocim calls */
+		char *instances;
+		char *instance_errors;
+		char *replication_stats;
+		char *usage_report;
+	} openfaas;
 	struct {                        /* cluster.yml keys, space-separated, first found wins */
 		char *provider;
 		char *region;

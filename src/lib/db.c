@@ -271,7 +271,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",
 		"SELECT c.project_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint", 0 },
 	[STMT_SYNC_FAAS_CLUSTERS] = { "sync_faas_clusters",
-		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE project_id = $1::bigint AND openfaas_url IS NOT NULL", 0 },
+		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE ($1::bigint IS NULL OR project_id = $1::bigint) AND openfaas_url IS NOT NULL ORDER BY id", 0 },
 	[STMT_SYNC_CLUSTER_ONLINE] = { "sync_cluster_online",
 		"UPDATE clusters SET online = $2::boolean, online_checked_at = now(), last_error = $3, updated_at = now() WHERE id = $1::bigint", 0 },
 	/* $2: [{name, pods, health, replication, usage}] from the gateway; a

@@ -3,82 +3,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-#include <time.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "fetch.h"
 #include "gitlab.h"
 #include "util.h"
-
-#define GITLAB_MAX_ANSWER (16 * 1024 * 1024)
-
-struct get_state {
-	struct gitlab_answer *a;
-	struct buf body;
-	int too_big;
-};
-
-static size_t
-get_body(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-	struct get_state *g = userp;
-	size_t n = size * nmemb;
-
-	if (g->body.len + n > GITLAB_MAX_ANSWER) {
-		g->too_big = 1;
-		return 0;
-	}
-	return buf_append(&g->body, ptr, n) == 0 ? n : 0;
-}
-
-/* Keeps the headers paging and rate limits depend on. */
-static size_t
-get_header(char *ptr, size_t size, size_t nmemb, void *userp)
-{
-	struct get_state *g = userp;
-	size_t n = size * nmemb;
-	char line[2300];
-
-	snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), ptr);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strncasecmp(line, "Link:", 5) == 0) {
-		/* <url>; rel="next", <url>; rel="prev" */
-		for (char *p = line + 5; (p = strchr(p, '<')) != NULL; p++) {
-			char *end = strchr(p, '>');
-			if (end == NULL)
-				break;
-			if (strncmp(end, ">; rel=\"next\"", 13) == 0 && (size_t)(end - p - 1) < sizeof g->a->next_link)
-				snprintf(g->a->next_link, sizeof g->a->next_link, "%.*s", (int)(end - p - 1), p + 1);
-			p = end;
-		}
-	} else if (strncasecmp(line, "x-next-page:", 12) == 0) {
-		snprintf(g->a->next_page, sizeof g->a->next_page, "%s", line + 12 + strspn(line + 12, " "));
-	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
-		long v;
-		if (parse_long(line + 12 + strspn(line + 12, " "), &v) == 0 && v >= 0)
-			g->a->retry_after = v;
-	}
-	return n;
-}
-
-/* The options every GitLab request shares: callbacks into g, timeouts,
- * protocols, user agent. */
-static void
-common_options(CURL *c, struct get_state *g, long timeout)
-{
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, get_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, g);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, get_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, g);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_USERAGENT, "ocim/" PACKAGE_VERSION);
-	curl_easy_setopt(c, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-}
 
 /* Appends "&name=value" (both form-escaped) to form. */
 static int
@@ -93,29 +24,42 @@ form_add(CURL *c, struct buf *form, const char *name, const char *value)
 }
 
 int
+gitlab_url(char *out, size_t size, const char *base, const char *path)
+{
+	return url_join(out, size, base, "/api/v4", path);
+}
+
+int
+gitlab_same_api(const char *base, const char *url)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return strncmp(url, base, n) == 0 && strncmp(url + n, "/api/v4/", 8) == 0;
+}
+
+int
 gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
                long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz)
 {
-	struct gitlab_answer ans = { .status = -1, .retry_after = -1 };
-	struct get_state a = { .a = &ans };
-	struct buf form = { 0 }, url = { 0 };
-	char curl_err[CURL_ERROR_SIZE] = "";
+	struct fetch r = { 0 };
+	struct buf form = { 0 };
+	char url[2200], path[80];
 	const char *key;
 	json_t *value;
 	long status = -1;
-	CURLcode cc;
-	CURL *c;
+	CURL *c = curl_easy_init();     /* for escaping only */
 	int rc = 0;
 
 	*pipeline = NULL;
 	*retry_after = -1;
-	c = curl_easy_init();
 	if (c == NULL) {
 		snprintf(err, errsz, "libcurl failed to initialise");
 		return -1;
 	}
-	rc |= buf_printf(&url, "%.*s/api/v4/projects/%ld/trigger/pipeline",
-	                 (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, project);
+	snprintf(path, sizeof path, "/projects/%ld/trigger/pipeline", project);
+	rc |= gitlab_url(url, sizeof url, base, path);
 	rc |= form_add(c, &form, "token", token);
 	rc |= form_add(c, &form, "ref", ref);
 	json_object_foreach((json_t *)vars, key, value) {
@@ -125,26 +69,22 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 		snprintf(name, sizeof name, "variables[%s]", key);
 		rc |= form_add(c, &form, name, json_string_value(value));
 	}
-	if (rc != 0) {
-		snprintf(err, errsz, "out of memory");
+	curl_easy_cleanup(c);
+	if (rc != 0 || form.data == NULL) {
+		snprintf(err, errsz, rc != 0 && form.data != NULL ? "GitLab URL too long" : "out of memory");
 		goto out;
 	}
-	common_options(c, &a, timeout);
-	curl_easy_setopt(c, CURLOPT_URL, url.data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, form.data);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)form.len);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK) {
-		snprintf(err, errsz, "GitLab did not answer: %s", a.too_big ? "answer too large" :
-		         curl_err[0] ? curl_err : curl_easy_strerror(cc));
-		goto out;
-	}
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	*retry_after = ans.retry_after;
-	if (status == 201) {
+	/* no retry here: a trigger that may have reached GitLab is not sent again */
+	r.url = url;
+	r.form = form.data;
+	fetch_run(&r, 1, timeout, 1, NULL);
+	status = r.answer.status;
+	*retry_after = r.answer.retry_after;
+	if (status < 0) {
+		snprintf(err, errsz, "GitLab did not answer: %s", r.error);
+	} else if (status == 201) {
 		json_error_t jerr;
-		*pipeline = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, &jerr);
+		*pipeline = json_loadb(r.answer.body.data, r.answer.body.len, 0, &jerr);
 		if (*pipeline == NULL || !json_is_integer(json_object_get(*pipeline, "id"))) {
 			snprintf(err, errsz, "GitLab answered 201 without a pipeline: %s", *pipeline ? "no id" : jerr.text);
 			json_decref(*pipeline);
@@ -152,7 +92,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 			status = -1;
 		}
 	} else {
-		json_t *j = json_loadb(a.body.data ? a.body.data : "", a.body.len, 0, NULL);
+		json_t *j = json_loadb(r.answer.body.data, r.answer.body.len, 0, NULL);
 		const char *m = json_string_value(json_object_get(j, "message"));
 		snprintf(err, errsz, "GitLab answered %ld%s%.200s", status, m ? ": " : "", m ? m : "");
 		json_decref(j);
@@ -161,267 +101,6 @@ out:
 	if (form.data != NULL)
 		sodium_memzero(form.data, form.len);
 	buf_free(&form);
-	buf_free(&url);
-	buf_free(&a.body);
-	curl_easy_cleanup(c);
+	fetch_answer_free(&r.answer);
 	return (int)status;
-}
-
-/* The GETs of this process share one multi handle, so that libcurl keeps
- * its connections open between batches (keep-alive; HTTP/2 where offered). */
-static CURLM *multi;
-
-void
-gitlab_cleanup(void)
-{
-	if (multi != NULL)
-		curl_multi_cleanup(multi);
-	multi = NULL;
-}
-
-void
-gitlab_answer_free(struct gitlab_answer *a)
-{
-	free(a->body.data);
-	a->body.data = NULL;
-}
-
-/* Whether a request that ended so is worth another attempt: no answer
- * (timeout, reset, refused), too many requests, or a server error. */
-static int
-transient(CURLcode cc, long status)
-{
-	if (cc != CURLE_OK)
-		return cc != CURLE_WRITE_ERROR && cc != CURLE_OUT_OF_MEMORY && cc != CURLE_URL_MALFORMAT &&
-		       cc != CURLE_UNSUPPORTED_PROTOCOL;
-	return status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
-}
-
-static double
-now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-nap(double seconds)
-{
-	struct timespec ts = { .tv_sec = (time_t)seconds, .tv_nsec = (long)((seconds - (double)(time_t)seconds) * 1e9) };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
-/* One transfer in flight. */
-struct transfer {
-	CURL *easy;
-	struct get_state state;
-	struct curl_slist *headers;
-	struct gitlab_request *req;
-	char url[4096];
-	char curl_err[CURL_ERROR_SIZE];
-};
-
-/* Starts req on t; returns 0 or -1 (out of memory). */
-static int
-transfer_start(struct transfer *t, struct gitlab_request *req, long timeout)
-{
-	struct gitlab_answer *a = &req->answer;
-	const char *base = req->base;
-	char auth[600];
-
-	gitlab_answer_free(a);
-	memset(a, 0, sizeof *a);
-	a->status = -1;
-	a->retry_after = -1;
-	memset(&t->state, 0, sizeof t->state);
-	t->state.a = a;
-	t->req = req;
-	t->curl_err[0] = '\0';
-	if (t->easy == NULL)
-		t->easy = curl_easy_init();
-	else
-		curl_easy_reset(t->easy);
-	if (t->easy == NULL)
-		return -1;
-	if (strncmp(req->path, "http", 4) == 0)
-		snprintf(t->url, sizeof t->url, "%s", req->path);
-	else
-		snprintf(t->url, sizeof t->url, "%.*s/api/v4%s",
-		         (int)(strlen(base) - (strlen(base) > 0 && base[strlen(base) - 1] == '/')), base, req->path);
-	snprintf(auth, sizeof auth, "PRIVATE-TOKEN: %s", req->token);
-	t->headers = curl_slist_append(NULL, auth);
-	sodium_memzero(auth, sizeof auth);
-	if (t->headers == NULL)
-		return -1;
-	common_options(t->easy, &t->state, timeout);
-	curl_easy_setopt(t->easy, CURLOPT_URL, t->url);
-	curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->headers);
-	curl_easy_setopt(t->easy, CURLOPT_ERRORBUFFER, t->curl_err);
-	curl_easy_setopt(t->easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(t->easy, CURLOPT_PRIVATE, t);
-	req->attempts++;
-	return 0;
-}
-
-/* Ends t's transfer with cc; returns whether req is done for good. */
-static int
-transfer_end(struct transfer *t, CURLcode cc, const struct gitlab_retry *retry, double now)
-{
-	struct gitlab_request *req = t->req;
-	struct gitlab_answer *a = &req->answer;
-	long status = -1;
-	double wait;
-
-	curl_slist_free_all(t->headers);
-	t->headers = NULL;
-	if (cc == CURLE_OK)
-		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (retry != NULL && req->attempts <= retry->retries && transient(cc, status)) {
-		wait = backoff_seconds((double)retry->base_ms / 1000.0, req->attempts, 60.0, a->retry_after);
-		if (wait <= (double)retry->max_wait_seconds) {
-			buf_free(&t->state.body);
-			req->not_before = now + wait;
-			return 0;
-		}
-	}
-	if (cc == CURLE_OK) {
-		a->status = status;
-		if (t->state.body.data == NULL && buf_append(&t->state.body, "", 0) < 0) {
-			a->status = -1;
-			snprintf(req->error, sizeof req->error, "out of memory");
-		}
-		a->body.data = t->state.body.data;
-		a->body.len = t->state.body.len;
-	} else {
-		snprintf(req->error, sizeof req->error, "%s", t->state.too_big ? "answer too large" :
-		         t->curl_err[0] ? t->curl_err : curl_easy_strerror(cc));
-		buf_free(&t->state.body);
-	}
-	return 1;
-}
-
-int
-gitlab_run(struct gitlab_request *reqs, size_t n, long timeout, int concurrency, const struct gitlab_retry *retry)
-{
-	struct transfer *slots;
-	size_t done = 0;
-	int running = 0, failed = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		memset(&reqs[i].answer, 0, sizeof reqs[i].answer);
-		reqs[i].answer.status = -1;
-		reqs[i].answer.retry_after = -1;
-		reqs[i].attempts = 0;
-		reqs[i].state = 0;
-		reqs[i].not_before = 0;
-		reqs[i].error[0] = '\0';
-	}
-	if (n == 0)
-		return 0;
-	if (concurrency < 1)
-		concurrency = 1;
-	if ((size_t)concurrency > n)
-		concurrency = (int)n;
-	if (multi == NULL)
-		multi = curl_multi_init();
-	slots = calloc((size_t)concurrency, sizeof *slots);
-	if (multi == NULL || slots == NULL) {
-		free(slots);
-		for (size_t i = 0; i < n; i++)
-			snprintf(reqs[i].error, sizeof reqs[i].error, "out of memory");
-		return (int)n;
-	}
-	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)concurrency);
-	while (done < n) {
-		double now = now_seconds(), next_due = -1;
-		CURLMsg *msg;
-		int left, still, freed;
-
-		/* start what is due, while there is room */
-		for (size_t i = 0; i < n && running < concurrency; i++) {
-			struct gitlab_request *r = &reqs[i];
-			struct transfer *t = NULL;
-
-			if (r->state != 0)
-				continue;
-			if (r->not_before > now) {
-				if (next_due < 0 || r->not_before < next_due)
-					next_due = r->not_before;
-				continue;
-			}
-			for (int k = 0; k < concurrency; k++)
-				if (slots[k].req == NULL)
-					t = &slots[k];
-			if (transfer_start(t, r, timeout) < 0) {
-				curl_slist_free_all(t->headers);
-				t->headers = NULL;
-				t->req = NULL;
-				snprintf(r->error, sizeof r->error, "out of memory");
-				r->state = 2;
-				done++;
-				continue;
-			}
-			r->state = 1;
-			curl_multi_add_handle(multi, t->easy);
-			running++;
-		}
-		if (running == 0) {
-			if (done < n && next_due > now)
-				nap(next_due - now);
-			continue;
-		}
-		curl_multi_perform(multi, &still);
-		freed = 0;
-		while ((msg = curl_multi_info_read(multi, &left)) != NULL) {
-			struct transfer *t;
-
-			if (msg->msg != CURLMSG_DONE)
-				continue;
-			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-			curl_multi_remove_handle(multi, t->easy);
-			running--;
-			if (transfer_end(t, msg->data.result, retry, now_seconds())) {
-				t->req->state = 2;
-				done++;
-				failed += t->req->answer.status < 0;
-			} else {
-				t->req->state = 0;      /* again, once due */
-			}
-			t->req = NULL;
-			freed = 1;
-		}
-		/* a free slot is filled at once; else wait for the transfers (or
-		 * for the next retry that falls due) */
-		if (running > 0 && !freed) {
-			int ms = 1000;
-			now = now_seconds();
-			if (next_due > now && (next_due - now) * 1000 < ms)
-				ms = (int)((next_due - now) * 1000) + 1;
-			curl_multi_poll(multi, NULL, 0, ms, NULL);
-		}
-	}
-	for (int i = 0; i < concurrency; i++)
-		if (slots[i].easy != NULL)
-			curl_easy_cleanup(slots[i].easy);
-	free(slots);
-	return failed;
-}
-
-int
-gitlab_get(const char *base, const char *token, const char *path, long timeout,
-           struct gitlab_answer *a, char *err, size_t errsz)
-{
-	struct gitlab_request r = { .base = base, .token = token, .path = path };
-
-	gitlab_run(&r, 1, timeout, 1, NULL);
-	*a = r.answer;
-	if (a->status < 0) {
-		snprintf(err, errsz, "%s: %s", path, r.error);
-		return -1;
-	}
-	return 0;
 }

@@ -10,7 +10,7 @@
 #include "actions.h"
 #include "app.h"
 #include "audit.h"
-#include "gitlab.h"
+#include "fetch.h"
 #include "handler.h"
 #include "input.h"
 #include "log.h"
@@ -305,7 +305,7 @@ refresh(struct app *app, struct request *req, struct response *resp, long iid)
 	parse_long(PQgetvalue(res, 0, 0), &opt.project_id);
 	PQclear(res);
 	sync_projects(app->conf, app->db, key, &opt, &st);
-	gitlab_cleanup();       /* no connection outlives the request */
+	fetch_cleanup();       /* no connection outlives the request */
 	snprintf(object, sizeof object, "instance:%ld", iid);
 	audit(app->db, app->caller.user_id, req->remote_addr, "instance.refresh", object,
 	      json_pack("{s:i, s:i}", "requests", st.requests, "files", st.files));

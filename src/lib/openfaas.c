@@ -4,67 +4,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "openfaas.h"
 #include "util.h"
 
-static size_t
-on_body(char *ptr, size_t size, size_t nmemb, void *userp)
+int
+openfaas_url(char *out, size_t size, const char *gateway, const char *name)
 {
-	struct buf *b = userp;
-	size_t n = size * nmemb;
-
-	if (b->len + n > 16 * 1024 * 1024)
-		return 0;
-	return buf_append(b, ptr, n) == 0 ? n : 0;
+	return url_join(out, size, gateway, "/function/", name);
 }
 
 json_t *
-openfaas_call(const char *gateway, const char *user, const char *password, const char *name, long timeout,
-              char *err, size_t errsz)
+openfaas_answer(const struct fetch *r, const char *name, char *err, size_t errsz)
 {
-	char url[1200], curl_err[CURL_ERROR_SIZE] = "";
-	struct buf body = { 0 };
 	json_error_t jerr;
-	json_t *j = NULL;
-	long status = 0;
-	CURLcode cc;
-	CURL *c = curl_easy_init();
+	json_t *j;
 
-	if (c == NULL) {
-		snprintf(err, errsz, "libcurl failed to initialise");
+	if (r->answer.status < 0) {
+		snprintf(err, errsz, "OpenFaaS %s: %s", name, r->error);
 		return NULL;
 	}
-	snprintf(url, sizeof url, "%.*s/function/%s",
-	         (int)(strlen(gateway) - (strlen(gateway) > 0 && gateway[strlen(gateway) - 1] == '/')), gateway, name);
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c, CURLOPT_POST, 1L);
-	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "");
-	curl_easy_setopt(c, CURLOPT_USERNAME, user);
-	curl_easy_setopt(c, CURLOPT_PASSWORD, password);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
-	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout);
-	cc = curl_easy_perform(c);
-	if (cc != CURLE_OK) {
-		snprintf(err, errsz, "OpenFaaS %s: %s", name, curl_err[0] ? curl_err : curl_easy_strerror(cc));
-	} else {
-		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-		if (status != 200) {
-			snprintf(err, errsz, "OpenFaaS %s answered %ld", name, status);
-		} else {
-			j = json_loadb(body.data ? body.data : "", body.len, 0, &jerr);
-			if (j == NULL)
-				snprintf(err, errsz, "OpenFaaS %s answered malformed JSON: %s", name, jerr.text);
-		}
+	if (r->answer.status != 200) {
+		snprintf(err, errsz, "OpenFaaS %s answered %ld", name, r->answer.status);
+		return NULL;
 	}
-	buf_free(&body);
-	curl_easy_cleanup(c);
+	j = json_loadb(r->answer.body.data, r->answer.body.len, 0, &jerr);
+	if (j == NULL)
+		snprintf(err, errsz, "OpenFaaS %s answered malformed JSON: %s", name, jerr.text);
 	return j;
 }
 

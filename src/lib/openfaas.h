@@ -1,5 +1,6 @@
 /* The OpenFaaS gateway of a cluster: Grove's functions that report on the
- * instances running there.  Ocim expects these answers:
+ * instances running there (their names are configurable: the openfaas
+ * section).  Ocim expects these answers:
  *   instances         [{"name": "demo", "pods": [{"name", "phase", "ready", "restarts"}]}]
  *   instance-errors   [{"instance": "demo", "pod": "...", "reason": "CrashLoopBackOff"}]
  *   replication-stats {"demo": {...}}
@@ -10,11 +11,15 @@
 #include <stddef.h>
 #include <jansson.h>
 
-/* POSTs to {gateway}/function/{name} with basic auth.  Returns the parsed
- * JSON answer (new reference), or NULL with err (no answer, not 200, or
- * not JSON). */
-json_t *openfaas_call(const char *gateway, const char *user, const char *password, const char *name,
-                      long timeout, char *err, size_t errsz);
+#include "fetch.h"
+
+/* {gateway}/function/{name} into out, where a function is called with an
+ * empty POST and basic auth.  Returns 0, or -1 when it does not fit. */
+int openfaas_url(char *out, size_t size, const char *gateway, const char *name);
+
+/* The JSON a function call answered (new reference), or NULL with err: no
+ * answer, not 200, or not JSON. */
+json_t *openfaas_answer(const struct fetch *r, const char *name, char *err, size_t errsz);
 
 /* The health of an instance from the answers of instances and
  * instance-errors: healthy, degraded or unreachable. */

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "actions.h"
+#include "fetch.h"
 #include "gitlab.h"
 #include "log.h"
 #include "openfaas.h"
@@ -79,8 +80,8 @@ struct project_sync {
 	int requested;                  /* marked for refresh (push webhook, user) */
 	int read_tree;                  /* the tree is read (the head moved, or asked to) */
 	char token[512];
-	struct gitlab_request *first;   /* project, branch, pipelines: sent with every project's */
-	char paths[3][1024];
+	struct fetch *first;   /* project, branch, pipelines: sent with every project's */
+	char urls[3][2400];
 	json_t *meta;
 	struct entry *entries;
 	size_t n;
@@ -89,10 +90,10 @@ struct project_sync {
 
 /* Whether an answer is a 200; else ps->err says what came instead. */
 static int
-answer_ok(struct project_sync *ps, const struct gitlab_request *r)
+answer_ok(struct project_sync *ps, const struct fetch *r)
 {
-	const struct gitlab_answer *a = &r->answer;
-	const char *what = strncmp(r->path, "http", 4) == 0 ? "a next page" : r->path;
+	const struct fetch_answer *a = &r->answer;
+	const char *api = strstr(r->url, "/api/v4/"), *what = api != NULL ? api + 7 : r->url;
 
 	if (a->status < 0) {
 		snprintf(ps->err, sizeof ps->err, "%.200s: %.190s", what, r->error);
@@ -112,15 +113,23 @@ answer_ok(struct project_sync *ps, const struct gitlab_request *r)
 /* One GET of this project, retried as configured; 0 with the answer, or
  * -1 with ps->err. */
 static int
-get(struct project_sync *ps, const char *path, struct gitlab_answer *a)
+get(struct project_sync *ps, const char *path, struct fetch_answer *a)
 {
-	struct gitlab_request r = { .base = ps->base, .token = ps->token, .path = path };
+	char url[2400];
+	struct fetch r = { .url = url, .token = ps->token };
 
-	gitlab_run(&r, 1, ps->opt->timeout, 1, ps->opt->retry);
+	memset(a, 0, sizeof *a);
+	if (strncmp(path, "http", 4) == 0)
+		snprintf(url, sizeof url, "%s", path);
+	else if (gitlab_url(url, sizeof url, ps->base, path) < 0) {
+		snprintf(ps->err, sizeof ps->err, "the GitLab URL is too long");
+		return -1;
+	}
+	fetch_run(&r, 1, ps->opt->timeout, 1, ps->opt->retry);
 	ps->st->requests += r.attempts;
 	*a = r.answer;
 	if (!answer_ok(ps, &r)) {
-		gitlab_answer_free(a);
+		fetch_answer_free(a);
 		return -1;
 	}
 	return 0;
@@ -128,12 +137,12 @@ get(struct project_sync *ps, const char *path, struct gitlab_answer *a)
 
 /* Parses a JSON answer; NULL with ps->err when it is not what was asked. */
 static json_t *
-answer_json(struct project_sync *ps, struct gitlab_answer *a, int want_array)
+answer_json(struct project_sync *ps, struct fetch_answer *a, int want_array)
 {
 	json_error_t jerr;
 	json_t *j = json_loadb(a->body.data, a->body.len, 0, &jerr);
 
-	gitlab_answer_free(a);
+	fetch_answer_free(a);
 	if (j == NULL || (want_array ? !json_is_array(j) : !json_is_object(j))) {
 		snprintf(ps->err, sizeof ps->err, "GitLab answered malformed JSON: %s", j ? "wrong type" : jerr.text);
 		json_decref(j);
@@ -192,23 +201,11 @@ add_tree_item(struct project_sync *ps, const json_t *item)
 	return 0;
 }
 
-/* Whether a Link GitLab gave points at the same GitLab API: the token
- * goes with it, so a page elsewhere is refused. */
-static int
-same_api(const char *base, const char *url)
-{
-	size_t n = strlen(base);
-
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return strncmp(url, base, n) == 0 && strncmp(url + n, "/api/v4/", 8) == 0;
-}
-
 static int
 read_tree(struct project_sync *ps)
 {
 	char path[2100];
-	struct gitlab_answer a;
+	struct fetch_answer a;
 	int pages = 0;
 
 	snprintf(path, sizeof path, "/projects/%ld/repository/tree?recursive=true&per_page=100&pagination=keyset&ref=%s",
@@ -233,7 +230,7 @@ read_tree(struct project_sync *ps)
 		json_decref(items);
 		if (next[0] == '\0')
 			return 0;
-		if (!same_api(ps->base, next)) {
+		if (!gitlab_same_api(ps->base, next)) {
 			snprintf(ps->err, sizeof ps->err, "GitLab's next tree page is not on %.200s; not followed", ps->base);
 			return -1;
 		}
@@ -258,9 +255,9 @@ entry_file(const struct entry *e, char *file, size_t size)
 /* Keeps a fetched file and its YAML.  A file that cannot be parsed keeps
  * its error; one that could not be fetched fails the project. */
 static int
-take_file(struct project_sync *ps, struct entry *e, struct gitlab_request *r)
+take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 {
-	struct gitlab_answer *a = &r->answer;
+	struct fetch_answer *a = &r->answer;
 	char file[120], yerr[300];
 	struct ynode *root;
 	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
@@ -287,7 +284,7 @@ static int
 fetch_changed(struct project_sync *ps)
 {
 	struct entry **todo = calloc(ps->n + 1, sizeof *todo);
-	struct gitlab_request *reqs = calloc(ps->n + 1, sizeof *reqs);
+	struct fetch *reqs = calloc(ps->n + 1, sizeof *reqs);
 	size_t m = 0;
 	int rc = 0;
 
@@ -297,26 +294,28 @@ fetch_changed(struct project_sync *ps)
 		goto out;
 	}
 	for (size_t i = 0; i < ps->n; i++) {
-		char file[120], *escaped, *path;
+		char file[120], *escaped, *url, path[700];
+		size_t size = strlen(ps->base) + sizeof path + 16;
 
 		if (!ps->entries[i].changed)
 			continue;
 		entry_file(&ps->entries[i], file, sizeof file);
 		escaped = curl_easy_escape(NULL, file, 0);
-		path = malloc(700);
-		if (escaped == NULL || path == NULL) {
+		url = malloc(size);
+		if (escaped == NULL || url == NULL) {
 			curl_free(escaped);
-			free(path);
+			free(url);
 			snprintf(ps->err, sizeof ps->err, "out of memory");
 			rc = -1;
 			goto out;
 		}
-		snprintf(path, 700, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->commit);
+		snprintf(path, sizeof path, "/projects/%ld/repository/files/%s/raw?ref=%s", ps->gitlab_id, escaped, ps->commit);
 		curl_free(escaped);
-		reqs[m] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = path };
+		gitlab_url(url, size, ps->base, path);
+		reqs[m] = (struct fetch){ .url = url, .token = ps->token };
 		todo[m++] = &ps->entries[i];
 	}
-	gitlab_run(reqs, m, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+	fetch_run(reqs, m, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
 	for (size_t i = 0; i < m; i++) {
 		ps->st->requests += reqs[i].attempts;
 		if (rc == 0 && take_file(ps, todo[i], &reqs[i]) < 0)
@@ -324,8 +323,8 @@ fetch_changed(struct project_sync *ps)
 	}
 out:
 	for (size_t i = 0; i < m; i++) {
-		gitlab_answer_free(&reqs[i].answer);
-		free((char *)reqs[i].path);
+		fetch_answer_free(&reqs[i].answer);
+		free((char *)reqs[i].url);
 	}
 	free(todo);
 	free(reqs);
@@ -505,8 +504,8 @@ static int
 read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipeline_event **out, size_t *nout)
 {
 	char path[600], pid[24];
-	struct gitlab_answer a;
-	struct gitlab_request *vars;
+	struct fetch_answer a;
+	struct fetch *vars;
 	struct pipeline_event *grown;
 	size_t nvars, *todo;
 	int page = 1;
@@ -579,20 +578,22 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 			PQclear(known);
 			if (!linked) {
 				/* GET .../variables to learn the instance and the action */
-				char *vpath = malloc(200);
+				char vpath[100], *url;
+				size_t size = strlen(ps->base) + sizeof vpath + 16;
 
-				if (vpath == NULL) {
+				if ((url = malloc(size)) == NULL) {
 					snprintf(ps->err, sizeof ps->err, "out of memory");
 					break;
 				}
-				snprintf(vpath, 200, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
-				vars[nvars] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = vpath };
+				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
+				gitlab_url(url, size, ps->base, vpath);
+				vars[nvars] = (struct fetch){ .url = url, .token = ps->token };
 				todo[nvars++] = *nout;
 			}
 			(*out)[(*nout)++] = ev;
 		}
 		if (ps->err[0] == '\0')
-			gitlab_run(vars, nvars, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+			fetch_run(vars, nvars, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
 		for (size_t v = 0; v < nvars; v++) {
 			struct pipeline_event *ev = &(*out)[todo[v]];
 			json_t *list, *body;
@@ -616,8 +617,8 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 					}
 				}
 			}
-			gitlab_answer_free(&vars[v].answer);
-			free((char *)vars[v].path);
+			fetch_answer_free(&vars[v].answer);
+			free((char *)vars[v].url);
 		}
 		free(vars);
 		free(todo);
@@ -629,43 +630,83 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 	return 0;
 }
 
-/* Asks the OpenFaaS gateway of each cluster of the project what runs:
- * reachability is the cluster's online flag, the answers go on the
- * instances with their time.  A gateway that does not answer marks the
- * cluster offline and leaves the last data (and its age) as it was. */
+/* One cluster's calls to its OpenFaaS gateway. */
+struct faas_cluster {
+	const char *id;
+	char urls[4][1200];
+	char *credtext;                 /* decrypted {"username", "password"}, wiped after */
+	json_t *cred;
+};
+
+/* Asks the OpenFaaS gateway of every cluster (of opt->project_id, or all)
+ * what runs, all clusters' calls at once: reachability is the cluster's
+ * online flag, the answers go on the instances with their time.  A gateway
+ * whose instances function does not answer marks the cluster offline and
+ * leaves the last data (and its age) as it was; another function that does
+ * not answer leaves its own part as it was. */
 static void
-sync_openfaas(struct db *db, const struct secret_key *key, long project_id, const struct sync_options *opt,
+sync_openfaas(const struct conf *conf, struct db *db, const struct secret_key *key, const struct sync_options *opt,
               struct sync_stats *st)
 {
+	const char *names[4] = { conf->openfaas.instances, conf->openfaas.instance_errors,
+	                         conf->openfaas.replication_stats, conf->openfaas.usage_report };
 	char pid[24];
-	const char *params[1] = { pid };
+	const char *params[1] = { NULL };
+	struct faas_cluster *fc = NULL;
+	struct fetch *calls = NULL;
 	PGresult *res;
+	size_t n;
 
-	snprintf(pid, sizeof pid, "%ld", project_id);
+	if (opt->project_id > 0) {
+		snprintf(pid, sizeof pid, "%ld", opt->project_id);
+		params[0] = pid;
+	}
 	res = db_exec(db, STMT_SYNC_FAAS_CLUSTERS, 1, params);
-	for (int r = 0; db_result_status(res) == DB_OK && r < PQntuples(res); r++) {
-		const char *cid = PQgetvalue(res, r, 0), *gateway = PQgetvalue(res, r, 1);
-		char *credtext = PQgetisnull(res, r, 2) ? NULL : secret_open(key, PQgetvalue(res, r, 2));
-		json_t *cred = credtext ? json_loads(credtext, 0, NULL) : NULL;
-		const char *user = json_string_value(json_object_get(cred, "username"));
-		const char *pass = json_string_value(json_object_get(cred, "password"));
-		json_t *running, *errors, *repl, *usage, *rows = json_array(), *item;
-		char err[300] = "";
+	n = db_result_status(res) == DB_OK ? (size_t)PQntuples(res) : 0;
+	if (n == 0)
+		goto out;
+	fc = calloc(n, sizeof *fc);
+	calls = calloc(4 * n, sizeof *calls);
+	if (fc == NULL || calls == NULL) {
+		log_error("OpenFaaS: out of memory");
+		goto out;
+	}
+	for (size_t r = 0; r < n; r++) {
+		const char *gateway = PQgetvalue(res, (int)r, 1);
+		const char *user, *pass;
+
+		fc[r].id = PQgetvalue(res, (int)r, 0);
+		fc[r].credtext = PQgetisnull(res, (int)r, 2) ? NULL : secret_open(key, PQgetvalue(res, (int)r, 2));
+		fc[r].cred = fc[r].credtext ? json_loads(fc[r].credtext, 0, NULL) : NULL;
+		user = json_string_value(json_object_get(fc[r].cred, "username"));
+		pass = json_string_value(json_object_get(fc[r].cred, "password"));
+		for (int k = 0; k < 4; k++) {
+			if (openfaas_url(fc[r].urls[k], sizeof fc[r].urls[k], gateway, names[k]) < 0)
+				fc[r].urls[k][0] = '\0';        /* fails below as no answer */
+			calls[4 * r + (size_t)k] = (struct fetch){ .url = fc[r].urls[k], .user = user ? user : "",
+			                                           .password = pass ? pass : "", .form = "" };
+		}
+	}
+	fetch_run(calls, 4 * n, opt->timeout, opt->concurrency, NULL);
+	for (size_t r = 0; r < n; r++) {
+		struct fetch *c = &calls[4 * r];
+		char err[300] = "", ignored[300];
+		json_t *running, *errors, *repl, *usage, *rows, *item;
 		size_t i;
 
-		running = openfaas_call(gateway, user ? user : "", pass ? pass : "", "instances", opt->timeout, err, sizeof err);
-		st->requests++;
+		st->requests += 4;
+		running = openfaas_answer(&c[0], names[0], err, sizeof err);
 		if (!json_is_array(running)) {
-			const char *op[3] = { cid, "false", err[0] ? err : "OpenFaaS instances: not a list" };
+			const char *op[3] = { fc[r].id, "false", err[0] ? err : "OpenFaaS instances: not a list" };
 			PQclear(db_exec(db, STMT_SYNC_CLUSTER_ONLINE, 3, op));
-			log_warning("cluster %s: %s", cid, op[2]);
+			log_warning("cluster %s: %s", fc[r].id, op[2]);
 			json_decref(running);
-			goto next;
+			continue;
 		}
-		errors = openfaas_call(gateway, user ? user : "", pass ? pass : "", "instance-errors", opt->timeout, err, sizeof err);
-		repl = openfaas_call(gateway, user ? user : "", pass ? pass : "", "replication-stats", opt->timeout, err, sizeof err);
-		usage = openfaas_call(gateway, user ? user : "", pass ? pass : "", "usage-report", opt->timeout, err, sizeof err);
-		st->requests += 3;
+		errors = openfaas_answer(&c[1], names[1], ignored, sizeof ignored);
+		repl = openfaas_answer(&c[2], names[2], ignored, sizeof ignored);
+		usage = openfaas_answer(&c[3], names[3], ignored, sizeof ignored);
+		rows = json_array();
 		json_array_foreach(running, i, item) {
 			const char *name = json_string_value(json_object_get(item, "name"));
 			if (name == NULL)
@@ -678,33 +719,39 @@ sync_openfaas(struct db *db, const struct secret_key *key, long project_id, cons
 		}
 		{
 			char *text = json_dumps(rows, JSON_COMPACT);
-			const char *rp[2] = { cid, text };
-			const char *op[3] = { cid, "true", NULL };
+			const char *rp[2] = { fc[r].id, text };
+			const char *op[3] = { fc[r].id, "true", NULL };
 			PQclear(db_exec(db, STMT_SYNC_RUNTIME, 2, rp));
 			PQclear(db_exec(db, STMT_SYNC_CLUSTER_ONLINE, 3, op));
 			free(text);
 		}
+		json_decref(rows);
 		json_decref(running);
 		json_decref(errors);
 		json_decref(repl);
 		json_decref(usage);
-next:
-		json_decref(rows);
-		json_decref(cred);
-		if (credtext != NULL) {
-			sodium_memzero(credtext, strlen(credtext));
-			free(credtext);
+	}
+out:
+	for (size_t r = 0; fc != NULL && r < n; r++) {
+		json_decref(fc[r].cred);
+		if (fc[r].credtext != NULL) {
+			sodium_memzero(fc[r].credtext, strlen(fc[r].credtext));
+			free(fc[r].credtext);
 		}
 	}
+	for (size_t k = 0; calls != NULL && k < 4 * n; k++)
+		fetch_answer_free(&calls[k].answer);
+	free(calls);
+	free(fc);
 	PQclear(res);
 }
 
 /* Reads row r of STMT_SYNC_PROJECTS into ps and writes its first three
  * requests (project, branch, first page of pipelines) into first. */
 static void
-prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, int r, struct gitlab_request *first)
+prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, int r, struct fetch *first)
 {
-	char *token, *branch;
+	char *token, *branch, paths[3][1024];
 
 	parse_long(PQgetvalue(row, r, 0), &ps->id);
 	ps->name = PQgetvalue(row, r, 1);
@@ -727,19 +774,23 @@ prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, in
 	sodium_memzero(token, strlen(token));
 	free(token);
 	branch = curl_easy_escape(NULL, ps->branch, 0);
-	snprintf(ps->paths[0], sizeof ps->paths[0], "/projects/%ld", ps->gitlab_id);
-	snprintf(ps->paths[1], sizeof ps->paths[1], "/projects/%ld/repository/branches/%s", ps->gitlab_id,
-	         branch ? branch : "");
+	snprintf(paths[0], sizeof paths[0], "/projects/%ld", ps->gitlab_id);
+	snprintf(paths[1], sizeof paths[1], "/projects/%ld/repository/branches/%s", ps->gitlab_id, branch ? branch : "");
 	curl_free(branch);
-	pipelines_path(ps, 1, ps->paths[2], sizeof ps->paths[2]);
-	for (int k = 0; k < 3; k++)
-		first[k] = (struct gitlab_request){ .base = ps->base, .token = ps->token, .path = ps->paths[k] };
+	pipelines_path(ps, 1, paths[2], sizeof paths[2]);
+	for (int k = 0; k < 3; k++) {
+		if (gitlab_url(ps->urls[k], sizeof ps->urls[k], ps->base, paths[k]) < 0) {
+			snprintf(ps->err, sizeof ps->err, "the GitLab URL is too long");
+			return;
+		}
+		first[k] = (struct fetch){ .url = ps->urls[k], .token = ps->token };
+	}
 	ps->first = first;
 }
 
 /* The head commit of the branch GitLab answered; 0, or -1 with ps->err. */
 static int
-branch_head(struct project_sync *ps, struct gitlab_answer *a)
+branch_head(struct project_sync *ps, struct fetch_answer *a)
 {
 	json_t *b = answer_json(ps, a, 0);
 	const char *id = json_string_value(json_object_get(json_object_get(b, "commit"), "id"));
@@ -791,7 +842,7 @@ mark_changed(struct project_sync *ps, struct db *db)
 /* Everything after the first three answers: the tree when the branch
  * moved, the changed files, more pipelines, then one transaction. */
 static void
-finish(struct project_sync *ps, struct db *db, const struct secret_key *key)
+finish(struct project_sync *ps, struct db *db)
 {
 	const struct sync_options *opt = ps->opt;
 	struct pipeline_event *events = NULL;
@@ -807,7 +858,7 @@ finish(struct project_sync *ps, struct db *db, const struct secret_key *key)
 	branch = json_string_value(json_object_get(ps->meta, "default_branch"));
 	if (branch != NULL && strcmp(branch, ps->branch) != 0 && strlen(branch) < sizeof ps->branch) {
 		/* the default branch changed since the last run: ask for the new one */
-		struct gitlab_answer a;
+		struct fetch_answer a;
 		char path[1024], *escaped = curl_easy_escape(NULL, branch, 0);
 
 		snprintf(ps->branch, sizeof ps->branch, "%s", branch);
@@ -858,8 +909,6 @@ done:
 		else
 			fprintf(opt->progress, "%s: ok, branch unchanged at %.12s\n", ps->name, ps->commit);
 	}
-	if (!opt->dry_run)
-		sync_openfaas(db, key, ps->id, opt, ps->st);
 cleanup:
 	for (size_t i = 0; i < ps->n; i++) {
 		free(ps->entries[i].text);
@@ -877,7 +926,7 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
               const struct sync_options *opt, struct sync_stats *st)
 {
 	struct project_sync *ps = NULL;
-	struct gitlab_request *first = NULL;
+	struct fetch *first = NULL;
 	char pid[24], days[24];
 	const char *params[2] = { NULL, days };
 	PGresult *res;
@@ -908,16 +957,18 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 		if (ps[r].first != NULL)
 			m += 3;
 	}
-	gitlab_run(first, m, opt->timeout, opt->concurrency, opt->retry);
+	fetch_run(first, m, opt->timeout, opt->concurrency, opt->retry);
 	for (size_t i = 0; i < m; i++)
 		st->requests += first[i].attempts;
 	for (size_t r = 0; r < n; r++) {
 		st->projects++;
-		finish(&ps[r], db, key);
+		finish(&ps[r], db);
 	}
+	if (!opt->dry_run)
+		sync_openfaas(conf, db, key, opt, st);
 out:
 	for (size_t i = 0; i < m; i++)
-		gitlab_answer_free(&first[i].answer);
+		fetch_answer_free(&first[i].answer);
 	free(first);
 	free(ps);
 	PQclear(res);

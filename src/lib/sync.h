@@ -7,7 +7,7 @@
 
 #include "conf.h"
 #include "db.h"
-#include "gitlab.h"
+#include "fetch.h"
 #include "secret.h"
 
 struct sync_stats {
@@ -21,7 +21,7 @@ struct sync_options {
 	FILE *progress;                 /* a line per project, or NULL */
 	long timeout;                   /* seconds per request */
 	int concurrency;                /* requests in flight at most */
-	const struct gitlab_retry *retry;       /* retries inside the run, or NULL */
+	const struct fetch_retry *retry;        /* retries inside the run, or NULL */
 	int force;                      /* read the tree even when the branch did not move */
 };
 

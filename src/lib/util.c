@@ -181,3 +181,13 @@ backoff_seconds(double base, int n, double cap, long retry_after)
 	wait = full / 2 + full / 2 * (double)randombytes_uniform(1001) / 1000.0;
 	return retry_after >= 0 && (double)retry_after > wait ? (double)retry_after : wait;
 }
+
+int
+url_join(char *out, size_t size, const char *base, const char *a, const char *b)
+{
+	size_t n = strlen(base);
+
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	return (size_t)snprintf(out, size, "%.*s%s%s", (int)n, base, a, b) < size ? 0 : -1;
+}

@@ -23,6 +23,10 @@ int buf_append(struct buf *b, const void *data, size_t len);
 int buf_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void buf_free(struct buf *b);
 
+/* base (without its trailing slashes) + a + b into out.  Returns 0, or -1
+ * when it does not fit. */
+int url_join(char *out, size_t size, const char *base, const char *a, const char *b);
+
 /* Seconds to wait before retry number n (1, 2, ...): base doubled each
  * time up to cap, with jitter (half to all of it), or retry_after (seconds,
  * -1 for none) when that is longer. */

@@ -135,8 +135,12 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def body(self):
-        n = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(n) if n else b""
+        # read once, whatever the route does with it: left unread, it would be
+        # taken for the next request on a kept-alive connection
+        if not hasattr(self, "_body"):
+            n = int(self.headers.get("Content-Length") or 0)
+            self._body = self.rfile.read(n) if n else b""
+        return self._body
 
     def apply_fault(self, path):
         f = self.st.fault_for(path)
@@ -171,6 +175,9 @@ class Handler(BaseHTTPRequestHandler):
         return True
 
     def route(self, method):
+        if hasattr(self, "_body"):
+            del self._body      # the handler object serves every request of a connection
+        self.body()
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
         if path.startswith("/_control/"):
