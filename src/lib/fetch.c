@@ -33,34 +33,74 @@ get_body(char *ptr, size_t size, size_t nmemb, void *userp)
 	return buf_append(&g->body, ptr, n) == 0 ? n : 0;
 }
 
-/* Keeps the headers paging and rate limits depend on. */
+/* Whether line[0..n) starts with the header name (any case) and its
+ * colon; *value then points after them and the blanks. */
+static int
+header_is(const char *line, size_t n, const char *name, const char **value, size_t *vlen)
+{
+	size_t k = strlen(name);
+
+	if (n <= k || strncasecmp(line, name, k) != 0 || line[k] != ':')
+		return 0;
+	line += k + 1;
+	n -= k + 1;
+	while (n > 0 && (*line == ' ' || *line == '\t')) {
+		line++;
+		n--;
+	}
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n' || line[n - 1] == ' '))
+		n--;
+	*value = line;
+	*vlen = n;
+	return 1;
+}
+
+void
+fetch_header(struct fetch_answer *a, const char *line, size_t n)
+{
+	const char *v;
+	size_t len;
+
+	if (header_is(line, n, "Link", &v, &len)) {
+		/* <url>; rel="next", <url>; rel="prev", ... */
+		const char *end = v + len, *p = v;
+
+		while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+			const char *close = memchr(p, '>', (size_t)(end - p));
+			static const char next[] = ">; rel=\"next\"";
+
+			if (close == NULL)
+				break;
+			if ((size_t)(end - close) >= sizeof next - 1 && memcmp(close, next, sizeof next - 1) == 0) {
+				size_t ulen = (size_t)(close - p - 1);
+
+				if (ulen >= sizeof a->next_link || memchr(p + 1, '\0', ulen) != NULL)
+					a->bad_link = 1;        /* a next page we cannot follow as given */
+				else
+					snprintf(a->next_link, sizeof a->next_link, "%.*s", (int)ulen, p + 1);
+			}
+			p = close;
+		}
+	} else if (header_is(line, n, "x-next-page", &v, &len)) {
+		if (len < sizeof a->next_page && memchr(v, '\0', len) == NULL)
+			snprintf(a->next_page, sizeof a->next_page, "%.*s", (int)len, v);
+	} else if (header_is(line, n, "Retry-After", &v, &len)) {
+		char num[24];
+		long secs;
+
+		snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num - 1 ? len : sizeof num - 1), v);
+		if (len < sizeof num && parse_long(num, &secs) == 0 && secs >= 0)
+			a->retry_after = secs;
+	}
+}
+
 static size_t
 get_header(char *ptr, size_t size, size_t nmemb, void *userp)
 {
 	struct get_state *g = userp;
-	size_t n = size * nmemb;
-	char line[2300];
 
-	snprintf(line, sizeof line, "%.*s", (int)(n < sizeof line - 1 ? n : sizeof line - 1), ptr);
-	line[strcspn(line, "\r\n")] = '\0';
-	if (strncasecmp(line, "Link:", 5) == 0) {
-		/* <url>; rel="next", <url>; rel="prev" */
-		for (char *p = line + 5; (p = strchr(p, '<')) != NULL; p++) {
-			char *end = strchr(p, '>');
-			if (end == NULL)
-				break;
-			if (strncmp(end, ">; rel=\"next\"", 13) == 0 && (size_t)(end - p - 1) < sizeof g->a->next_link)
-				snprintf(g->a->next_link, sizeof g->a->next_link, "%.*s", (int)(end - p - 1), p + 1);
-			p = end;
-		}
-	} else if (strncasecmp(line, "x-next-page:", 12) == 0) {
-		snprintf(g->a->next_page, sizeof g->a->next_page, "%s", line + 12 + strspn(line + 12, " "));
-	} else if (strncasecmp(line, "Retry-After:", 12) == 0) {
-		long v;
-		if (parse_long(line + 12 + strspn(line + 12, " "), &v) == 0 && v >= 0)
-			g->a->retry_after = v;
-	}
-	return n;
+	fetch_header(g->a, ptr, size * nmemb);
+	return size * nmemb;
 }
 
 /* The options every request shares: callbacks into g, timeouts,

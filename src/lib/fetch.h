@@ -12,6 +12,7 @@ struct fetch_answer {
 		size_t len;
 	} body;                         /* owned; NUL-terminated */
 	char next_link[2048];           /* Link rel="next", or "" */
+	int bad_link;                   /* a rel="next" too long to keep: the list is not whole */
 	char next_page[16];             /* x-next-page, or "" */
 	long retry_after;               /* seconds, or -1 */
 };
@@ -48,6 +49,10 @@ struct fetch {
 int fetch_run(struct fetch *reqs, size_t n, long timeout, int concurrency, const struct fetch_retry *retry);
 
 void fetch_answer_free(struct fetch_answer *a);
+
+/* Reads one header line of an answer (n bytes, not NUL-terminated) into a:
+ * Link rel="next", x-next-page, Retry-After. */
+void fetch_header(struct fetch_answer *a, const char *line, size_t n);
 
 /* Closes the connections kept open. */
 void fetch_cleanup(void);

@@ -217,6 +217,12 @@ read_tree(struct project_sync *ps)
 
 		if (get(ps, path, &a) < 0)
 			return -1;
+		if (a.bad_link) {
+			/* stopping here would take the rest of the tree for deleted */
+			fetch_answer_free(&a);
+			snprintf(ps->err, sizeof ps->err, "GitLab's next tree page has a link Ocim cannot follow");
+			return -1;
+		}
 		snprintf(next, sizeof next, "%s", a.next_link);
 		items = answer_json(ps, &a, 1);
 		if (items == NULL)

@@ -21,7 +21,7 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        the pipeline moves created -> pending -> running -> success (failed with
        variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
 Test control (no auth):
-  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link,
+  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link|long_link,
                             "ms", "status", "retry_after", "times" (0 = forever)}
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
@@ -162,6 +162,11 @@ class Handler(BaseHTTPRequestHandler):
             self.send(504, {"message": "timeout"})
         elif kind == "malformed":
             self.send(200, raw=b'{"id": 1, "name": ')
+        elif kind == "long_link":
+            # the first page, with a next link longer than a client may keep
+            page = self.st.tree()[:1]
+            self.send(200, page, {"Link": '<http://%s/api/v4/projects/1/repository/tree?page_token=%s>; rel="next"'
+                                          % (self.headers.get("Host"), "x" * 3000)})
         elif kind == "foreign_link":
             # a next page on another host: the client must not send its token there
             self.send(200, [], {"Link": '<http://elsewhere.test/api/v4/projects/1/repository/tree?page_token=x>; rel="next"'})
