@@ -418,7 +418,7 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 
 			for (int f = 0; f < 6; f++)
 				cp[f + 1] = cluster_value(cluster_yml->parsed, fields[f], vals[f], sizeof vals[f]);
-			if (cp[1] && strcmp(cp[1], "aws") && strcmp(cp[1], "digitalocean"))
+			if (cp[1] != NULL && strcmp(cp[1], "aws") != 0 && strcmp(cp[1], "digitalocean") != 0)
 				cp[1] = "other";
 			if (cp[3] && parse_long(cp[3], &n) < 0)
 				cp[3] = NULL;
@@ -857,6 +857,8 @@ finish(struct project_sync *ps, struct db *db)
 	const char *branch;
 	int changed = 0;
 
+	if (ps->first == NULL && ps->err[0] == '\0')
+		snprintf(ps->err, sizeof ps->err, "no request was made");
 	if (ps->err[0] != '\0')
 		goto done;
 	if (!answer_ok(ps, &ps->first[0]) || (ps->meta = answer_json(ps, &ps->first[0].answer, 0)) == NULL)
