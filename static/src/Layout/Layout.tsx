@@ -35,6 +35,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           </NavLink>
           <NavLink to="/instances">Instances</NavLink>
           <NavLink to="/projects">Repositories</NavLink>
+          <NavLink to="/sync">Sync runs</NavLink>
           {user.is_admin && <NavLink to="/admin/users">Users</NavLink>}
           {user.is_admin && <NavLink to="/admin/invites">Invites</NavLink>}
           {user.is_admin && <NavLink to="/admin/audit">Audit log</NavLink>}
