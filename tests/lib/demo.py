@@ -89,8 +89,8 @@ def main():
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start_openfaas(st, client)
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    # what cron does in production: a run every minute
-    st.spawn("sync-loop", ["/bin/sh", "-c", 'while :; do "$0" --config "$1" >/dev/null 2>&1; sleep 60; done',
+    # what cron does in production: a run every minute (the two above were the first)
+    st.spawn("sync-loop", ["/bin/sh", "-c", 'while :; do sleep 60; "$0" --config "$1" >/dev/null 2>&1; done',
                            sync[0], st.config])
     st.save()
     return 0
