@@ -19,6 +19,7 @@
 /* OPT_KEYS: YAML keys separated by spaces (letters, digits, _ - .);
  * OPT_NAME: one such name */
 enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS, OPT_NAME };
+#define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-."
 
 struct opt {
 	const char *section;
@@ -128,12 +129,11 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 			return -1;
 		}
 		if (o->type == OPT_KEYS && (strspn(value, " ") == strlen(value) ||
-		    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-. ") != strlen(value))) {
+		    strspn(value, NAME_CHARS " ") != strlen(value))) {
 			snprintf(why, whysz, "must be one or more keys separated by spaces");
 			return -1;
 		}
-		if (o->type == OPT_NAME && (value[0] == '\0' ||
-		    strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.") != strlen(value))) {
+		if (o->type == OPT_NAME && (value[0] == '\0' || strspn(value, NAME_CHARS) != strlen(value))) {
 			snprintf(why, whysz, "must be a name of letters, digits, '_', '-' and '.'");
 			return -1;
 		}

@@ -30,6 +30,28 @@ gitlab_url(char *out, size_t size, const char *base, const char *path)
 }
 
 int
+gitlab_check(const struct fetch *r, long want, char *err, size_t errsz)
+{
+	const struct fetch_answer *a = &r->answer;
+	const char *api = strstr(r->url, "/api/v4/"), *what = api != NULL ? api + 7 : r->url;
+	const char *m;
+	json_t *j;
+
+	if (a->status == want)
+		return 0;
+	if (a->status < 0) {
+		snprintf(err, errsz, "GitLab did not answer %.200s: %.190s", what, r->error);
+		return -1;
+	}
+	j = json_loadb(a->body.data, a->body.len, 0, NULL);
+	m = json_string_value(json_object_get(j, "message"));
+	snprintf(err, errsz, "GitLab answered %ld to %.200s%s%.150s%s", a->status, what, m ? ": " : "",
+	         m ? m : "", r->attempts > 1 ? " (after retries)" : "");
+	json_decref(j);
+	return -1;
+}
+
+int
 gitlab_same_api(const char *base, const char *url)
 {
 	size_t n = strlen(base);
@@ -80,9 +102,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 	fetch_run(&r, 1, timeout, 1, NULL);
 	status = r.answer.status;
 	*retry_after = r.answer.retry_after;
-	if (status < 0) {
-		snprintf(err, errsz, "GitLab did not answer: %s", r.error);
-	} else if (status == 201) {
+	if (gitlab_check(&r, 201, err, errsz) == 0) {
 		json_error_t jerr;
 		*pipeline = json_loadb(r.answer.body.data, r.answer.body.len, 0, &jerr);
 		if (*pipeline == NULL || !json_is_integer(json_object_get(*pipeline, "id"))) {
@@ -91,11 +111,6 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 			*pipeline = NULL;
 			status = -1;
 		}
-	} else {
-		json_t *j = json_loadb(r.answer.body.data, r.answer.body.len, 0, NULL);
-		const char *m = json_string_value(json_object_get(j, "message"));
-		snprintf(err, errsz, "GitLab answered %ld%s%.200s", status, m ? ": " : "", m ? m : "");
-		json_decref(j);
 	}
 out:
 	if (form.data != NULL)

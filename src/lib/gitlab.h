@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <jansson.h>
 
+#include "fetch.h"
+
 /* Triggers a pipeline: POST {base}/api/v4/projects/{project}/trigger/pipeline
  * with the form fields token, ref and variables[NAME]=value for every
  * string member of vars.  Waits at most timeout seconds.  Returns the HTTP
@@ -17,6 +19,10 @@ int gitlab_trigger(const char *base, long project, const char *token, const char
 /* base + "/api/v4" + path into out (base's trailing slashes dropped).
  * Returns 0, or -1 when it does not fit. */
 int gitlab_url(char *out, size_t size, const char *base, const char *path);
+
+/* 0 when request r got the status want; else -1 with what came instead in
+ * err: no answer, or the status with GitLab's message (never a token). */
+int gitlab_check(const struct fetch *r, long want, char *err, size_t errsz);
 
 /* Whether url is on the GitLab API of base: a Link GitLab gives is
  * followed with the token only then. */

@@ -92,22 +92,7 @@ struct project_sync {
 static int
 answer_ok(struct project_sync *ps, const struct fetch *r)
 {
-	const struct fetch_answer *a = &r->answer;
-	const char *api = strstr(r->url, "/api/v4/"), *what = api != NULL ? api + 7 : r->url;
-
-	if (a->status < 0) {
-		snprintf(ps->err, sizeof ps->err, "%.200s: %.190s", what, r->error);
-		return 0;
-	}
-	if (a->status != 200) {
-		json_t *j = json_loadb(a->body.data, a->body.len, 0, NULL);
-		const char *m = json_string_value(json_object_get(j, "message"));
-		snprintf(ps->err, sizeof ps->err, "GitLab answered %ld to %.200s%s%.150s%s", a->status, what,
-		         m ? ": " : "", m ? m : "", r->attempts > 1 ? " (after retries)" : "");
-		json_decref(j);
-		return 0;
-	}
-	return 1;
+	return gitlab_check(r, 200, ps->err, sizeof ps->err) == 0;
 }
 
 /* One GET of this project, retried as configured; 0 with the answer, or
