@@ -83,7 +83,7 @@ def main():
                                     "--repo", os.path.join(stacklib.SRCDIR, "tests", "fixtures", name),
                                     "--project-id", str(gid), "--token", "demo-api-token",
                                     "--trigger-token", "demo-trigger-token", "--step-seconds", "5",
-                                    "--webhook-url", st.url + "/hooks/gitlab", "--webhook-token", secret])
+                                    "--webhook-url", st.url + "/hooks/gitlab", "--webhook-token=" + secret])
         stacklib.wait_port(port, what="the fake GitLab for " + name)
     sync = [st.program("ocim-sync"), "--config", st.config]
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -57,6 +57,21 @@ def wait_port(port, timeout=20.0, proc=None, what="server"):
     raise StackError("%s did not listen on port %d within %.0f s" % (what, port, timeout))
 
 
+# Where Debian puts programs: an ordinary user's PATH lacks the sbin
+# directories (nginx is /usr/sbin/nginx, runuser /usr/sbin/runuser).
+SEARCH_PATH = os.pathsep.join([os.environ.get("PATH", "") or os.defpath,
+                               "/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"])
+
+
+def program_path(name):
+    """The absolute path of an installed program, searching the sbin
+    directories too; a clear error when it is not installed."""
+    path = shutil.which(name, path=SEARCH_PATH)
+    if path is None:
+        raise StackError("%s is not installed (looked in %s)" % (name, SEARCH_PATH))
+    return path
+
+
 def is_root():
     return os.geteuid() == 0
 
@@ -64,7 +79,7 @@ def is_root():
 def as_pg(cmd):
     """The command run as the PostgreSQL user when we are root."""
     if is_root():
-        return ["runuser", "-u", PGUSER, "--"] + cmd
+        return [program_path("runuser"), "-u", PGUSER, "--"] + cmd
     return cmd
 
 
@@ -76,27 +91,42 @@ def pg_can_use(path):
                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
 
 
-def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
-    """Signals pid and waits until it is gone.  Returns whether it was alive."""
+def alive(pid):
+    """Whether pid runs: a zombie (exited, not yet reaped by a parent that is
+    not us, such as a container's init) counts as gone."""
     try:
-        os.kill(pid, sig)
-    except ProcessLookupError:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
+    return state not in ("Z", "X")
+
+
+def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
+    """Signals pid and, when it leads a process group (everything spawn()
+    starts does), the whole group, so that a shell loop's children go too;
+    waits until pid is gone.  Returns whether it was alive."""
+    def send(s):
+        try:
+            if os.getpgid(pid) == pid:
+                os.killpg(pid, s)
+            else:
+                os.kill(pid, s)
+        except ProcessLookupError:
+            pass
+    if not alive(pid):
+        return False
+    send(sig)
     deadline = time.time() + timeout
     while time.time() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
+        if not alive(pid):
             return True
-        try:
-            os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass
-        time.sleep(0.05)
-    try:
-        os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
+        time.sleep(0.02)
+    send(signal.SIGKILL)
     return True
 
 
@@ -281,7 +311,7 @@ class Stack:
         wrapper = os.environ.get("OCIM_FCGI_WRAPPER", "").split()
         if wrapper:
             wrapper[0] = shutil.which(wrapper[0]) or wrapper[0]
-        cmd = ["spawn-fcgi", "-n", "-s", socket_path, "-M", "0666", "--",
+        cmd = [program_path("spawn-fcgi"), "-n", "-s", socket_path, "-M", "0666", "--",
                "/usr/bin/multiwatch", "-f", str(pool or self.pool), "-t", "0", "--"] + wrapper + prog
         proc = self.spawn(name, cmd)
         deadline = time.time() + 10
@@ -327,11 +357,12 @@ class Stack:
 
     def start_nginx(self):
         conf = self.render_nginx()
-        r = subprocess.run(["nginx", "-t", "-q", "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")],
+        nginx = program_path("nginx")
+        r = subprocess.run([nginx, "-t", "-q", "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")],
                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         if r.returncode != 0:
             raise StackError("nginx configuration: " + r.stdout.decode(errors="replace"))
-        proc = self.spawn("nginx", ["nginx", "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")])
+        proc = self.spawn("nginx", [nginx, "-c", conf, "-e", os.path.join(self.rundir, "nginx-error.log")])
         wait_port(self.port, proc=proc, what="nginx")
 
     def start_smtp(self):
@@ -391,11 +422,7 @@ class Stack:
         pid = self.state.get("nginx_pid")
         if not pid:
             return False
-        try:
-            os.kill(pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
+        return alive(pid)
 
 
 def main():
