@@ -143,6 +143,8 @@ main(int argc, char **argv)
 		goto out;
 	}
 	PQclear(res);
+	/* the lock lives with this session: a new connection would not hold it */
+	db_hold_session(db, 1);
 	if (cluster > 0 && (opt.project_id = project_of(db, STMT_PROJECT_OF_CLUSTER, cluster)) == 0) {
 		fprintf(stderr, "ocim-sync: no cluster %ld\n", cluster);
 		rc = 2;

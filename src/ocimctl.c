@@ -418,23 +418,23 @@ run_rotate_key(struct conf *conf, int argc, char **argv)
 	db = open_db(conf);
 	if (db == NULL)
 		goto out;
-	PQclear(db_exec_sql(db, "BEGIN"));
+	if (db_begin(db) < 0) {
+		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", db_error(db));
+		goto out;
+	}
 	np = reseal_table(db, STMT_PROJECT_SECRETS_LIST, STMT_PROJECT_SECRETS_SET, &old, &fresh, err, sizeof err);
 	nc = np < 0 ? -1 : reseal_table(db, STMT_CLUSTER_SECRETS_LIST, STMT_CLUSTER_SECRETS_SET, &old, &fresh, err, sizeof err);
 	if (nc < 0) {
-		PQclear(db_exec_sql(db, "ROLLBACK"));
+		db_rollback(db);
 		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", err);
 		goto out;
 	}
-	{
-		PGresult *res = db_exec_sql(db, "COMMIT");
-		int ok = db_result_status(res) == DB_OK;
-
-		PQclear(res);
-		if (!ok) {
-			fprintf(stderr, "ocimctl rotate-key: commit failed: %s; nothing changed\n", db_error(db));
-			goto out;
-		}
+	if (db_commit(db) < 0) {
+		/* the key file is kept: the rows are under the old key (or, when
+		 * the commit's outcome is unknown, running rotate-key again with
+		 * the same .new file finishes the job: rows open with either key) */
+		fprintf(stderr, "ocimctl rotate-key: %s; the key file was not replaced\n", db_error(db));
+		goto out;
 	}
 	if (rename(newpath, conf->secrets.key_file) != 0) {
 		fprintf(stderr, "ocimctl rotate-key: the database uses the new key but %s could not replace %s: %s; "

@@ -213,6 +213,15 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 	if (check_access(app, route, req, resp) < 0)
 		return;
 	route->handler(app, req, resp);
+	if (db_in_transaction(app->db)) {
+		/* a handler that left its unit open: nothing of it is kept, and
+		 * the next request does not run inside it */
+		log_error("handler for %s %s left a transaction open; rolled back", http_method_name(req->method),
+		          route->pattern);
+		db_rollback(app->db);
+		if (resp->status < 400)
+			response_error(resp, 500, "internal", NULL, "internal error");
+	}
 	if (req->json != NULL) {
 		static const char *const secrets[] = { "password", "current_password", "new_password", "token" };
 		for (size_t i = 0; i < ARRAY_SIZE(secrets); i++)

@@ -318,6 +318,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 
 struct db {
 	PGconn *conn;
+	int in_txn;             /* between db_begin and db_commit/db_rollback */
+	int held;               /* db_hold_session: no reconnect */
+	const char *fault;      /* OCIM_FAULT_DB_TERMINATE, until it fired */
 	unsigned char prepared[STMT__COUNT];
 	char *conninfo;
 	char application_name[64];
@@ -340,6 +343,7 @@ db_new(const struct conf *conf, const char *application_name)
 	}
 	snprintf(db->application_name, sizeof db->application_name, "%s", application_name);
 	snprintf(db->connect_timeout, sizeof db->connect_timeout, "%ld", conf->database.connect_timeout);
+	db->fault = getenv("OCIM_FAULT_DB_TERMINATE");
 	snprintf(db->options, sizeof db->options, "-c statement_timeout=%ld -c client_min_messages=warning -c TimeZone=UTC",
 	         conf->database.statement_timeout_ms);
 	return db;
@@ -405,12 +409,45 @@ connection_lost(struct db *db, const PGresult *res)
 	       (res != NULL && db_result_status(res) == DB_UNAVAILABLE);
 }
 
+/* Whether a new connection may replace a lost one: not inside a
+ * transaction or a held session, whose state a new connection lacks. */
+static int
+may_reconnect(const struct db *db)
+{
+	return !db->in_txn && !db->held;
+}
+
+/* Connects when allowed; inside a unit a lost connection stays lost.
+ * Returns 0 or -1 (error set). */
+static int
+ensure_connection(struct db *db)
+{
+	if (may_reconnect(db))
+		return db_connect(db);
+	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
+		return 0;
+	set_error(db, db->in_txn ? "the database connection was lost inside a transaction: nothing of it was committed"
+	                         : "the database connection was lost, and with it this session's locks");
+	return -1;
+}
+
+/* The test hook of db.h: ends this server process after the named statement. */
+static void
+maybe_fault(struct db *db, enum db_stmt stmt)
+{
+	if (db->fault == NULL || !db->in_txn || strcmp(db->fault, stmts[stmt].name) != 0)
+		return;
+	db->fault = NULL;
+	log_warning("test hook: terminating the database session after %s", stmts[stmt].name);
+	PQclear(PQexec(db->conn, "SELECT pg_terminate_backend(pg_backend_pid())"));
+}
+
 static PGresult *
 exec_once(struct db *db, enum db_stmt stmt, int nparams, const char *const *params)
 {
 	const struct stmt_def *d = &stmts[stmt];
 
-	if (db_connect(db) < 0)
+	if (ensure_connection(db) < 0)
 		return NULL;
 	/* a generic plan of optional filters could use none of their indexes:
 	 * those statements are planned with their values every time */
@@ -433,11 +470,9 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 {
 	PGresult *res = exec_once(db, stmt, nparams, params);
 
-	/* one reconnect attempt, unless a transaction was open: replaying a
-	 * lone statement outside it would be wrong */
-	if (connection_lost(db, res) && db->conn != NULL &&
-	    PQtransactionStatus(db->conn) != PQTRANS_INTRANS &&
-	    PQtransactionStatus(db->conn) != PQTRANS_INERROR) {
+	/* one reconnect attempt, never inside a unit: replaying a lone
+	 * statement outside its transaction would commit it on its own */
+	if (connection_lost(db, res) && db->conn != NULL && may_reconnect(db)) {
 		PQclear(res);
 		log_warning("database connection lost, reconnecting");
 		PQfinish(db->conn);
@@ -451,6 +486,8 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
 		set_error(db, PQresultErrorMessage(res));
+	else
+		maybe_fault(db, stmt);
 	return res;
 }
 
@@ -533,7 +570,7 @@ db_exec_sql(struct db *db, const char *sql)
 {
 	PGresult *res;
 
-	if (db_connect(db) < 0)
+	if (ensure_connection(db) < 0)
 		return NULL;
 	res = PQexec(db->conn, sql);
 	if (res == NULL) {
@@ -606,4 +643,88 @@ PGconn *
 db_conn(struct db *db)
 {
 	return db->conn;
+}
+
+int
+db_begin(struct db *db)
+{
+	PGresult *res;
+	int ok;
+
+	if (db->in_txn) {
+		set_error(db, "a transaction is open already (they do not nest)");
+		return -1;
+	}
+	res = db_exec_sql(db, "BEGIN");
+	/* a connection that broke since the last statement is replaced here,
+	 * before the unit starts, once */
+	if (connection_lost(db, res) && may_reconnect(db)) {
+		PQclear(res);
+		if (db->conn != NULL)
+			PQfinish(db->conn);
+		db->conn = NULL;
+		res = db_exec_sql(db, "BEGIN");
+	}
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK;
+	PQclear(res);
+	if (ok)
+		db->in_txn = 1;
+	return ok ? 0 : -1;
+}
+
+int
+db_commit(struct db *db)
+{
+	PGresult *res;
+	int ok;
+
+	if (!db->in_txn) {
+		set_error(db, "COMMIT without a transaction");
+		return -1;
+	}
+	res = db_exec_sql(db, "COMMIT");
+	/* PostgreSQL answers COMMIT of a failed transaction with the tag
+	 * ROLLBACK: only the tag COMMIT means the unit is stored */
+	ok = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
+	if (!ok && res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK)
+		set_error(db, "the transaction was rolled back: one of its statements had failed");
+	else if (!ok && connection_lost(db, res))
+		set_error(db, "the database connection was lost during COMMIT: whether it committed is unknown");
+	PQclear(res);
+	db->in_txn = 0;
+	if (!ok && db->conn != NULL && PQstatus(db->conn) != CONNECTION_OK && !db->held) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+	return ok ? 0 : -1;
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!db->in_txn)
+		return;
+	db->in_txn = 0;
+	if (db->conn == NULL)
+		return;
+	if (PQstatus(db->conn) == CONNECTION_OK && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+		PGresult *res = PQexec(db->conn, "ROLLBACK");
+		PQclear(res);
+	}
+	if (PQstatus(db->conn) != CONNECTION_OK && !db->held) {
+		PQfinish(db->conn);
+		db->conn = NULL;
+	}
+}
+
+int
+db_in_transaction(const struct db *db)
+{
+	return db->in_txn;
+}
+
+void
+db_hold_session(struct db *db, int hold)
+{
+	db->held = hold;
 }

@@ -1,7 +1,13 @@
 /* PostgreSQL access.  Every statement lives in one table (db.c), indexed
  * by enum db_stmt and prepared on first use per connection; parameters
  * always travel apart from the SQL.  A lost connection is re-established
- * once per call before giving up. */
+ * once per call before giving up, but never inside a transaction or a
+ * held session (see db_begin).
+ *
+ * Test hook: OCIM_FAULT_DB_TERMINATE=NAME in the environment makes the
+ * first successful run of the statement NAME (its name in the table)
+ * inside a transaction end its own server process right after, as a
+ * crash or a restart of PostgreSQL between two statements would. */
 #ifndef OCIM_DB_H
 #define OCIM_DB_H
 
@@ -153,8 +159,32 @@ char *db_text(struct db *db, enum db_stmt stmt, int nparams, const char *const *
 char *db_page(struct db *db, enum db_stmt stmt, int nparams, const char *const *params, long limit,
               enum db_status *st);
 
-/* Runs literal SQL without parameters (migration files, BEGIN/COMMIT). */
+/* Runs literal SQL without parameters (migration files, advisory locks).
+ * Transactions go through db_begin/db_commit/db_rollback. */
 PGresult *db_exec_sql(struct db *db, const char *sql);
+
+/* Transactions: a unit of statements that commits whole or not at all.
+ * Between db_begin and db_commit/db_rollback a lost connection is never
+ * re-established: every later statement fails (DB_UNAVAILABLE) and the
+ * unit is lost as a whole, instead of its remaining statements committing
+ * one by one on a new connection.  Units do not nest.
+ *
+ * db_begin returns 0, or -1 (db_error says why; nothing was opened).
+ * db_commit returns 0 only when PostgreSQL committed the unit; -1 when it
+ * did not (an earlier statement failed, so the server rolled it back) or
+ * when the connection broke during COMMIT (then whether it committed is
+ * unknown, and db_error says so).  Either way the unit is over.
+ * db_rollback ends the unit without committing; it cannot fail (a broken
+ * connection is dropped and the next statement outside a unit reconnects). */
+int db_begin(struct db *db);
+int db_commit(struct db *db);
+void db_rollback(struct db *db);
+int db_in_transaction(const struct db *db);
+
+/* Session state that a new connection would not have (an advisory lock
+ * held by the session): while held (hold = 1), the connection is never
+ * re-established; statements fail instead.  hold = 0 releases it. */
+void db_hold_session(struct db *db, int hold);
 
 enum db_status db_result_status(const PGresult *res);
 /* HTTP status for a db_status: 200, 409, 422, 503 or 500. */

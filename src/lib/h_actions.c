@@ -93,23 +93,52 @@ read_overrides(struct response *resp, const json_t *body, const char **yaml, jso
 	return 0;
 }
 
-/* Runs BEGIN or COMMIT.  Returns 0, or -1 with the error in resp. */
+/* Opens the unit of an action request.  Returns 0, or -1 with the error in resp. */
 static int
-transaction(struct app *app, struct response *resp, const char *sql)
+begin(struct app *app, struct response *resp)
 {
-	PGresult *res = db_exec_sql(app->db, sql);
-	enum db_status st = db_result_status(res);
+	if (db_begin(app->db) == 0)
+		return 0;
+	respond_db_error(app, resp, DB_UNAVAILABLE);
+	return -1;
+}
 
-	PQclear(res);
-	if (st != DB_OK)
-		respond_db_error(app, resp, st);
-	return st == DB_OK ? 0 : -1;
+/* Commits it: 0, or -1 with the error in resp (nothing of it was stored,
+ * or, when the connection broke during COMMIT, that is not known). */
+static int
+commit(struct app *app, struct response *resp)
+{
+	if (db_commit(app->db) == 0)
+		return 0;
+	log_warning("action request not stored: %s", db_error(app->db));
+	respond_db_error(app, resp, DB_UNAVAILABLE);
+	return -1;
 }
 
 static void
 rollback(struct app *app)
 {
-	PQclear(db_exec_sql(app->db, "ROLLBACK"));
+	db_rollback(app->db);
+}
+
+/* Marks the instance pending on the action's behalf, inside the unit.
+ * Returns 0, or -1 with the error in resp. */
+static int
+set_pending(struct app *app, struct response *resp, const char *instance, const char *state, long action)
+{
+	char aid[24];
+	const char *params[3] = { instance, state, aid };
+	PGresult *res;
+	enum db_status st;
+
+	snprintf(aid, sizeof aid, "%ld", action);
+	res = db_exec(app->db, STMT_INSTANCE_PENDING, 3, params);
+	st = db_result_status(res);
+	PQclear(res);
+	if (st == DB_OK)
+		return 0;
+	respond_db_error(app, resp, st);
+	return -1;
 }
 
 /* Within the open transaction: the caller's earlier action with this
@@ -127,9 +156,14 @@ repeated(struct app *app, struct request *req, struct response *resp)
 		return 0;
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	a = db_json(app->db, STMT_ACTION_BY_KEY, 2, params, &st);
-	if (a == NULL)
+	if (a == NULL && st == DB_OK)
 		return 0;
 	rollback(app);
+	if (a == NULL) {
+		/* the lookup failed: going on would run in an aborted transaction */
+		respond_db_error(app, resp, st);
+		return 1;
+	}
 	response_json(resp, 202, a);
 	return 1;
 }
@@ -220,7 +254,7 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 	if (read_overrides(resp, req->json, &yaml, &overrides) < 0)
 		return;
 	json_decref(overrides);
-	if (transaction(app, resp, "BEGIN") < 0)
+	if (begin(app, resp) < 0)
 		return;
 	if (repeated(app, req, resp))
 		return;
@@ -260,13 +294,11 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 		rollback(app);
 		return;
 	}
-	{
-		char aid[24];
-		const char *pp[3] = { cinstance, "create_pending", aid };
-		snprintf(aid, sizeof aid, "%ld", id);
-		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
+	if (set_pending(app, resp, cinstance, "create_pending", id) < 0) {
+		rollback(app);
+		return;
 	}
-	if (transaction(app, resp, "COMMIT") < 0)
+	if (commit(app, resp) < 0)
 		return;
 	snprintf(object, sizeof object, "instance:%s", cinstance);
 	dispatch_and_answer(app, req, resp, id, "create", object);
@@ -360,7 +392,7 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		response_error(resp, 400, "invalid_field", "overrides", "only an update takes overrides");
 		return;
 	}
-	if (transaction(app, resp, "BEGIN") < 0)
+	if (begin(app, resp) < 0)
 		return;
 	if (repeated(app, req, resp))
 		return;
@@ -397,13 +429,11 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		rollback(app);
 		return;
 	}
-	if (def->pending != NULL) {
-		char aid[24];
-		const char *pp[3] = { cid, def->pending, aid };
-		snprintf(aid, sizeof aid, "%ld", id);
-		PQclear(db_exec(app->db, STMT_INSTANCE_PENDING, 3, pp));
+	if (def->pending != NULL && set_pending(app, resp, cid, def->pending, id) < 0) {
+		rollback(app);
+		return;
 	}
-	if (transaction(app, resp, "COMMIT") < 0)
+	if (commit(app, resp) < 0)
 		return;
 	snprintf(object, sizeof object, "instance:%s", cid);
 	dispatch_and_answer(app, req, resp, id, kind, object);

@@ -211,18 +211,28 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	}
 	if (hash_new_password(app, resp, fresh, "new_password", hash) < 0)
 		return;
-	params[1] = hash;
-	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-		PQclear(res);
+	/* the new password and the end of every other session: one unit */
+	if (db_begin(app->db) < 0) {
+		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
+	params[1] = hash;
+	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
+	ok = db_result_status(res) == DB_OK;
 	PQclear(res);
-	/* every other session of this user ends */
-	snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
-	params[1] = app->caller.session_id ? sid : NULL;
-	PQclear(db_exec(app->db, STMT_SESSIONS_DELETE_OTHERS, 2, params));
+	if (ok) {
+		snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
+		params[1] = app->caller.session_id ? sid : NULL;
+		res = db_exec(app->db, STMT_SESSIONS_DELETE_OTHERS, 2, params);
+		ok = db_result_status(res) == DB_OK;
+		PQclear(res);
+	}
+	if (!ok || db_commit(app->db) < 0) {
+		log_warning("password change not stored: %s", db_error(app->db));
+		db_rollback(app->db);
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
 	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL, NULL);
 	accounts_mail_password_changed(app->conf, app->caller.email);
 	response_json(resp, 200, json_pack("{s:b}", "changed", 1));

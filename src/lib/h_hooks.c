@@ -119,14 +119,23 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 	}
 	snprintf(cproject, sizeof cproject, "%ld", project_id);
 	params[2] = cproject;
+	/* the delivery, what it changes and its outcome: one unit, so a
+	 * delivery is either recorded with its effect or not at all (and a
+	 * redelivery is then processed) */
+	if (db_begin(app->db) < 0) {
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
 	res = db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params);
 	if (db_result_status(res) != DB_OK) {
 		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
+		db_rollback(app->db);
 		return;
 	}
 	if (PQntuples(res) == 0) {
 		PQclear(res);
+		db_rollback(app->db);
 		response_json(resp, 200, json_pack("{s:s}", "status", "duplicate"));
 		return;
 	}
@@ -145,6 +154,11 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 	{
 		const char *dp[2] = { cdelivery, error };
 		PQclear(db_exec(app->db, STMT_WEBHOOK_DONE, 2, dp));
+	}
+	if (db_commit(app->db) < 0) {
+		log_warning("webhook delivery not stored: %s", db_error(app->db));
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
 	}
 	if (error != NULL && strcmp(error, "event not handled") != 0)
 		log_warning("webhook delivery %ld: %s", delivery, error);

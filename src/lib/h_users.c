@@ -8,6 +8,7 @@
 #include "audit.h"
 #include "handler.h"
 #include "input.h"
+#include "log.h"
 #include "password.h"
 #include "util.h"
 
@@ -94,8 +95,14 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 	params[1] = name;
 	params[2] = admin < 0 ? NULL : admin ? "true" : "false";
 	params[3] = active < 0 ? NULL : active ? "true" : "false";
+	/* a deactivation and the end of the user's sessions: one unit */
+	if (db_begin(app->db) < 0) {
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
 	user = db_json(app->db, STMT_USER_UPDATE, 4, params, &st);
 	if (user == NULL) {
+		db_rollback(app->db);
 		if (st == DB_OK)
 			response_error(resp, 404, "not_found", NULL, "no such user");
 		else
@@ -104,7 +111,17 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 	}
 	if (active == 0) {
 		const char *p1[1] = { cid };
-		PQclear(db_exec(app->db, STMT_SESSIONS_DELETE_USER, 1, p1));
+		PGresult *res = db_exec(app->db, STMT_SESSIONS_DELETE_USER, 1, p1);
+
+		st = db_result_status(res);
+		PQclear(res);
+	}
+	if (st != DB_OK || db_commit(app->db) < 0) {
+		log_warning("user update not stored: %s", db_error(app->db));
+		db_rollback(app->db);
+		json_decref(user);
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
 	}
 	snprintf(object, sizeof object, "user:%ld", id);
 	audit(app->db, app->caller.user_id, req->remote_addr, "user.update", object, json_deep_copy(req->json));

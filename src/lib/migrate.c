@@ -138,6 +138,8 @@ migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot connect to the database: %s", db_error(db));
 		goto out;
 	}
+	/* the lock lives with this session: no reconnect while it is held */
+	db_hold_session(db, 1);
 	if (exec_ok(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", "lock", err, errsz) < 0 ||
 	    exec_ok(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	                " version text PRIMARY KEY,"
@@ -179,22 +181,27 @@ migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
 			done = strcmp(PQgetvalue(res, j, 0), f->version) == 0;
 		if (done)
 			continue;
-		if (exec_ok(db, "BEGIN", f->path, err, errsz) < 0)
+		/* a migration and its record: one unit */
+		if (db_begin(db) < 0) {
+			snprintf(err, errsz, "%s: %s", f->path, db_error(db));
 			goto out;
+		}
 		if (exec_ok(db, f->sql, f->path, err, errsz) < 0) {
-			PQclear(db_exec_sql(db, "ROLLBACK"));
+			db_rollback(db);
 			goto out;
 		}
 		r = db_exec(db, STMT_MIGRATION_RECORD, 2, params);
 		if (db_result_status(r) != DB_OK) {
 			snprintf(err, errsz, "%s: recording: %s", f->path, db_error(db));
 			PQclear(r);
-			PQclear(db_exec_sql(db, "ROLLBACK"));
+			db_rollback(db);
 			goto out;
 		}
 		PQclear(r);
-		if (exec_ok(db, "COMMIT", f->path, err, errsz) < 0)
+		if (db_commit(db) < 0) {
+			snprintf(err, errsz, "%s: %s", f->path, db_error(db));
 			goto out;
+		}
 		fprintf(out, "applied %s\n", f->version);
 		applied++;
 	}
@@ -203,6 +210,7 @@ out:
 	PQclear(res);
 	if (db_conn(db) != NULL)
 		PQclear(db_exec_sql(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")"));
+	db_hold_session(db, 0);
 	free_files(files, nfiles);
 	return rc;
 }

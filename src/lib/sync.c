@@ -366,7 +366,10 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 	struct buf names = { 0 };
 	PGresult *res;
 
-	PQclear(db_exec_sql(db, "BEGIN"));
+	if (db_begin(db) < 0) {
+		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+		return -1;
+	}
 	snprintf(pid, sizeof pid, "%ld", ps->id);
 	params[0] = pid;
 	params[1] = json_string_value(json_object_get(ps->meta, "description"));
@@ -417,7 +420,8 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 			free(text);
 		} else {
 			const char *ep[2] = { cid, cluster_yml->error };
-			exec_ok(db, STMT_SYNC_CLUSTER_ERROR, 2, ep);
+			if (!exec_ok(db, STMT_SYNC_CLUSTER_ERROR, 2, ep))
+				goto fail;
 		}
 	}
 	/* instances: one upsert per changed file; a file in error keeps the old data */
@@ -446,7 +450,8 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 		free(text);
 		if (e->parsed == NULL) {
 			const char *ep[3] = { cid, e->instance, e->error };
-			exec_ok(db, STMT_SYNC_INSTANCE_ERROR, 3, ep);
+			if (!exec_ok(db, STMT_SYNC_INSTANCE_ERROR, 3, ep))
+				goto fail;
 		}
 	}
 	buf_append(&names, "}", 1);
@@ -467,17 +472,18 @@ pipelines:
 	params[2] = ps->read_tree ? ps->commit : NULL;
 	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params))
 		goto fail;
-	res = db_exec_sql(db, "COMMIT");
-	if (db_result_status(res) != DB_OK)
-		goto fail_res;
-	PQclear(res);
+	if (db_commit(db) < 0) {
+		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+		buf_free(&names);
+		return -1;
+	}
 	buf_free(&names);
 	return 0;
 fail_res:
 	PQclear(res);
 fail:
 	snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
-	PQclear(db_exec_sql(db, "ROLLBACK"));
+	db_rollback(db);
 	buf_free(&names);
 	return -1;
 }
