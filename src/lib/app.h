@@ -47,6 +47,7 @@ const char *app_session_cookie(const struct app *app);
 
 /* Handlers, one file per resource (h_*.c). */
 void h_health(struct app *app, struct request *req, struct response *resp);
+void h_instance_states(struct app *app, struct request *req, struct response *resp);
 void h_auth_login(struct app *app, struct request *req, struct response *resp);
 void h_auth_logout(struct app *app, struct request *req, struct response *resp);
 void h_auth_me(struct app *app, struct request *req, struct response *resp);

@@ -160,18 +160,31 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"i.id, i.cluster_id, now() FROM (SELECT 1) one LEFT JOIN "
 		"(SELECT i.id, i.cluster_id FROM instances i JOIN clusters c ON c.id = i.cluster_id "
 		" WHERE c.project_id = $1::bigint AND i.name = $9 ORDER BY i.id LIMIT 1) i ON true "
-		"ON CONFLICT (project_id, gitlab_id) DO UPDATE SET status = EXCLUDED.status, ref = EXCLUDED.ref, "
+		/* a final status ($12: states.c) never goes back to a waiting one,
+		 * however late the news of the waiting one arrives */
+		"ON CONFLICT (project_id, gitlab_id) DO UPDATE SET "
+		"status = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
+		"THEN pipelines.status ELSE EXCLUDED.status END, ref = EXCLUDED.ref, "
 		"sha = EXCLUDED.sha, web_url = EXCLUDED.web_url, message = coalesce(EXCLUDED.message, pipelines.message), "
-		"finished_at = EXCLUDED.finished_at, action_kind = coalesce(EXCLUDED.action_kind, pipelines.action_kind), "
+		"finished_at = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
+		"THEN pipelines.finished_at ELSE EXCLUDED.finished_at END, "
+		"action_kind = coalesce(EXCLUDED.action_kind, pipelines.action_kind), "
 		"instance_id = coalesce(EXCLUDED.instance_id, pipelines.instance_id), "
 		"cluster_id = coalesce(EXCLUDED.cluster_id, pipelines.cluster_id), updated_at = now() "
-		"RETURNING id, instance_id, action_kind", 0 },
-	/* moves an instance by its pipeline: $2 the new state, $3 the reason */
+		"RETURNING id, instance_id, action_kind, status", 0 },
+	/* moves an instance by its pipeline $4: $2 the new state, $3 the
+	 * reason.  Only its newest pipeline moves it, and not while it waits
+	 * for another action ($5: the pending states) than the one that made
+	 * this pipeline, so that late news of an older one changes nothing */
 	[STMT_INSTANCE_PIPELINE_STATE] = { "instance_pipeline_state",
-		"UPDATE instances SET state = $2, state_reason = $3, state_pipeline_id = $4::bigint, "
+		"UPDATE instances i SET state = $2, state_reason = $3, state_pipeline_id = $4::bigint, "
 		"latest_pipeline_id = $4::bigint, "
 		"state_since = CASE WHEN state = $2 THEN state_since ELSE now() END, updated_at = now() "
-		"WHERE id = $1::bigint", 0 },
+		"FROM pipelines p WHERE i.id = $1::bigint AND p.id = $4::bigint "
+		"AND NOT EXISTS (SELECT 1 FROM pipelines n WHERE n.instance_id = i.id AND n.project_id = p.project_id "
+		"AND n.gitlab_id > p.gitlab_id) "
+		"AND (i.state_action_id IS NULL OR NOT (i.state = ANY($5::text[])) "
+		"OR EXISTS (SELECT 1 FROM actions a WHERE a.id = i.state_action_id AND a.pipeline_id = p.id))", 0 },
 	[STMT_ACTION_PIPELINE] = { "action_pipeline",
 		"UPDATE actions SET pipeline_id = $2::bigint, state = 'dispatched', updated_at = now() "
 		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind", 0 },
@@ -210,7 +223,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_ACTION_REQUEUE] = { "action_requeue",
 		"WITH a AS (UPDATE actions SET state = CASE WHEN attempts >= $3::int OR $5::boolean THEN 'failed' ELSE 'queued' END, last_error = $2, next_attempt_at = now() + make_interval(secs => $4::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id, state, instance_id, kind) UPDATE instances i SET state = 'failure', state_reason = 'could not start the ' || a.kind || ' pipeline: ' || left($2, 300), state_since = now(), updated_at = now() FROM a WHERE a.state = 'failed' AND i.id = a.instance_id AND i.state_action_id = a.id RETURNING a.state", 0 },
 	[STMT_INSTANCE_FOR_ACTION] = { "instance_for_action",
-		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
+		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text, i.state_action_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
+	[STMT_ACTION_FOR_RETRY] = { "action_for_retry",
+		"SELECT kind, instance_id, state FROM actions WHERE id = $1::bigint FOR UPDATE", 0 },
 	[STMT_CLUSTER_FOR_ACTION] = { "cluster_for_action",
 		"SELECT c.id, c.project_id, c.status FROM clusters c WHERE c.id = $1::bigint", 0 },
 	[STMT_ACTION_BY_KEY] = { "action_by_key",
@@ -295,7 +310,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT id FROM actions WHERE state = 'queued' AND next_attempt_at <= now() AND ($1::bigint IS NULL OR project_id = $1::bigint) ORDER BY id LIMIT 500", 1 },
 	/* a *_pending state past actions.pending_timeout_seconds becomes failure */
 	[STMT_PENDING_TIMEOUT] = { "pending_timeout",
-		"UPDATE instances SET state = 'failure', state_reason = 'no pipeline result after ' || $1 || ' s in ' || replace(state, '_', ' '), state_since = now(), updated_at = now() WHERE state IN ('create_pending', 'update_pending', 'archive_pending', 'unarchive_pending', 'delete_pending') AND state_since < now() - make_interval(secs => $1::int) RETURNING name", 0 },
+		"UPDATE instances SET state = 'failure', state_reason = 'no pipeline result after ' || $1 || ' s in ' || replace(state, '_', ' '), state_since = now(), updated_at = now() WHERE state = ANY($2::text[]) AND state_since < now() - make_interval(secs => $1::int) RETURNING name", 0 },
 	[STMT_PROJECT_SECRETS_LIST] = { "project_secrets_list",
 		"SELECT id, api_token_enc, trigger_token_enc, deploy_key_enc FROM projects ORDER BY id FOR UPDATE", 0 },
 	[STMT_PROJECT_SECRETS_SET] = { "project_secrets_set",

@@ -14,48 +14,12 @@
 #include "handler.h"
 #include "input.h"
 #include "log.h"
+#include "states.h"
 #include "sync.h"
 #include "util.h"
 #include "ydoc.h"
 
 #define MAX_OVERRIDES (64 * 1024)
-
-struct kind_def {
-	const char *kind;
-	const char *trigger;            /* the variable set to "1", or NULL */
-	const char *pending;            /* the state it puts the instance in, or NULL */
-	const char *from;               /* states it may start from, |-separated */
-};
-
-/* What each action sends and does (Grove's trigger variables). */
-static const struct kind_def kinds[] = {
-	{ "update", NULL, "update_pending", "running|failure" },
-	{ "archive", "ARCHIVE_INSTANCE_TRIGGER", "archive_pending", "running|failure" },
-	{ "unarchive", "UNARCHIVE_INSTANCE_TRIGGER", "unarchive_pending", "archived" },
-	{ "delete", "DELETE_INSTANCE_TRIGGER", "delete_pending", "running|failure|archived|unknown" },
-	{ "build-images", "BUILD_IMAGES_TRIGGER", NULL, "running|failure" },
-	{ "reprovision", "REPROVISION_INSTANCE_TRIGGER", "update_pending", "running|failure" },
-};
-
-static const struct kind_def *
-kind_find(const char *kind)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
-		if (strcmp(kinds[i].kind, kind) == 0)
-			return &kinds[i];
-	return NULL;
-}
-
-static int
-in_list(const char *list, const char *word)
-{
-	size_t n = strlen(word);
-
-	for (const char *p = list; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
-		if (strncmp(p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
-			return 1;
-	return 0;
-}
 
 /* The optional "overrides" field: a YAML mapping as text.  Returns 0 with
  * *yaml (borrowed, NULL when absent or empty) and *parsed (new reference or
@@ -356,7 +320,7 @@ void
 h_instances_action(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "kind", "overrides", NULL };
-	const struct kind_def *def;
+	const struct action_kind *def;
 	const char *kind, *yaml, *params[1];
 	char cid[24], name[64], state[32], cluster[24], project[24], object[120];
 	json_t *overrides = NULL, *vars;
@@ -374,7 +338,7 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		refresh(app, req, resp, iid);
 		return;
 	}
-	def = kind_find(kind);
+	def = strcmp(kind, "create") == 0 ? NULL : action_kind_find(kind);
 	if (def == NULL) {
 		response_error(resp, 400, "invalid_value", "kind",
 		               "'kind' must be one of update, archive, unarchive, delete, build-images, reprovision, refresh");
@@ -413,7 +377,7 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 	snprintf(cluster, sizeof cluster, "%s", PQgetvalue(res, 0, 3));
 	snprintf(project, sizeof project, "%s", PQgetvalue(res, 0, 4));
 	PQclear(res);
-	if (!in_list(def->from, state)) {
+	if (!action_may_start(def, state)) {
 		rollback(app);
 		response_error(resp, 409, "wrong_state", "kind", "cannot %s an instance that is %s", kind, state);
 		return;
@@ -532,9 +496,9 @@ h_actions_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	params[0] = kv_get(&req->query, "state");
 	params[3] = kv_get(&req->query, "kind");
-	if ((params[0] != NULL && !in_list("queued|dispatching|dispatched|failed", params[0])) ||
-	    (params[3] != NULL && !in_list("create|update|archive|unarchive|delete|build-images|reprovision", params[3]))) {
-		response_error(resp, 400, "invalid_parameter", params[0] && !in_list("queued|dispatching|dispatched|failed", params[0]) ? "state" : "kind",
+	if ((params[0] != NULL && !list_has("queued|dispatching|dispatched|failed", params[0])) ||
+	    (params[3] != NULL && action_kind_find(params[3]) == NULL)) {
+		response_error(resp, 400, "invalid_parameter", params[0] && !list_has("queued|dispatching|dispatched|failed", params[0]) ? "state" : "kind",
 		               "unknown value");
 		return;
 	}
@@ -552,15 +516,86 @@ h_actions_get(struct app *app, struct request *req, struct response *resp)
 	respond_by_id(app, req, resp, STMT_ACTION_GET, "action");
 }
 
+/* A failed action queued again, through the same state table as a new
+ * one: its instance must be in a state the kind starts from (or in the
+ * failure this action left it in), and waits in the kind's pending state
+ * again.  The check, the pending state and the requeue are one unit. */
 void
 h_actions_retry(struct app *app, struct request *req, struct response *resp)
 {
-	char cid[24], object[40];
-	PGresult *res = exec_path_id(app, req, resp, STMT_ACTION_RETRY, NULL, 409, "failed action", cid);
+	char cid[24], object[40], kind[32], iid[24] = "", state[32] = "";
+	const char *params[1] = { cid };
+	const struct action_kind *def;
+	PGresult *res;
+	enum db_status st;
+	long id;
+	int own_failure = 0;
 
-	if (res == NULL)
+	if (input_path_id(resp, req, "id", &id) < 0)
 		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	if (begin(app, resp) < 0)
+		return;
+	res = db_exec(app->db, STMT_ACTION_FOR_RETRY, 1, params);
+	st = db_result_status(res);
+	if (st != DB_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		rollback(app);
+		if (st != DB_OK)
+			respond_db_error(app, resp, st);
+		else
+			response_error(resp, 404, "not_found", NULL, "no such action");
+		return;
+	}
+	/* columns: kind, instance_id, state */
+	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 0));
+	if (!PQgetisnull(res, 0, 1))
+		snprintf(iid, sizeof iid, "%s", PQgetvalue(res, 0, 1));
+	if (strcmp(PQgetvalue(res, 0, 2), "failed") != 0) {
+		response_error(resp, 409, "wrong_state", NULL, "only a failed action can be retried; this one is %s",
+		               PQgetvalue(res, 0, 2));
+		PQclear(res);
+		rollback(app);
+		return;
+	}
 	PQclear(res);
+	def = action_kind_find(kind);
+	if (iid[0] != '\0' && def != NULL && def->pending != NULL) {
+		params[0] = iid;
+		res = db_exec(app->db, STMT_INSTANCE_FOR_ACTION, 1, params);
+		st = db_result_status(res);
+		if (st == DB_OK && PQntuples(res) == 1) {
+			snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 2));
+			own_failure = strcmp(state, "failure") == 0 && strcmp(PQgetvalue(res, 0, 6), cid) == 0;
+		}
+		PQclear(res);
+		params[0] = cid;
+		if (st != DB_OK) {
+			rollback(app);
+			respond_db_error(app, resp, st);
+			return;
+		}
+		if (state[0] != '\0' && !action_may_start(def, state) && !own_failure) {
+			rollback(app);
+			response_error(resp, 409, "wrong_state", NULL, "cannot retry the %s: the instance is %s now",
+			               kind, state);
+			return;
+		}
+		if (state[0] != '\0' && set_pending(app, resp, iid, def->pending, id) < 0) {
+			rollback(app);
+			return;
+		}
+	}
+	res = db_exec(app->db, STMT_ACTION_RETRY, 1, params);
+	st = db_result_status(res);
+	PQclear(res);
+	if (st != DB_OK) {
+		rollback(app);
+		respond_db_error(app, resp, st);
+		return;
+	}
+	if (commit(app, resp) < 0)
+		return;
 	snprintf(object, sizeof object, "action:%s", cid);
-	dispatch_and_answer(app, req, resp, atol(cid), "retry", object);
+	dispatch_and_answer(app, req, resp, id, "retry", object);
 }

@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "handler.h"
 #include "input.h"
+#include "states.h"
 #include "util.h"
 
 /* A text filter from the query: NULL when absent or empty; -1 with a 400
@@ -33,14 +34,10 @@ static int
 choice_param(struct response *resp, const struct request *req, const char *name, const char *choices,
              const char **out)
 {
-	size_t n;
-
 	if (text_param(resp, req, name, 64, out) < 0 || *out == NULL)
 		return *out == NULL ? 0 : -1;
-	n = strlen(*out);
-	for (const char *p = choices; p != NULL; p = strchr(p, '|'), p = p ? p + 1 : NULL)
-		if (strncmp(p, *out, n) == 0 && (p[n] == '|' || p[n] == '\0'))
-			return 0;
+	if (list_has(choices, *out))
+		return 0;
 	response_error(resp, 400, "invalid_parameter", name, "'%s' must be one of %s", name, choices);
 	return -1;
 }
@@ -60,7 +57,6 @@ id_param(struct response *resp, const struct request *req, const char *name, cha
 
 
 #define PROVIDERS "aws|digitalocean|other"
-#define STATES "create_pending|running|failure|update_pending|archive_pending|archived|unarchive_pending|delete_pending|deleted|unknown"
 #define CLUSTER_STATUSES "pending|active|archived|deleted"
 
 void
@@ -231,7 +227,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	    text_param(resp, req, "cluster", 100, &params[0]) < 0 ||
 	    choice_param(resp, req, "provider", PROVIDERS, &params[1]) < 0 ||
 	    text_param(resp, req, "name", 50, &params[2]) < 0 ||
-	    choice_param(resp, req, "status", STATES, &params[3]) < 0 ||
+	    choice_param(resp, req, "status", instance_state_list(), &params[3]) < 0 ||
 	    text_param(resp, req, "config", 500, &config) < 0 ||
 	    text_param(resp, req, "q", 200, &params[6]) < 0 ||
 	    id_param(resp, req, "project", project, &params[7]) < 0 ||
@@ -339,4 +335,13 @@ void
 h_pipelines_get(struct app *app, struct request *req, struct response *resp)
 {
 	respond_by_id(app, req, resp, STMT_PIPELINE_GET, "pipeline");
+}
+
+/* GET /api/v1/instance-states: the lifecycle table of states.c. */
+void
+h_instance_states(struct app *app, struct request *req, struct response *resp)
+{
+	(void)app;
+	(void)req;
+	response_json(resp, 200, states_json());
 }

@@ -12,6 +12,7 @@
 #include "gitlab.h"
 #include "log.h"
 #include "openfaas.h"
+#include "states.h"
 #include "sync.h"
 #include "util.h"
 #include "webhook.h"
@@ -994,14 +995,14 @@ int
 sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt)
 {
 	char secs[24];
-	const char *params[1] = { secs };
+	const char *params[2] = { secs, instance_pending_array() };
 	PGresult *res;
 	int n = 0;
 
 	if (opt->dry_run)
 		return 0;
 	snprintf(secs, sizeof secs, "%ld", conf->actions.pending_timeout_seconds);
-	res = db_exec(db, STMT_PENDING_TIMEOUT, 1, params);
+	res = db_exec(db, STMT_PENDING_TIMEOUT, 2, params);
 	if (db_result_status(res) == DB_OK)
 		n = PQntuples(res);
 	for (int i = 0; i < n; i++)

@@ -191,3 +191,14 @@ url_join(char *out, size_t size, const char *base, const char *a, const char *b)
 		n--;
 	return (size_t)snprintf(out, size, "%.*s%s%s", (int)n, base, a, b) < size ? 0 : -1;
 }
+
+int
+list_has(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+
+	for (const char *p = list; p != NULL && *p; p = strchr(p, '|'), p = p ? p + 1 : NULL)
+		if (strncmp(p, word, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+			return 1;
+	return 0;
+}

@@ -42,4 +42,7 @@ int email_valid(const char *s);
 /* strdup that aborts on failure; for program setup paths only. */
 char *xstrdup(const char *s);
 
+/* Whether word is one of the |-separated words of list ("a|b|c"). */
+int list_has(const char *list, const char *word);
+
 #endif

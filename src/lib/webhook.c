@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "states.h"
 #include "util.h"
 #include "webhook.h"
 
@@ -25,16 +26,6 @@ variable(const json_t *vars, const char *key)
 struct kind_var {
 	const char *variable;
 	const char *kind;
-};
-
-/* Trigger variables that name an action (Grove's defaults). */
-static const struct kind_var kind_vars[] = {
-	{ "NEW_INSTANCE_TRIGGER", "create" },
-	{ "ARCHIVE_INSTANCE_TRIGGER", "archive" },
-	{ "UNARCHIVE_INSTANCE_TRIGGER", "unarchive" },
-	{ "DELETE_INSTANCE_TRIGGER", "delete" },
-	{ "BUILD_IMAGES_TRIGGER", "build-images" },
-	{ "REPROVISION_INSTANCE_TRIGGER", "reprovision" },
 };
 
 /* "[AutoDeploy][Create] name ..." -> kind "create", name "name". */
@@ -63,42 +54,6 @@ parse_commit_message(const char *msg, const char **kind, char *name, size_t name
 	}
 }
 
-/* See webhook.h. */
-const char *
-webhook_next_state(const char *kind, const char *status, int *failed)
-{
-	static const char *const waiting[] = { "created", "waiting_for_resource", "preparing", "pending",
-	                                       "running", "scheduled", "manual" };
-	*failed = 0;
-	if (kind == NULL)
-		return NULL;
-	for (size_t i = 0; i < ARRAY_SIZE(waiting); i++) {
-		if (strcmp(status, waiting[i]) != 0)
-			continue;
-		if (strcmp(kind, "create") == 0)
-			return "create_pending";
-		if (strcmp(kind, "archive") == 0)
-			return "archive_pending";
-		if (strcmp(kind, "unarchive") == 0)
-			return "unarchive_pending";
-		if (strcmp(kind, "delete") == 0)
-			return "delete_pending";
-		return "update_pending";
-	}
-	if (strcmp(status, "success") == 0) {
-		if (strcmp(kind, "archive") == 0)
-			return "archived";
-		if (strcmp(kind, "delete") == 0)
-			return "deleted";
-		return "running";
-	}
-	if (strcmp(status, "failed") == 0 || strcmp(status, "canceled") == 0 || strcmp(status, "skipped") == 0) {
-		*failed = 1;
-		return "failure";
-	}
-	return NULL;        /* canceling and values GitLab may add later */
-}
-
 int
 webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why, size_t whysz)
 {
@@ -123,9 +78,10 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 	ev->created_at = json_string_value(json_object_get(oa, "created_at"));
 	ev->finished_at = json_string_value(json_object_get(oa, "finished_at"));
 	ev->message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
-	for (size_t i = 0; i < ARRAY_SIZE(kind_vars) && ev->kind == NULL; i++)
-		if (variable(vars, kind_vars[i].variable) != NULL)
-			ev->kind = kind_vars[i].kind;
+	/* the trigger variable names the action (states.c) */
+	for (size_t i = 0; i < action_kind_count && ev->kind == NULL; i++)
+		if (action_kinds[i].trigger != NULL && variable(vars, action_kinds[i].trigger) != NULL)
+			ev->kind = action_kinds[i].kind;
 	name = variable(vars, "INSTANCE_NAME");
 	if (ev->kind == NULL && name != NULL && variable(vars, "CONFIG_OVERRIDES") != NULL)
 		ev->kind = "update";
@@ -158,8 +114,8 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 const char *
 webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev, char *why, size_t whysz)
 {
-	const char *kind, *state, *params[11];
-	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24];
+	const char *kind, *state, *params[12];
+	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24], status[65];
 	PGresult *res;
 	long dbpid, instance = 0;
 	int failed;
@@ -179,7 +135,8 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[8] = ev->instance[0] ? ev->instance : NULL;
 	params[9] = ev->finished_at;
 	params[10] = ev->kind;
-	res = db_exec(db, STMT_PIPELINE_UPSERT, 11, params);
+	params[11] = pipeline_final_array();
+	res = db_exec(db, STMT_PIPELINE_UPSERT, 12, params);
 	if (db_result_status(res) != DB_OK) {
 		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(db));
 		PQclear(res);
@@ -189,6 +146,8 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	if (!PQgetisnull(res, 0, 1))
 		parse_long(PQgetvalue(res, 0, 1), &instance);
 	snprintf(stored_kind, sizeof stored_kind, "%s", PQgetvalue(res, 0, 2));
+	/* the status as stored: a late waiting status after a final one is not */
+	snprintf(status, sizeof status, "%s", PQgetvalue(res, 0, 3));
 	PQclear(res);
 	snprintf(ipid, sizeof ipid, "%ld", dbpid);
 
@@ -205,16 +164,16 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	kind = stored_kind[0] != '\0' ? stored_kind : ev->kind;
 	if (instance == 0)
 		return NULL;
-	state = webhook_next_state(kind, ev->status, &failed);
+	state = pipeline_next_state(kind, status, &failed);
 	if (state == NULL)
 		return NULL;
-	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? ev->status : "");
+	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? status : "");
 	{
 		char iid[24];
-		const char *sp[4] = { iid, state, failed ? reason : NULL, ipid };
+		const char *sp[5] = { iid, state, failed ? reason : NULL, ipid, instance_pending_array() };
 
 		snprintf(iid, sizeof iid, "%ld", instance);
-		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 4, sp);
+		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 5, sp);
 		if (db_result_status(res) != DB_OK)
 			snprintf(why, whysz, "instance state not updated: %.100s", db_error(db));
 		PQclear(res);

@@ -18,10 +18,6 @@ struct pipeline_event {
 /* Reads a Pipeline Hook body.  Returns 0, or -1 with the reason in why. */
 int webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why, size_t whysz);
 
-/* The state an instance takes when a pipeline of kind reaches status, or
- * NULL for no change; *failed says whether that is a failure. */
-const char *webhook_next_state(const char *kind, const char *status, int *failed);
-
 struct db;
 
 /* Stores the pipeline of ev for the project and moves its instance (and

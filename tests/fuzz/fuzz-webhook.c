@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lib/http.h"
+#include "lib/states.h"
 #include "lib/webhook.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -28,7 +29,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (ev.instance[0] != '\0' && strlen(ev.instance) >= sizeof ev.instance)
 			abort();
-		state = webhook_next_state(ev.kind, ev.status, &failed);
+		state = pipeline_next_state(ev.kind, ev.status, &failed);
 		if (state != NULL && ev.kind == NULL)
 			abort();
 		if (failed && (state == NULL || strcmp(state, "failure") != 0))

@@ -1,16 +1,17 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation, useRefreshInstanceMutation } from "../api/api";
+import { ACTION_FROM, isPending } from "../api/states";
 import type { Action } from "../api/types";
 import { when } from "../format";
 import { newKey } from "../key";
 import { StateBadge } from "../StateBadge/StateBadge";
 
-const ACTIONS: { kind: string; label: string; danger?: boolean; from: string[] }[] = [
-  { kind: "archive", label: "Archive", from: ["running", "failure"] },
-  { kind: "unarchive", label: "Unarchive", from: ["archived"] },
-  { kind: "build-images", label: "Build images", from: ["running", "failure"] },
-  { kind: "delete", label: "Delete", danger: true, from: ["running", "failure", "archived", "unknown"] },
+const ACTIONS: { kind: string; label: string; danger?: boolean; from: readonly string[] }[] = [
+  { kind: "archive", label: "Archive", from: ACTION_FROM.archive },
+  { kind: "unarchive", label: "Unarchive", from: ACTION_FROM.unarchive },
+  { kind: "build-images", label: "Build images", from: ACTION_FROM["build-images"] },
+  { kind: "delete", label: "Delete", danger: true, from: ACTION_FROM.delete },
 ];
 
 function ActionResult({ action }: { action: Action }) {
@@ -50,7 +51,7 @@ export function InstancePage() {
   if (inst.isLoading) return <p className="muted">Loading…</p>;
   if (!inst.data) return <p className="form-error">{apiError(inst.error)?.message ?? "No such instance."}</p>;
   const i = inst.data;
-  const pending = i.state.endsWith("_pending");
+  const pending = isPending(i.state);
 
   return (
     <>

@@ -1,11 +1,11 @@
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiError, useInstancesQuery } from "../api/api";
+import { INSTANCE_STATES } from "../api/states";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
 
-const STATES = ["", "running", "failure", "create_pending", "update_pending", "archive_pending", "archived",
-  "unarchive_pending", "delete_pending", "deleted", "unknown"];
+const STATES = ["", ...INSTANCE_STATES];
 const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"] as const;
 
 /** Every instance, filtered by the query string (so filters can be shared as links). */
