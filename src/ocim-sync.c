@@ -165,6 +165,7 @@ main(int argc, char **argv)
 	sync_dispatch_due(&conf, db, &key, &opt, &st);
 	sync_projects(&conf, db, &key, &opt, &st);
 	sync_requeue_stale(db, &opt);
+	sync_resolve_unconfirmed(&conf, db, &opt);
 	sync_pending_timeouts(&conf, db, &opt);
 	if (run_id[0]) {
 		char n[5][16], *errors = json_dumps(st.errors, JSON_COMPACT);

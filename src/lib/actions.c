@@ -41,9 +41,9 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 	const char *params[1] = { id };
 	json_t *vars = NULL, *pipeline = NULL;
 	enum dispatch_result r;
-	PGresult *res;
+	PGresult *res, *res2;
 	long project, attempts = 0, retry_after;
-	int status;
+	int status, unknown;
 
 	err[0] = '\0';
 	snprintf(id, sizeof id, "%ld", action_id);
@@ -65,7 +65,23 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		goto out;
 	}
 	status = gitlab_trigger(PQgetvalue(res, 0, 6), project, token, PQgetvalue(res, 0, 8), vars, timeout,
-	                        &pipeline, &retry_after, err, errsz);
+	                        &pipeline, &retry_after, &unknown, err, errsz);
+	if (status != 201 && unknown) {
+		/* sending again could make a second pipeline: ocim-sync looks for
+		 * this one by DEPLOYMENT_REQUEST_ID first */
+		char why[400];
+		const char *up[2] = { id, why };
+
+		snprintf(why, sizeof why, "GitLab's answer did not say whether it made the pipeline (%s): looking for it",
+		         err);
+		log_warning("action %s: %s", id, why);
+		res2 = db_exec(db, STMT_ACTION_UNCONFIRMED, 2, up);
+		if (db_result_status(res2) != DB_OK)
+			log_error("action %s: recording the unconfirmed attempt: %s", id, db_error(db));
+		PQclear(res2);
+		r = DISPATCH_UNCONFIRMED;
+		goto out;
+	}
 	if (status != 201) {
 		/* 4xx other than 408/429 will not get better by waiting */
 		int permanent = status >= 400 && status < 500 && status != 408 && status != 429;

@@ -11,6 +11,7 @@
 enum dispatch_result {
 	DISPATCH_SENT,          /* GitLab made a pipeline; the action is dispatched */
 	DISPATCH_QUEUED,        /* this attempt failed; the action waits for the next */
+	DISPATCH_UNCONFIRMED,   /* GitLab may have made the pipeline: to be looked for */
 	DISPATCH_FAILED,        /* it failed for good (attempts used up, or refused) */
 	DISPATCH_SKIPPED,       /* not queued (taken by another process, or gone) */
 };

@@ -64,6 +64,7 @@ static const struct opt opts[] = {
 	{ "actions", "max_attempts", OPT_INT, OFF(actions.max_attempts), "5", NULL, 1, 100, 0 },
 	{ "actions", "reprovision_enabled", OPT_BOOL, OFF(actions.reprovision_enabled), "false", NULL, 0, 1, 0 },
 	{ "actions", "pending_timeout_seconds", OPT_INT, OFF(actions.pending_timeout_seconds), "7200", NULL, 60, 604800, 0 },
+	{ "actions", "unconfirmed_grace_seconds", OPT_INT, OFF(actions.unconfirmed_grace_seconds), "120", NULL, 0, 86400, 0 },
 	{ "sync", "request_timeout_seconds", OPT_INT, OFF(sync.request_timeout_seconds), "30", NULL, 1, 600, 0 },
 	{ "sync", "concurrency", OPT_INT, OFF(sync.concurrency), "8", NULL, 1, 64, 0 },
 	{ "sync", "retries", OPT_INT, OFF(sync.retries), "2", NULL, 0, 10, 0 },

@@ -49,6 +49,7 @@ struct conf {
 		long max_attempts;
 		long reprovision_enabled;      /* boolean */
 		long pending_timeout_seconds;
+		long unconfirmed_grace_seconds;
 	} actions;
 	struct {
 		long request_timeout_seconds;

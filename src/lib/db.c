@@ -216,12 +216,27 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE pl.id = $1::bigint", 0 },
 	/* records the attempt before anything is sent: never two triggers for one action */
 	[STMT_ACTION_CLAIM] = { "action_claim",
-		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts", 0 },
+		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, last_attempt_at = now(), updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts", 0 },
 	[STMT_ACTION_DISPATCHED] = { "action_dispatched",
 		"WITH pl AS (INSERT INTO pipelines (project_id, gitlab_id, cluster_id, instance_id, action_kind, status, ref, web_url, created_at) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6, $7, $8, $9, now()) ON CONFLICT (project_id, gitlab_id) DO UPDATE SET instance_id = coalesce(pipelines.instance_id, EXCLUDED.instance_id), action_kind = coalesce(pipelines.action_kind, EXCLUDED.action_kind), cluster_id = coalesce(pipelines.cluster_id, EXCLUDED.cluster_id) RETURNING id), a AS (UPDATE actions SET state = 'dispatched', pipeline_id = (SELECT id FROM pl), last_error = NULL, updated_at = now() WHERE id = $1::bigint RETURNING id) UPDATE instances SET latest_pipeline_id = (SELECT id FROM pl), state_pipeline_id = (SELECT id FROM pl), updated_at = now() WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM a)", 0 },
 	/* a failed attempt: queued again with a delay, or failed for good (and the instance with it) */
 	[STMT_ACTION_REQUEUE] = { "action_requeue",
 		"WITH a AS (UPDATE actions SET state = CASE WHEN attempts >= $3::int OR $5::boolean THEN 'failed' ELSE 'queued' END, last_error = $2, next_attempt_at = now() + make_interval(secs => $4::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id, state, instance_id, kind) UPDATE instances i SET state = 'failure', state_reason = 'could not start the ' || a.kind || ' pipeline: ' || left($2, 300), state_since = now(), updated_at = now() FROM a WHERE a.state = 'failed' AND i.id = a.instance_id AND i.state_action_id = a.id RETURNING a.state", 0 },
+	/* the trigger may have made its pipeline: wait and look, never send again blindly */
+	[STMT_ACTION_UNCONFIRMED] = { "action_unconfirmed",
+		"UPDATE actions SET state = 'unconfirmed', last_error = $2, updated_at = now() "
+		"WHERE id = $1::bigint AND state = 'dispatching'", 0 },
+	/* unconfirmed attempts that a complete read of their project's
+	 * pipelines, started more than $1 seconds after them, did not link to
+	 * a pipeline (the read links them by DEPLOYMENT_REQUEST_ID): GitLab has
+	 * none, so they are sent again */
+	[STMT_ACTIONS_UNCONFIRMED_RESOLVE] = { "actions_unconfirmed_resolve",
+		"UPDATE actions a SET state = 'queued', next_attempt_at = now(), updated_at = now(), "
+		"last_error = 'GitLab made no pipeline for the attempt of ' || "
+		"to_char(a.last_attempt_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS') || ' UTC: sending it again' "
+		"FROM projects p WHERE a.state = 'unconfirmed' AND p.id = a.project_id "
+		"AND p.pipelines_read_at > a.last_attempt_at + make_interval(secs => $1::int) "
+		"AND ($2::bigint IS NULL OR a.project_id = $2::bigint) RETURNING a.id", 1 },
 	[STMT_INSTANCE_FOR_ACTION] = { "instance_for_action",
 		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text, i.state_action_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
 	[STMT_ACTION_FOR_RETRY] = { "action_for_retry",
@@ -246,11 +261,15 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id", 0 },
 	/* the projects to refresh: the ones a push marked first */
 	[STMT_SYNC_PROJECTS] = { "sync_projects",
-		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(coalesce(last_sync_at - interval '5 minutes', now() - make_interval(days => $2::int)) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
+		/* the pipelines watermark: 5 minutes before the last complete read
+		 * began (GitLab's clock may differ a little), and no later than a
+		 * minute before an unconfirmed attempt; the last column is the time
+		 * this read begins */
+		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(least(coalesce(coalesce(pipelines_read_at, last_sync_at) - interval '5 minutes', now() - make_interval(days => $2::int)), (SELECT min(a.last_attempt_at) - interval '1 minute' FROM actions a WHERE a.project_id = projects.id AND a.state = 'unconfirmed')) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested, now()::text FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
 	[STMT_SYNC_PROJECT_META] = { "sync_project_meta",
 		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_PROJECT_DONE] = { "sync_project_done",
-		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, last_sync_error = $2, synced_commit = coalesce($3, synced_commit), sync_requested = CASE WHEN $2::text IS NULL THEN false ELSE sync_requested END WHERE id = $1::bigint", 0 },
+		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, pipelines_read_at = CASE WHEN $2::text IS NULL THEN coalesce($4::timestamptz, pipelines_read_at) ELSE pipelines_read_at END, last_sync_error = $2, synced_commit = coalesce($3, synced_commit), sync_requested = CASE WHEN $2::text IS NULL THEN false ELSE sync_requested END WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_CLUSTER_FIND] = { "sync_cluster_find",
 		"SELECT id, coalesce(cluster_blob, '') FROM clusters WHERE project_id = $1::bigint ORDER BY id LIMIT 1", 0 },
 	[STMT_SYNC_CLUSTER_INSERT] = { "sync_cluster_insert",
@@ -301,10 +320,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE instances SET health = 'unreachable', pods = '[]', pods_fetched_at = now() "
 		"WHERE cluster_id = $1::bigint AND state = 'running' AND name NOT IN (SELECT name FROM f)", 0 },
 	/* an action claimed by a process that died before it recorded the
-	 * answer: if GitLab made its pipeline, the refresh has linked it by
-	 * DEPLOYMENT_REQUEST_ID already; otherwise it is queued again */
+	 * answer: GitLab may have made its pipeline, so it is unconfirmed
+	 * (looked for, and sent again only when GitLab is known not to have it) */
 	[STMT_ACTIONS_STALE] = { "actions_stale",
-		"UPDATE actions SET state = 'queued', next_attempt_at = now(), last_error = 'requeued: the process sending it stopped', updated_at = now() "
+		"UPDATE actions SET state = 'unconfirmed', last_error = 'the process sending it stopped before GitLab answered: looking for its pipeline', updated_at = now() "
 		"WHERE state = 'dispatching' AND updated_at < now() - interval '10 minutes' RETURNING id", 0 },
 	[STMT_ACTIONS_DUE] = { "actions_due",
 		"SELECT id FROM actions WHERE state = 'queued' AND next_attempt_at <= now() AND ($1::bigint IS NULL OR project_id = $1::bigint) ORDER BY id LIMIT 500", 1 },

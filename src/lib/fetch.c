@@ -255,6 +255,10 @@ transfer_end(struct transfer *t, CURLcode cc, const struct fetch_retry *retry, d
 		a->body.data = t->state.body.data;
 		a->body.len = t->state.body.len;
 	} else {
+		long sent = 0;
+
+		/* a request of which not a byte went out cannot have been acted on */
+		req->unsent = curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &sent) == CURLE_OK && sent == 0;
 		snprintf(req->error, sizeof req->error, "%s", t->state.too_big ? "answer too large" :
 		         t->curl_err[0] ? t->curl_err : curl_easy_strerror(cc));
 		buf_free(&t->state.body);

@@ -37,6 +37,7 @@ struct fetch {
 	const char *form;               /* POST this form body ("" for none); NULL: GET */
 	struct fetch_answer answer;     /* free with fetch_answer_free */
 	int attempts;
+	int unsent;                     /* no answer, and nothing of the request left (refused, no route) */
 	char error[300];
 	/* fetch_run's own */
 	int state;

@@ -63,7 +63,7 @@ gitlab_same_api(const char *base, const char *url)
 
 int
 gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
-               long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz)
+               long timeout, json_t **pipeline, long *retry_after, int *unknown, char *err, size_t errsz)
 {
 	struct fetch r = { 0 };
 	struct buf form = { 0 };
@@ -76,6 +76,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 
 	*pipeline = NULL;
 	*retry_after = -1;
+	*unknown = 0;
 	if (c == NULL) {
 		snprintf(err, errsz, "libcurl failed to initialise");
 		return -1;
@@ -102,6 +103,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 	fetch_run(&r, 1, timeout, 1, NULL);
 	status = r.answer.status;
 	*retry_after = r.answer.retry_after;
+	*unknown = (status == -1 && !r.unsent) || status >= 500;
 	if (gitlab_check(&r, 201, err, errsz) == 0) {
 		json_error_t jerr;
 		*pipeline = json_loadb(r.answer.body.data, r.answer.body.len, 0, &jerr);
@@ -110,6 +112,7 @@ gitlab_trigger(const char *base, long project, const char *token, const char *re
 			json_decref(*pipeline);
 			*pipeline = NULL;
 			status = -1;
+			*unknown = 1;       /* GitLab made something; what, is to be found */
 		}
 	}
 out:

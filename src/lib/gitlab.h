@@ -12,9 +12,12 @@
  * string member of vars.  Waits at most timeout seconds.  Returns the HTTP
  * status (201 on success, with the new pipeline in *pipeline, a new
  * reference), or -1 when no answer came; err says what went wrong (never
- * the token).  *retry_after gets Retry-After in seconds, or -1. */
+ * the token).  *retry_after gets Retry-After in seconds, or -1.  *unknown
+ * is 1 when GitLab may have made the pipeline although the answer does not
+ * say so (no answer after the request went out, a 5xx, a 201 that does not
+ * parse): such an attempt must be resolved by looking, not sent again. */
 int gitlab_trigger(const char *base, long project, const char *token, const char *ref, const json_t *vars,
-                   long timeout, json_t **pipeline, long *retry_after, char *err, size_t errsz);
+                   long timeout, json_t **pipeline, long *retry_after, int *unknown, char *err, size_t errsz);
 
 /* base + "/api/v4" + path into out (base's trailing slashes dropped).
  * Returns 0, or -1 when it does not fit. */

@@ -182,7 +182,8 @@ dispatch_and_answer(struct app *app, struct request *req, struct response *resp,
 	}
 	audit(app->db, app->caller.user_id, req->remote_addr, "instance.action", object,
 	      json_pack("{s:s, s:I, s:s}", "kind", kind, "action", (json_int_t)id, "dispatch",
-	                r == DISPATCH_SENT ? "sent" : r == DISPATCH_FAILED ? "failed" : "queued"));
+	                r == DISPATCH_SENT ? "sent" : r == DISPATCH_FAILED ? "failed" :
+	                r == DISPATCH_UNCONFIRMED ? "unconfirmed" : "queued"));
 	snprintf(cid, sizeof cid, "%ld", id);
 	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
 	if (a == NULL)
@@ -496,9 +497,9 @@ h_actions_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	params[0] = kv_get(&req->query, "state");
 	params[3] = kv_get(&req->query, "kind");
-	if ((params[0] != NULL && !list_has("queued|dispatching|dispatched|failed", params[0])) ||
+	if ((params[0] != NULL && !list_has(ACTION_STATES, params[0])) ||
 	    (params[3] != NULL && action_kind_find(params[3]) == NULL)) {
-		response_error(resp, 400, "invalid_parameter", params[0] && !list_has("queued|dispatching|dispatched|failed", params[0]) ? "state" : "kind",
+		response_error(resp, 400, "invalid_parameter", params[0] && !list_has(ACTION_STATES, params[0]) ? "state" : "kind",
 		               "unknown value");
 		return;
 	}

@@ -25,6 +25,9 @@ struct action_kind {
 	const char *done;               /* the state its successful pipeline leaves */
 };
 
+/* The states of an action (the outbox), |-separated. */
+#define ACTION_STATES "queued|dispatching|unconfirmed|dispatched|failed"
+
 extern const struct instance_state instance_states[];
 extern const size_t instance_state_count;
 extern const struct action_kind action_kinds[];

@@ -76,6 +76,7 @@ struct project_sync {
 	struct sync_stats *st;
 	long id, gitlab_id;
 	const char *name, *base, *since, *synced_commit;
+	const char *read_at;            /* when this read began (the database's clock) */
 	char branch[256];
 	char commit[65];                /* the branch's head: the ref everything is read at */
 	int requested;                  /* marked for refresh (push webhook, user) */
@@ -471,7 +472,8 @@ pipelines:
 	}
 	params[1] = NULL;
 	params[2] = ps->read_tree ? ps->commit : NULL;
-	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params))
+	params[3] = ps->read_at;
+	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params))
 		goto fail;
 	if (db_commit(db) < 0) {
 		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
@@ -759,6 +761,7 @@ prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, in
 	ps->since = PQgetisnull(row, r, 6) ? NULL : PQgetvalue(row, r, 6);
 	ps->synced_commit = PQgetisnull(row, r, 7) ? NULL : PQgetvalue(row, r, 7);
 	ps->requested = PQgetvalue(row, r, 8)[0] == 't';
+	ps->read_at = PQgetvalue(row, r, 9);
 	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
 	if (token == NULL || strlen(token) >= sizeof ps->token) {
 		snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again, or check the key file)");
@@ -892,13 +895,13 @@ finish(struct project_sync *ps, struct db *db)
 done:
 	if (ps->err[0] != '\0') {
 		char pid[24];
-		const char *params[3] = { pid, ps->err, NULL };
+		const char *params[4] = { pid, ps->err, NULL, NULL };
 
 		snprintf(pid, sizeof pid, "%ld", ps->id);
 		ps->st->failed_projects++;
 		json_array_append_new(ps->st->errors, json_pack("{s:s, s:s}", "project", ps->name, "error", ps->err));
 		if (!opt->dry_run)
-			exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params);
+			exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params);
 		log_warning("project %s: %s", ps->name, ps->err);
 	}
 	if (opt->progress) {
@@ -975,6 +978,33 @@ out:
 }
 
 int
+sync_resolve_unconfirmed(const struct conf *conf, struct db *db, const struct sync_options *opt)
+{
+	char grace[24], pid[24];
+	const char *params[2] = { grace, NULL };
+	PGresult *res;
+	int n = 0;
+
+	if (opt->dry_run)
+		return 0;
+	snprintf(grace, sizeof grace, "%ld", conf->actions.unconfirmed_grace_seconds);
+	if (opt->project_id > 0) {
+		snprintf(pid, sizeof pid, "%ld", opt->project_id);
+		params[1] = pid;
+	}
+	res = db_exec(db, STMT_ACTIONS_UNCONFIRMED_RESOLVE, 2, params);
+	if (db_result_status(res) == DB_OK)
+		n = PQntuples(res);
+	else
+		log_error("resolving unconfirmed actions: %s", db_error(db));
+	for (int i = 0; i < n; i++)
+		log_warning("action %s: GitLab has no pipeline for its unconfirmed attempt; queued again",
+		            PQgetvalue(res, i, 0));
+	PQclear(res);
+	return n;
+}
+
+int
 sync_requeue_stale(struct db *db, const struct sync_options *opt)
 {
 	PGresult *res;
@@ -986,7 +1016,8 @@ sync_requeue_stale(struct db *db, const struct sync_options *opt)
 	if (db_result_status(res) == DB_OK)
 		n = PQntuples(res);
 	for (int i = 0; i < n; i++)
-		log_warning("action %s: its sender stopped before GitLab answered; queued again", PQgetvalue(res, i, 0));
+		log_warning("action %s: its sender stopped before GitLab answered; looking for its pipeline",
+		            PQgetvalue(res, i, 0));
 	PQclear(res);
 	return n;
 }

@@ -43,6 +43,12 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 
+/* Unconfirmed actions (a trigger whose outcome GitLab did not tell)
+ * that a complete read of their project's pipelines, begun more than
+ * actions.unconfirmed_grace_seconds after the attempt, did not link to a
+ * pipeline are queued again.  Returns how many. */
+int sync_resolve_unconfirmed(const struct conf *conf, struct db *db, const struct sync_options *opt);
+
 /* Queues again the actions left in "dispatching" by a process that died
  * (after the refresh, which links the pipelines GitLab did make).
  * Returns how many. */

@@ -22,7 +22,8 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
 Test control (no auth):
   POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link|long_link,
-                            "ms", "status", "retry_after", "times" (0 = forever)}
+                            "ms", "status", "retry_after", "seconds" (timeout), "times" (0 = forever),
+                            "after": true (the trigger makes its pipeline, then the fault replaces its answer)}
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
   POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
@@ -93,10 +94,13 @@ class State:
                           "type": "tree", "path": d, "mode": "040000"})
         return sorted(items, key=lambda x: x["path"])
 
-    def fault_for(self, path):
+    def fault_for(self, path, after=False):
+        """The first fault for path that applies before the route acts (or,
+        with after, once it has: the route's effect stays, the answer is
+        lost, as when GitLab made a pipeline and then failed to say so)."""
         with self.lock:
             for f in self.faults:
-                if re.search(f["route"], path):
+                if bool(f.get("after")) == after and re.search(f["route"], path):
                     if f.get("times", 0):
                         f["left"] = f.get("left", f["times"]) - 1
                         if f["left"] < 0:
@@ -142,8 +146,8 @@ class Handler(BaseHTTPRequestHandler):
             self._body = self.rfile.read(n) if n else b""
         return self._body
 
-    def apply_fault(self, path):
-        f = self.st.fault_for(path)
+    def apply_fault(self, path, after=False):
+        f = self.st.fault_for(path, after)
         if f is None:
             return False
         kind = f["kind"]
@@ -158,10 +162,10 @@ class Handler(BaseHTTPRequestHandler):
                 h["Retry-After"] = str(f["retry_after"])
             self.send(429, {"message": "Retry later"}, h)
         elif kind == "timeout":
-            time.sleep(30)
+            time.sleep(f.get("seconds", 30))
             self.send(504, {"message": "timeout"})
         elif kind == "malformed":
-            self.send(200, raw=b'{"id": 1, "name": ')
+            self.send(f.get("status", 200), raw=b'{"id": 1, "name": ')
         elif kind == "long_link":
             # the first page, with a next link longer than a client may keep
             page = self.st.tree()[:1]
@@ -319,6 +323,8 @@ class Handler(BaseHTTPRequestHandler):
             with open(os.path.join(self.st.args.state_dir, "triggers.jsonl"), "a") as f:
                 f.write(json.dumps({"form": form, "pipeline": pid}) + "\n")
         threading.Thread(target=self.server.advance, args=(pid,), daemon=True).start()
+        if self.apply_fault(self.path.split("?")[0], after=True):
+            return None
         return self.send(201, self.public(p, detail=True))
 
     # -- control -----------------------------------------------------------------

@@ -154,7 +154,7 @@ export interface Action {
   kind: string;
   instance_id: number | null;
   instance_name: string;
-  state: "queued" | "dispatching" | "dispatched" | "failed";
+  state: "queued" | "dispatching" | "unconfirmed" | "dispatched" | "failed";
   attempts: number;
   last_error: string | null;
   pipeline: { id: number; gitlab_id: number; status: string; web_url: string | null } | null;
