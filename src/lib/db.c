@@ -209,6 +209,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	/* a failed attempt: queued again with a delay, or failed for good (and the instance with it) */
 	[STMT_ACTION_REQUEUE] = { "action_requeue",
 		"WITH a AS (UPDATE actions SET state = CASE WHEN attempts >= $3::int OR $5::boolean THEN 'failed' ELSE 'queued' END, last_error = $2, next_attempt_at = now() + make_interval(secs => $4::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id, state, instance_id, kind) UPDATE instances i SET state = 'failure', state_reason = 'could not start the ' || a.kind || ' pipeline: ' || left($2, 300), state_since = now(), updated_at = now() FROM a WHERE a.state = 'failed' AND i.id = a.instance_id AND i.state_action_id = a.id RETURNING a.state", 0 },
+	/* a credential that cannot be opened (key problem): queued again, the
+	 * attempt given back, never failed for good; $3 the delay in seconds */
+	[STMT_ACTION_WAIT_CREDENTIAL] = { "action_wait_credential",
+		"UPDATE actions SET state = 'queued', attempts = greatest(attempts - 1, 0), last_error = $2, next_attempt_at = now() + make_interval(secs => $3::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id", 0 },
 	[STMT_INSTANCE_FOR_ACTION] = { "instance_for_action",
 		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
 	[STMT_CLUSTER_FOR_ACTION] = { "cluster_for_action",

@@ -754,7 +754,13 @@ prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, in
 	ps->requested = PQgetvalue(row, r, 8)[0] == 't';
 	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
 	if (token == NULL || strlen(token) >= sizeof ps->token) {
-		snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again, or check the key file)");
+		char why[200];
+
+		if (token == NULL && !PQgetisnull(row, r, 5))
+			snprintf(ps->err, sizeof ps->err, "the API token cannot be opened: %s (set it again, or put the "
+			         "key back into the key file)", secret_why(key, PQgetvalue(row, r, 5), why, sizeof why));
+		else
+			snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again)");
 		if (token != NULL) {
 			sodium_memzero(token, strlen(token));
 			free(token);
