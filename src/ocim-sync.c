@@ -60,6 +60,21 @@ project_of(struct db *db, enum db_stmt stmt, long id)
 	return p;
 }
 
+/* Reads the key file again when it changed (ocimctl rotate-key during the
+ * run): values re-sealed under a new key open, and a file that cannot be
+ * read leaves the keys read before in use. */
+static void
+refresh_key(struct secret_key *key, const char *path)
+{
+	char err[512];
+	int r = secret_key_refresh(key, path, err, sizeof err);
+
+	if (r < 0)
+		log_error("%s (the keys read before stay in use)", err);
+	else if (r > 0)
+		log_info("read the key file %s again (%d key(s))", path, key->nkeys);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -162,7 +177,9 @@ main(int argc, char **argv)
 		PQclear(res);
 	}
 	st.errors = json_array();
+	refresh_key(&key, conf.secrets.key_file);
 	sync_dispatch_due(&conf, db, &key, &opt, &st);
+	refresh_key(&key, conf.secrets.key_file);    /* a rotation during the dispatch */
 	sync_projects(&conf, db, &key, &opt, &st);
 	sync_requeue_stale(db, &opt);
 	sync_resolve_unconfirmed(&conf, db, &opt);

@@ -321,133 +321,228 @@ run_keygen(struct conf *conf, int argc, char **argv)
 	return 0;
 }
 
-/* Re-seals column col of every row of res (stored with old, or already with
- * fresh after an interrupted run) under fresh into out[col].  Returns 0 or
- * -1 when a value opens with neither key. */
-static int
-reseal_row(const PGresult *res, int row, int ncols, const struct secret_key *old,
-           const struct secret_key *fresh, char **out)
-{
-	for (int col = 1; col < ncols; col++) {
-		char *plain;
+/* The stored credentials of one table, locked for the rotation. */
+struct sealed_table {
+	const char *what;               /* "project", "cluster" */
+	enum db_stmt list, set;
+	PGresult *rows;                 /* id, then one column per credential */
+};
 
-		out[col] = NULL;
-		if (PQgetisnull(res, row, col))
-			continue;
-		plain = secret_open(old, PQgetvalue(res, row, col));
-		if (plain == NULL)
-			plain = secret_open(fresh, PQgetvalue(res, row, col));
-		if (plain == NULL)
-			return -1;
-		out[col] = secret_seal(fresh, plain, strlen(plain));
-		sodium_memzero(plain, strlen(plain));
-		free(plain);
-		if (out[col] == NULL)
-			return -1;
+/* Counts the values of t by the key of ring that opens them (n[0] the
+ * current, n[1] the previous, n[2] none) and names on stderr those under
+ * the previous key (when show_prev) and those that open with no key. */
+static void
+classify(const struct secret_key *ring, const struct sealed_table *t, int n[3], int show_prev)
+{
+	for (int row = 0; row < PQntuples(t->rows); row++) {
+		for (int col = 1; col < PQnfields(t->rows); col++) {
+			const char *stored = PQgetvalue(t->rows, row, col);
+			char *plain, why[200];
+			int which;
+
+			if (PQgetisnull(t->rows, row, col))
+				continue;
+			plain = secret_open_which(ring, stored, &which);
+			if (plain != NULL) {
+				sodium_memzero(plain, strlen(plain));
+				free(plain);
+			}
+			n[which < 0 ? 2 : which]++;
+			if (which < 0)
+				fprintf(stderr, "  %s %s, %.*s: %s\n", t->what, PQgetvalue(t->rows, row, 0),
+				        (int)strlen(PQfname(t->rows, col)) - 4, PQfname(t->rows, col),
+				        secret_why(ring, stored, why, sizeof why));
+			else if (which == 1 && show_prev)
+				printf("  %s %s, %.*s: under the previous key\n", t->what, PQgetvalue(t->rows, row, 0),
+				       (int)strlen(PQfname(t->rows, col)) - 4, PQfname(t->rows, col));
+		}
 	}
-	return 0;
 }
 
-/* Re-encrypts the secrets of one table inside the open transaction.
- * Returns the number of rows, or -1 with err. */
+/* Re-seals every value of t (opened with from) under the current key of
+ * to, inside the open transaction.  Returns the number of values, or -1
+ * with err. */
 static int
-reseal_table(struct db *db, enum db_stmt list, enum db_stmt set, const struct secret_key *old,
-             const struct secret_key *fresh, char *err, size_t errsz)
+reseal_table(struct db *db, const struct sealed_table *t, const struct secret_key *from,
+             const struct secret_key *to, char *err, size_t errsz)
 {
-	PGresult *res = db_exec(db, list, 0, NULL);
-	int n, ncols, rc = 0;
+	int ncols = PQnfields(t->rows), count = 0;
 
-	if (db_result_status(res) != DB_OK) {
-		snprintf(err, errsz, "%s", db_error(db));
-		PQclear(res);
-		return -1;
-	}
-	n = PQntuples(res);
-	ncols = PQnfields(res);
-	for (int row = 0; row < n && rc == 0; row++) {
+	for (int row = 0; row < PQntuples(t->rows); row++) {
 		char *sealed[4] = { NULL, NULL, NULL, NULL };
 		const char *params[4];
 		PGresult *r;
+		int rc = 0;
 
-		if (reseal_row(res, row, ncols, old, fresh, sealed) < 0) {
-			snprintf(err, errsz, "row %s: a stored secret opens with neither key", PQgetvalue(res, row, 0));
-			rc = -1;
-		} else {
-			params[0] = PQgetvalue(res, row, 0);
-			for (int col = 1; col < ncols; col++)
-				params[col] = sealed[col];
-			r = db_exec(db, set, ncols, params);
+		params[0] = PQgetvalue(t->rows, row, 0);
+		for (int col = 1; col < ncols && col < 4 && rc == 0; col++) {
+			char *plain;
+
+			params[col] = NULL;
+			if (PQgetisnull(t->rows, row, col))
+				continue;
+			plain = secret_open(from, PQgetvalue(t->rows, row, col));
+			if (plain == NULL) {
+				snprintf(err, errsz, "%s %s: a stored credential opens with no key", t->what, params[0]);
+				rc = -1;
+				break;
+			}
+			sealed[col] = secret_seal(to, plain, strlen(plain));
+			sodium_memzero(plain, strlen(plain));
+			free(plain);
+			if (sealed[col] == NULL) {
+				snprintf(err, errsz, "%s %s: sealing failed", t->what, params[0]);
+				rc = -1;
+			}
+			params[col] = sealed[col];
+			count++;
+		}
+		if (rc == 0) {
+			r = db_exec(db, t->set, ncols, params);
 			if (db_result_status(r) != DB_OK) {
 				snprintf(err, errsz, "%s", db_error(db));
 				rc = -1;
 			}
 			PQclear(r);
 		}
-		for (int col = 1; col < ncols; col++)
+		for (int col = 1; col < 4; col++)
 			free(sealed[col]);
+		if (rc < 0)
+			return -1;
 	}
-	PQclear(res);
-	return rc < 0 ? -1 : n;
+	return count;
 }
 
+/* Ends the open transaction: COMMIT when ok, else ROLLBACK.  Returns 0
+ * when it committed (db_commit: only when PostgreSQL says COMMIT). */
+static int
+finish_txn(struct db *db, int ok)
+{
+	if (ok)
+		return db_commit(db);
+	db_rollback(db);
+	return -1;
+}
+
+/* rotate-key, safe while responders and ocim-sync run:
+ *   1. the rows holding credentials are locked, and every value is looked
+ *      at: one that opens with no key of the key file stops everything;
+ *   2. values still under the previous key (an interrupted rotation, or a
+ *      write by a process that had not seen the last one yet) are
+ *      re-sealed under the current key, and the run stops there: that
+ *      finishes the last rotation, and the next run starts a new one;
+ *   3. else the key file becomes {new key, current key} (atomic rename):
+ *      every process seals with the new key from its next request or run
+ *      and still opens values under the old one; then every value is
+ *      re-sealed under the new key.  The old key stays as the previous
+ *      one until the next rotation, which drops it only when step 1 and 2
+ *      found nothing under it.
+ * A run cut short anywhere is finished by running it again. */
 static int
 run_rotate_key(struct conf *conf, int argc, char **argv)
 {
 	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-	struct secret_key old, fresh;
-	char newpath[4096], err[512];
-	struct db *db;
-	int np, nc, rc = 1;
+	struct sealed_table t[2] = {
+		{ "project", STMT_PROJECT_SECRETS_LIST, STMT_PROJECT_SECRETS_SET, NULL },
+		{ "cluster", STMT_CLUSTER_SECRETS_LIST, STMT_CLUSTER_SECRETS_SET, NULL },
+	};
+	struct secret_key ring, next;
+	char err[512], cur[SECRET_ID_HEX], prev[SECRET_ID_HEX], fresh[SECRET_ID_HEX];
+	struct db *db = NULL;
+	int n[3] = { 0, 0, 0 }, done = 0, rc = 1;
 
+	memset(&next, 0, sizeof next);
 	while (sub_getopt(argc, argv, longopts) != -1)
 		;
-	if (secret_key_load(&old, conf->secrets.key_file, err, sizeof err) < 0) {
+	if (secret_key_load(&ring, conf->secrets.key_file, err, sizeof err) < 0) {
 		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
 		return 1;
 	}
-	/* the new key is written first: a run cut short is finished by the next one */
-	snprintf(newpath, sizeof newpath, "%s.new", conf->secrets.key_file);
-	if (access(newpath, F_OK) != 0 && secret_key_generate(newpath, err, sizeof err) < 0) {
-		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
-		return 1;
-	}
-	if (secret_key_load(&fresh, newpath, err, sizeof err) < 0) {
-		fprintf(stderr, "ocimctl rotate-key: %s\n", err);
-		return 1;
-	}
+	secret_key_id_hex(&ring, 0, cur);
+	secret_key_id_hex(&ring, 1, prev);
 	db = open_db(conf);
 	if (db == NULL)
 		goto out;
+	/* one unit: the rows stay locked from the check to the commit, so no
+	 * value under the key being dropped can slip in between */
 	if (db_begin(db) < 0) {
 		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", db_error(db));
 		goto out;
 	}
-	np = reseal_table(db, STMT_PROJECT_SECRETS_LIST, STMT_PROJECT_SECRETS_SET, &old, &fresh, err, sizeof err);
-	nc = np < 0 ? -1 : reseal_table(db, STMT_CLUSTER_SECRETS_LIST, STMT_CLUSTER_SECRETS_SET, &old, &fresh, err, sizeof err);
-	if (nc < 0) {
-		db_rollback(db);
-		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", err);
+	for (int i = 0; i < 2; i++) {
+		t[i].rows = db_exec(db, t[i].list, 0, NULL);
+		if (db_result_status(t[i].rows) != DB_OK) {
+			fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", db_error(db));
+			finish_txn(db, 0);
+			goto out;
+		}
+	}
+	for (int i = 0; i < 2; i++)
+		classify(&ring, &t[i], n, 0);
+	if (n[2] > 0) {
+		finish_txn(db, 0);
+		fprintf(stderr, "ocimctl rotate-key: %d stored credential(s) (above) open with no key of %s; nothing "
+		        "changed.  Set them again through the API (or put their key back into the key file), then run "
+		        "ocimctl rotate-key again\n", n[2], conf->secrets.key_file);
 		goto out;
 	}
-	if (db_commit(db) < 0) {
-		/* the key file is kept: the rows are under the old key (or, when
-		 * the commit's outcome is unknown, running rotate-key again with
-		 * the same .new file finishes the job: rows open with either key) */
-		fprintf(stderr, "ocimctl rotate-key: %s; the key file was not replaced\n", db_error(db));
+	if (n[1] > 0) {
+		printf("%d stored credential(s) still use the previous key %s:\n", n[1], prev);
+		for (int i = 0; i < 2; i++)
+			classify(&ring, &t[i], (int[3]){ 0, 0, 0 }, 1);
+		for (int i = 0; i < 2 && done >= 0; i++) {
+			int k = reseal_table(db, &t[i], &ring, &ring, err, sizeof err);
+			done = k < 0 ? -1 : done + k;
+		}
+		if (done < 0 || finish_txn(db, 1) < 0) {
+			if (done < 0)
+				finish_txn(db, 0);
+			fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n", done < 0 ? err : db_error(db));
+			goto out;
+		}
+		audit(db, 0, NULL, "secret.rotate", NULL, json_pack("{s:s, s:s, s:i}", "step", "finish", "key", cur,
+		                                                      "credentials", done));
+		printf("finished the last rotation: re-sealed %d credential(s) under the current key %s; nothing uses "
+		       "the previous key %s now\nrun ocimctl rotate-key again to rotate to a new key (it drops %s)\n",
+		       done, cur, prev, prev);
+		rc = 0;
 		goto out;
 	}
-	if (rename(newpath, conf->secrets.key_file) != 0) {
-		fprintf(stderr, "ocimctl rotate-key: the database uses the new key but %s could not replace %s: %s; "
-		        "rename it by hand\n", newpath, conf->secrets.key_file, strerror(errno));
+	/* nothing uses the previous key: it can go */
+	if (secret_key_next(&next, &ring) < 0 || secret_key_write(&next, conf->secrets.key_file, err, sizeof err) < 0) {
+		finish_txn(db, 0);
+		fprintf(stderr, "ocimctl rotate-key: %s; nothing changed\n",
+		        next.loaded ? err : "libsodium failed to initialise");
 		goto out;
 	}
-	audit(db, 0, NULL, "secret.rotate", NULL, json_pack("{s:i, s:i}", "projects", np, "clusters", nc));
-	printf("re-encrypted the secrets of %d project(s) and %d cluster(s) with a new key in %s\n"
-	       "restart the responders (systemctl restart ocim-fcgi) so they read it\n", np, nc, conf->secrets.key_file);
+	secret_key_id_hex(&next, 0, fresh);
+	printf("wrote %s: new current key %s, previous key %s%s%s%s\n", conf->secrets.key_file, fresh, cur,
+	       ring.nkeys > 1 ? " (dropped the key " : "", ring.nkeys > 1 ? prev : "", ring.nkeys > 1 ? ")" : "");
+	printf("responders and ocim-sync seal with %s from their next request or run\n", fresh);
+	for (int i = 0; i < 2 && done >= 0; i++) {
+		int k = reseal_table(db, &t[i], &ring, &next, err, sizeof err);
+		done = k < 0 ? -1 : done + k;
+	}
+	if (done < 0 || finish_txn(db, 1) < 0) {
+		if (done < 0)
+			finish_txn(db, 0);
+		fprintf(stderr, "ocimctl rotate-key: re-sealing failed: %s\nthe credentials still use the key %s, which "
+		        "the key file keeps as the previous one: everything still opens; run ocimctl rotate-key again to "
+		        "finish\n", done < 0 ? err : db_error(db), cur);
+		goto out;
+	}
+	audit(db, 0, NULL, "secret.rotate", NULL,
+	      json_pack("{s:s, s:s, s:s, s:i, s:i, s:i}", "step", "rotate", "key", fresh, "previous", cur, "projects",
+	                PQntuples(t[0].rows), "clusters", PQntuples(t[1].rows), "credentials", done));
+	printf("re-sealed %d credential(s) of %d project(s) and %d cluster(s) under the key %s\n"
+	       "the key %s stays in the key file as the previous one; the next rotation drops it\n",
+	       done, PQntuples(t[0].rows), PQntuples(t[1].rows), fresh, cur);
 	rc = 0;
 out:
-	secret_key_wipe(&old);
-	secret_key_wipe(&fresh);
+	for (int i = 0; i < 2; i++)
+		PQclear(t[i].rows);
+	secret_key_wipe(&ring);
+	secret_key_wipe(&next);
 	db_free(db);
 	return rc;
 }
@@ -492,7 +587,8 @@ static const struct cmd cmds[] = {
 	{ "keygen", "", "Writes a new key for stored credentials to secrets.key_file (never overwrites one).",
 	  run_keygen },
 	{ "rotate-key", "",
-	  "Re-encrypts every stored credential with a new key and replaces the key file.",
+	  "Puts a new key into the key file (the old one stays as the previous key) and re-encrypts every stored "
+	  "credential with it; safe while the responders and ocim-sync run.  Run it again to finish one cut short.",
 	  run_rotate_key },
 	{ "check-config", "", "Reads the configuration file and reports the first error, naming key and line.",
 	  run_check_config },

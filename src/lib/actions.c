@@ -33,6 +33,31 @@ requeue(const struct conf *conf, struct db *db, const char *id, const char *erro
 	return r;
 }
 
+/* The project's trigger token is stored but cannot be opened (a key the
+ * key file does not hold, or a damaged value): not a GitLab failure, and
+ * nothing that waiting on GitLab fixes, but nothing that should fail the
+ * action for good either: the operator fixes the key file or sets the
+ * token again.  The action waits, its attempt given back.  Returns
+ * DISPATCH_QUEUED (err says which credential and why). */
+static enum dispatch_result
+wait_credential(struct db *db, const char *id, const struct secret_key *key, const char *project,
+                const char *stored, char *err, size_t errsz)
+{
+	char why[200], delay[16];
+	const char *params[3] = { id, err, delay };
+	PGresult *res;
+
+	snprintf(err, errsz, "the trigger token of project %s cannot be opened: %s; the action waits (set the "
+	         "token again, or put the key back into the key file)", project, secret_why(key, stored, why, sizeof why));
+	snprintf(delay, sizeof delay, "%d", ACTION_CREDENTIAL_WAIT_SECONDS);
+	log_error("action %s: %s", id, err);
+	res = db_exec(db, STMT_ACTION_WAIT_CREDENTIAL, 3, params);
+	if (db_result_status(res) != DB_OK)
+		log_error("action %s: recording the wait: %s", id, db_error(db));
+	PQclear(res);
+	return DISPATCH_QUEUED;
+}
+
 enum dispatch_result
 action_dispatch(const struct conf *conf, struct db *db, const struct secret_key *key, long action_id,
                 long timeout, char *err, size_t errsz)
@@ -58,6 +83,10 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 	vars = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
 	token = PQgetisnull(res, 0, 9) ? NULL : secret_open(key, PQgetvalue(res, 0, 9));
 	parse_long(PQgetvalue(res, 0, 7), &project);
+	if (vars != NULL && token == NULL && !PQgetisnull(res, 0, 9)) {
+		r = wait_credential(db, id, key, PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 9), err, errsz);
+		goto out;
+	}
 	if (vars == NULL || token == NULL) {
 		snprintf(err, errsz, "%s", vars == NULL ? "the action's variables are unreadable" :
 		         "the project has no trigger token Ocim can read (set it again, or check the key file)");

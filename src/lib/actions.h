@@ -16,9 +16,13 @@ enum dispatch_result {
 	DISPATCH_SKIPPED,       /* not queued (taken by another process, or gone) */
 };
 
+/* How long an action waits when its trigger token cannot be opened. */
+#define ACTION_CREDENTIAL_WAIT_SECONDS 60
+
 /* Tries to trigger the pipeline of a queued action once, waiting at most
  * timeout seconds.  The attempt is recorded before anything is sent.
- * err gets the reason of a failure. */
+ * err gets the reason of a failure.  A trigger token that cannot be
+ * opened never fails the action: it stays queued with the reason. */
 enum dispatch_result action_dispatch(const struct conf *conf, struct db *db, const struct secret_key *key,
                                      long action_id, long timeout, char *err, size_t errsz);
 

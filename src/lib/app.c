@@ -34,16 +34,21 @@ const struct secret_key *
 app_key(struct app *app, struct response *resp)
 {
 	char err[512];
+	int r;
 
-	if (app->key.loaded)
+	/* one stat per request: a rotation (a new key file) is seen by the
+	 * next request, so nothing is sealed with a key the file dropped */
+	r = secret_key_refresh(&app->key, app->conf->secrets.key_file, err, sizeof err);
+	if (r == 1)
+		log_info("read the key file %s (%d key(s))", app->conf->secrets.key_file, app->key.nkeys);
+	if (r >= 0)
 		return &app->key;
-	if (secret_key_load(&app->key, app->conf->secrets.key_file, err, sizeof err) < 0) {
-		log_error("%s", err);
-		response_error(resp, 503, "key_unavailable", NULL,
-		               "the key for stored credentials cannot be read: see the server log");
-		return NULL;
-	}
-	return &app->key;
+	log_error("%s", err);
+	if (app->key.loaded)
+		return &app->key;       /* the keys read before still work */
+	response_error(resp, 503, "key_unavailable", NULL,
+	               "the key for stored credentials cannot be read: see the server log");
+	return NULL;
 }
 
 const char *

@@ -24,7 +24,7 @@ struct app {
 	const struct conf *conf;
 	struct db *db;
 	struct caller caller;           /* reset for every request */
-	struct secret_key key;          /* loaded on first use */
+	struct secret_key key;          /* the keyring, read again when its file changes */
 };
 
 /* The route table of the HTTP API (routes.c). */
@@ -38,8 +38,9 @@ long app_body_cap(const struct app *app, const char *path);
  * content type and JSON checks, routing, flags, the handler. */
 void app_handle(struct app *app, struct request *req, struct response *resp);
 
-/* The key for stored credentials, loaded on first use.  NULL with a 503
- * in resp when the key file cannot be read. */
+/* The keyring for stored credentials, loaded on first use and read again
+ * when the key file changed (one stat a call).  NULL with a 503 in resp
+ * when the key file cannot be read and no keys were read before. */
 const struct secret_key *app_key(struct app *app, struct response *resp);
 
 /* The name of the session cookie (__Host- prefixed with secure cookies). */

@@ -237,6 +237,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"FROM projects p WHERE a.state = 'unconfirmed' AND p.id = a.project_id "
 		"AND p.pipelines_read_at > a.last_attempt_at + make_interval(secs => $1::int) "
 		"AND ($2::bigint IS NULL OR a.project_id = $2::bigint) RETURNING a.id", 1 },
+	/* a credential that cannot be opened (key problem): queued again, the
+	 * attempt given back, never failed for good; $3 the delay in seconds */
+	[STMT_ACTION_WAIT_CREDENTIAL] = { "action_wait_credential",
+		"UPDATE actions SET state = 'queued', attempts = greatest(attempts - 1, 0), last_error = $2, next_attempt_at = now() + make_interval(secs => $3::double precision), updated_at = now() WHERE id = $1::bigint AND state = 'dispatching' RETURNING id", 0 },
 	[STMT_INSTANCE_FOR_ACTION] = { "instance_for_action",
 		"SELECT i.id, i.name, i.state, i.cluster_id, c.project_id, i.config_parsed::text, i.state_action_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint FOR UPDATE OF i", 0 },
 	[STMT_ACTION_FOR_RETRY] = { "action_for_retry",

@@ -636,6 +636,7 @@ struct faas_cluster {
 	char urls[4][1200];
 	char *credtext;                 /* decrypted {"username", "password"}, wiped after */
 	json_t *cred;
+	char keyerr[260];               /* why stored credentials do not open, or "" */
 };
 
 /* Asks the OpenFaaS gateway of every cluster (of opt->project_id, or all)
@@ -678,6 +679,13 @@ sync_openfaas(const struct conf *conf, struct db *db, const struct secret_key *k
 		fc[r].id = PQgetvalue(res, (int)r, 0);
 		fc[r].credtext = PQgetisnull(res, (int)r, 2) ? NULL : secret_open(key, PQgetvalue(res, (int)r, 2));
 		fc[r].cred = fc[r].credtext ? json_loads(fc[r].credtext, 0, NULL) : NULL;
+		if (fc[r].credtext == NULL && !PQgetisnull(res, (int)r, 2)) {
+			char why[200];
+
+			snprintf(fc[r].keyerr, sizeof fc[r].keyerr, "the OpenFaaS credentials cannot be opened: %s",
+			         secret_why(key, PQgetvalue(res, (int)r, 2), why, sizeof why));
+			log_warning("cluster %s: %s", fc[r].id, fc[r].keyerr);
+		}
 		user = json_string_value(json_object_get(fc[r].cred, "username"));
 		pass = json_string_value(json_object_get(fc[r].cred, "password"));
 		for (int k = 0; k < 4; k++) {
@@ -697,7 +705,8 @@ sync_openfaas(const struct conf *conf, struct db *db, const struct secret_key *k
 		st->requests += 4;
 		running = openfaas_answer(&c[0], names[0], err, sizeof err);
 		if (!json_is_array(running)) {
-			const char *op[3] = { fc[r].id, "false", err[0] ? err : "OpenFaaS instances: not a list" };
+			const char *op[3] = { fc[r].id, "false", fc[r].keyerr[0] ? fc[r].keyerr :
+			                      err[0] ? err : "OpenFaaS instances: not a list" };
 			PQclear(db_exec(db, STMT_SYNC_CLUSTER_ONLINE, 3, op));
 			log_warning("cluster %s: %s", fc[r].id, op[2]);
 			json_decref(running);
@@ -764,7 +773,13 @@ prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, in
 	ps->read_at = PQgetvalue(row, r, 9);
 	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
 	if (token == NULL || strlen(token) >= sizeof ps->token) {
-		snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again, or check the key file)");
+		char why[200];
+
+		if (token == NULL && !PQgetisnull(row, r, 5))
+			snprintf(ps->err, sizeof ps->err, "the API token cannot be opened: %s (set it again, or put the "
+			         "key back into the key file)", secret_why(key, PQgetvalue(row, r, 5), why, sizeof why));
+		else
+			snprintf(ps->err, sizeof ps->err, "no API token Ocim can read (set it again)");
 		if (token != NULL) {
 			sodium_memzero(token, strlen(token));
 			free(token);
