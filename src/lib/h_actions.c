@@ -127,10 +127,14 @@ repeated(struct app *app, struct request *req, struct response *resp)
 		return 0;
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	a = db_json(app->db, STMT_ACTION_BY_KEY, 2, params, &st);
-	if (a == NULL)
+	if (a == NULL && st == DB_OK)
 		return 0;
+	/* a failed lookup has aborted the transaction: nothing after it would work */
 	rollback(app);
-	response_json(resp, 202, a);
+	if (a == NULL)
+		respond_db_error(app, resp, st);
+	else
+		response_json(resp, 202, a);
 	return 1;
 }
 

@@ -181,7 +181,9 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[10] = ev->kind;
 	res = db_exec(db, STMT_PIPELINE_UPSERT, 11, params);
 	if (db_result_status(res) != DB_OK) {
-		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(db));
+		char shown[101];
+
+		snprintf(why, whysz, "pipeline not stored: %s", utf8_clip(shown, sizeof shown, db_error(db)));
 		PQclear(res);
 		return why;
 	}
@@ -215,8 +217,10 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 
 		snprintf(iid, sizeof iid, "%ld", instance);
 		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 4, sp);
+		char shown[101];
+
 		if (db_result_status(res) != DB_OK)
-			snprintf(why, whysz, "instance state not updated: %.100s", db_error(db));
+			snprintf(why, whysz, "instance state not updated: %s", utf8_clip(shown, sizeof shown, db_error(db)));
 		PQclear(res);
 	}
 	return why[0] ? why : NULL;
