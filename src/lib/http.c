@@ -531,7 +531,7 @@ void
 response_error(struct response *resp, int status, const char *code, const char *field,
                const char *fmt, ...)
 {
-	char msg[512], shown[128];
+	char msg[512], shown[256];
 	va_list ap;
 	json_t *body;
 
