@@ -532,6 +532,7 @@ response_error(struct response *resp, int status, const char *code, const char *
                const char *fmt, ...)
 {
 	char msg[512], shown[256];
+	json_error_t jerr;
 	va_list ap;
 	json_t *body;
 
@@ -540,11 +541,11 @@ response_error(struct response *resp, int status, const char *code, const char *
 	va_start(ap, fmt);
 	utf8_vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
-	                 "field", field != NULL ? utf8_clip(shown, sizeof shown, field) : NULL);
+	body = json_pack_ex(&jerr, 0, "{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
+	                    "field", field != NULL ? utf8_clip(shown, sizeof shown, field) : NULL);
 	if (body == NULL) {
-		log_error("the body of a %d answer (%s) could not be built; answering a fixed one", status,
-		          code != NULL ? code : "no code");
+		log_error("the body of a %d answer (%s) could not be built (%s); answering a fixed one", status,
+		          code != NULL ? code : "no code", jerr.text);
 		response_fixed_error(resp, status, code);
 		return;
 	}
