@@ -105,8 +105,17 @@ serve(struct app *app, FCGX_Request *fr)
 			app_handle(app, &req, &resp);
 		}
 	}
-	if (response_serialize(&resp, req.method == HTTP_HEAD, &out) == 0)
+	if (response_serialize(&resp, req.method == HTTP_HEAD, &out) == 0) {
 		FCGX_PutStr(out.data, (int)out.len, fr->out);
+	} else {
+		/* no memory for the answer: a fixed one rather than none at all */
+		static const char body[] = "{\"error\":{\"code\":\"internal\",\"message\":\"out of memory\",\"field\":null}}\n";
+
+		log_error("no memory to write the %d answer; answering 500", resp.status);
+		FCGX_FPrintF(fr->out, "Status: 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+		             "Content-Length: %d\r\n\r\n%s", (int)sizeof body - 1, body);
+		resp.status = 500;
+	}
 	if (resp.status >= 500)
 		log_warning("%s %s -> %d", http_method_name(req.method), req.path ? req.path : "?", resp.status);
 	else

@@ -75,7 +75,7 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 	res = db_exec(db, STMT_ACTION_CLAIM, 1, params);
 	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
 		if (db_result_status(res) != DB_OK)
-			snprintf(err, errsz, "%s", db_error(db));
+			utf8_snprintf(err, errsz, "%s", db_error(db));
 		PQclear(res);
 		return DISPATCH_SKIPPED;
 	}
@@ -131,7 +131,7 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		PGresult *d = db_exec(db, STMT_ACTION_DISPATCHED, 9, dp);
 		if (db_result_status(d) != DB_OK) {
 			/* GitLab has the pipeline: ocim-sync matches it back by DEPLOYMENT_REQUEST_ID */
-			snprintf(err, errsz, "pipeline %s started but not recorded: %s", gid, db_error(db));
+			utf8_snprintf(err, errsz, "pipeline %s started but not recorded: %s", gid, db_error(db));
 			log_error("action %s: %s", id, err);
 		}
 		PQclear(d);

@@ -163,6 +163,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 {
 	const struct route *route;
 	char allow[128], err[256];
+	const char *header;
 
 	switch (route_find(app_routes, app_nroutes, req->method, req->path, &route, &req->params,
 	                   allow, sizeof allow)) {
@@ -181,6 +182,10 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		/* a malformed body is reported before the method: see below */
 		route = NULL;
 		break;
+	}
+	if (request_check_headers(req, &header, err, sizeof err) < 0) {
+		response_error(resp, 400, "invalid_header", header, "%s", err);
+		return;
 	}
 
 	if (req->body_len > 0 || req->method == HTTP_POST || req->method == HTTP_PUT ||

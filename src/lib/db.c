@@ -404,7 +404,8 @@ set_error(struct db *db, const char *msg)
 {
 	size_t n;
 
-	snprintf(db->error, sizeof db->error, "%s", msg ? msg : "unknown database error");
+	/* PostgreSQL quotes values in its messages: cut them whole */
+	utf8_snprintf(db->error, sizeof db->error, "%s", msg ? msg : "unknown database error");
 	n = strlen(db->error);
 	while (n > 0 && (db->error[n - 1] == '\n' || db->error[n - 1] == ' '))
 		db->error[--n] = '\0';

@@ -35,18 +35,21 @@ gitlab_check(const struct fetch *r, long want, char *err, size_t errsz)
 	const struct fetch_answer *a = &r->answer;
 	const char *api = strstr(r->url, "/api/v4/"), *what = api != NULL ? api + 7 : r->url;
 	const char *m;
+	char swhat[201], sm[151], serr[191];
 	json_t *j;
 
 	if (a->status == want)
 		return 0;
 	if (a->status < 0) {
-		snprintf(err, errsz, "GitLab did not answer %.200s: %.190s", what, r->error);
+		utf8_snprintf(err, errsz, "GitLab did not answer %s: %s", utf8_clip(swhat, sizeof swhat, what),
+		              utf8_clip(serr, sizeof serr, r->error));
 		return -1;
 	}
 	j = json_loadb(a->body.data, a->body.len, 0, NULL);
 	m = json_string_value(json_object_get(j, "message"));
-	snprintf(err, errsz, "GitLab answered %ld to %.200s%s%.150s%s", a->status, what, m ? ": " : "",
-	         m ? m : "", r->attempts > 1 ? " (after retries)" : "");
+	/* GitLab's message is anybody's text: cut it whole, it goes into JSON and SQL */
+	utf8_snprintf(err, errsz, "GitLab answered %ld to %s%s%s%s", a->status, utf8_clip(swhat, sizeof swhat, what),
+	              m ? ": " : "", utf8_clip(sm, sizeof sm, m), r->attempts > 1 ? " (after retries)" : "");
 	json_decref(j);
 	return -1;
 }

@@ -122,6 +122,7 @@ repeated(struct app *app, struct request *req, struct response *resp)
 	a = db_json(app->db, STMT_ACTION_BY_KEY, 2, params, &st);
 	if (a == NULL && st == DB_OK)
 		return 0;
+	/* a failed lookup has aborted the transaction: nothing after it would work */
 	rollback(app);
 	if (a == NULL) {
 		/* the lookup failed: going on would run in an aborted transaction */

@@ -97,7 +97,10 @@ links_ok(struct response *resp, const json_t *links)
 		const char *u = json_string_value(v);
 		if (u == NULL || strlen(k) > 64 || strlen(u) > 500 ||
 		    (strncmp(u, "https://", 8) != 0 && strncmp(u, "http://", 7) != 0)) {
-			response_error(resp, 422, "invalid_value", "links", "link '%.64s' must be an http(s) URL", k);
+			char shown[65];
+
+			response_error(resp, 422, "invalid_value", "links", "link '%s' must be an http(s) URL",
+			               utf8_clip(shown, sizeof shown, k));
 			return 0;
 		}
 	}

@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "http.h"
+#include "log.h"
 
 const char *
 kv_get(const struct kvlist *l, const char *key)
@@ -199,10 +200,19 @@ http_parse_query(const char *qs, struct kvlist *out, char *err, size_t errsz)
 			free(key);
 			goto bad;
 		}
-		value = eq ? http_unescape(eq + 1, (size_t)(stop - eq - 1), 1) : strdup("");
-		if (value == NULL) {
-			snprintf(err, errsz, "query parameter '%.64s': invalid percent-encoding", key);
+		if (!utf8_valid(key, strlen(key))) {
+			snprintf(err, errsz, "query parameter %zu: the name is not UTF-8", out->n + 1);
 			free(key);
+			goto bad;
+		}
+		value = eq ? http_unescape(eq + 1, (size_t)(stop - eq - 1), 1) : strdup("");
+		if (value == NULL || !utf8_valid(value, strlen(value))) {
+			char shown[65];
+
+			snprintf(err, errsz, "query parameter '%s': %s", utf8_clip(shown, sizeof shown, key),
+			         value == NULL ? "invalid percent-encoding" : "the value is not UTF-8");
+			free(key);
+			free(value);
 			goto bad;
 		}
 		if (kv_add_owned(out, key, value) < 0) {
@@ -366,7 +376,7 @@ request_env(const struct request *r, const char *name)
 int
 request_init(struct request *r, char *const *env, const char **field, char *err, size_t errsz)
 {
-	const char *uri, *q, *cl;
+	const char *uri, *q, *cl, *ua;
 	long v;
 
 	memset(r, 0, sizeof *r);
@@ -396,7 +406,16 @@ request_init(struct request *r, char *const *env, const char **field, char *err,
 		r->content_length = v;
 	}
 	r->remote_addr = request_env(r, "REMOTE_ADDR");
-	r->user_agent = request_env(r, "HTTP_USER_AGENT");
+	ua = request_env(r, "HTTP_USER_AGENT");
+	if (ua != NULL) {
+		/* stored with sessions: refusing a login for it would be wrong */
+		r->user_agent = malloc(HTTP_MAX_USER_AGENT + 1);
+		if (r->user_agent == NULL) {
+			snprintf(err, errsz, "out of memory");
+			return -1;
+		}
+		utf8_copy(r->user_agent, HTTP_MAX_USER_AGENT + 1, ua, strlen(ua));
+	}
 	r->request_id = request_env(r, "REQUEST_ID");
 	if (http_parse_query(request_env(r, "QUERY_STRING"), &r->query, err, errsz) < 0) {
 		*field = "query";
@@ -409,10 +428,44 @@ request_init(struct request *r, char *const *env, const char **field, char *err,
 	return 0;
 }
 
+/* Request headers whose values reach SQL or JSON, and how long they may
+ * be.  The others are only compared or hashed (Authorization, Cookie,
+ * X-CSRF-Token, X-Gitlab-Token, Sec-Fetch-Site), made safe (User-Agent)
+ * or checked where they are used (REMOTE_ADDR: is_ip_address). */
+static const struct {
+	const char *env, *name;
+	size_t max;
+} checked_headers[] = {
+	{ "HTTP_IDEMPOTENCY_KEY", "Idempotency-Key", HTTP_MAX_IDEMPOTENCY_KEY },
+	{ "HTTP_X_GITLAB_EVENT", "X-Gitlab-Event", 100 },
+	{ "HTTP_X_GITLAB_EVENT_UUID", "X-Gitlab-Event-UUID", 100 },
+};
+
+int
+request_check_headers(const struct request *r, const char **field, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(checked_headers); i++) {
+		const char *v = request_env(r, checked_headers[i].env);
+		size_t n = v != NULL ? strlen(v) : 0;
+		int ok = n >= 1 && n <= checked_headers[i].max;
+
+		for (size_t k = 0; ok && k < n; k++)
+			ok = (unsigned char)v[k] >= 0x20 && (unsigned char)v[k] <= 0x7e;
+		if (v != NULL && !ok) {
+			*field = checked_headers[i].name;
+			snprintf(err, errsz, "%s must be 1 to %zu printable ASCII characters", checked_headers[i].name,
+			         checked_headers[i].max);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 void
 request_free(struct request *r)
 {
 	free(r->path);
+	free(r->user_agent);
 	kv_free(&r->query);
 	kv_free(&r->cookies);
 	kv_free(&r->params);
@@ -457,19 +510,46 @@ response_raw_json(struct response *resp, int status, char *text)
 	resp->raw = text;
 }
 
+/* Answers status with a fixed error body, built without jansson, for when
+ * the real one cannot be; code is kept when it is a plain identifier.  If
+ * even this copy fails, response_serialize answers its own fixed body. */
+static void
+response_fixed_error(struct response *resp, int status, const char *code)
+{
+	char text[192];
+
+	if (code == NULL || code[0] == '\0' || strlen(code) > 40 ||
+	    strspn(code, "abcdefghijklmnopqrstuvwxyz_") != strlen(code))
+		code = "internal";
+	snprintf(text, sizeof text, "{\"error\":{\"code\":\"%s\",\"message\":\"%s (the details could not be "
+	         "encoded; see the server log)\",\"field\":null}}", code, http_status_text(status));
+	response_json(resp, status, NULL);
+	resp->raw = strdup(text);
+}
+
 void
 response_error(struct response *resp, int status, const char *code, const char *field,
                const char *fmt, ...)
 {
-	char msg[512];
+	char msg[512], shown[256];
+	json_error_t jerr;
 	va_list ap;
+	json_t *body;
 
+	/* user text in the message or the field name may be cut or ill-formed:
+	 * jansson would refuse it and the answer would lose its body */
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	utf8_vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	response_json(resp, status,
-	              json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
-	                        "field", field));
+	body = json_pack_ex(&jerr, 0, "{s:{s:s, s:s, s:s?}}", "error", "code", code, "message", msg,
+	                    "field", field != NULL ? utf8_clip(shown, sizeof shown, field) : NULL);
+	if (body == NULL) {
+		log_error("the body of a %d answer (%s) could not be built (%s); answering a fixed one", status,
+		          code != NULL ? code : "no code", jerr.text);
+		response_fixed_error(resp, status, code);
+		return;
+	}
+	response_json(resp, status, body);
 }
 
 int
@@ -484,17 +564,25 @@ response_header(struct response *resp, const char *name, const char *value)
 int
 response_serialize(const struct response *resp, int head, struct buf *out)
 {
-	char *dumped = NULL;
+	char *dumped = NULL, fixed[192];
 	const char *body = resp->raw;
-	int rc = 0;
+	int rc = 0, status = resp->status;
 
 	if (resp->json != NULL) {
 		dumped = json_dumps(resp->json, JSON_COMPACT | JSON_ENSURE_ASCII);
-		if (dumped == NULL)
-			return -1;
+		if (dumped == NULL) {
+			log_error("the body of a %d answer could not be written; answering 500", status);
+			status = 500;
+		}
 		body = dumped;
 	}
-	rc |= buf_printf(out, "Status: %d %s\r\n", resp->status, http_status_text(resp->status));
+	if (body == NULL && status >= 400) {
+		/* an error never goes out without its JSON body */
+		snprintf(fixed, sizeof fixed, "{\"error\":{\"code\":\"internal\",\"message\":\"%s (the details "
+		         "could not be encoded; see the server log)\",\"field\":null}}", http_status_text(status));
+		body = fixed;
+	}
+	rc |= buf_printf(out, "Status: %d %s\r\n", status, http_status_text(status));
 	if (body != NULL)
 		rc |= buf_printf(out, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
 		                 strlen(body) + 1);

@@ -19,6 +19,8 @@ enum http_method {
 #define HTTP_MAX_COOKIE 8192            /* bytes of the Cookie header */
 #define HTTP_MAX_COOKIES 64
 #define HTTP_MAX_JSON_DEPTH 32
+#define HTTP_MAX_USER_AGENT 512         /* bytes of User-Agent kept (sessions.user_agent) */
+#define HTTP_MAX_IDEMPOTENCY_KEY 200
 
 /* A list of owned name/value strings, in input order. */
 struct kv {
@@ -43,8 +45,9 @@ const char *http_status_text(int status);
  * NUL. */
 char *http_unescape(const char *src, size_t len, int plus_is_space);
 
-/* Parses "a=1&b=x%20y" into out (cleared first).  Returns 0, or -1 with a
- * message naming the parameter in err; out is then empty. */
+/* Parses "a=1&b=x%20y" into out (cleared first); names and values must be
+ * UTF-8.  Returns 0, or -1 with a message naming the parameter in err; out
+ * is then empty. */
 int http_parse_query(const char *qs, struct kvlist *out, char *err, size_t errsz);
 
 /* Parses a Cookie header.  Pairs that are not name=value are skipped, as
@@ -66,7 +69,7 @@ struct request {
 	const char *content_type;       /* borrowed from env */
 	long content_length;            /* -1 when absent */
 	const char *remote_addr;
-	const char *user_agent;
+	char *user_agent;               /* owned: well-formed UTF-8, cut to HTTP_MAX_USER_AGENT */
 	const char *request_id;
 	char *body;                     /* owned, NUL-terminated */
 	size_t body_len;
@@ -83,6 +86,12 @@ const char *request_env(const struct request *r, const char *name);
 int request_init(struct request *r, char *const *env, const char **field, char *err, size_t errsz);
 void request_free(struct request *r);
 
+/* Checks the request headers whose values reach SQL or JSON
+ * (Idempotency-Key, X-Gitlab-Event, X-Gitlab-Event-UUID: 1 to N printable
+ * ASCII characters).  Returns 0, or -1 with *field set to the header's
+ * name and a message in err. */
+int request_check_headers(const struct request *r, const char **field, char *err, size_t errsz);
+
 struct response {
 	int status;
 	struct kvlist headers;
@@ -96,12 +105,18 @@ void response_free(struct response *resp);
 void response_json(struct response *resp, int status, json_t *body);
 /* Sets status and a body that is JSON text already (ownership taken). */
 void response_raw_json(struct response *resp, int status, char *text);
-/* Sets a uniform error body {"error":{"code","message","field"}}. */
+/* Sets a uniform error body {"error":{"code","message","field"}}.  The
+ * message and field are made well-formed UTF-8 (cut on a character
+ * boundary, ill-formed bytes as U+FFFD); should the body still not be
+ * built, a fixed one with the same status is answered and the reason
+ * logged. */
 void response_error(struct response *resp, int status, const char *code, const char *field,
                     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 int response_header(struct response *resp, const char *name, const char *value);
 /* Writes a CGI response (Status line, headers, blank line, body) to out;
- * for HEAD requests without the body.  Returns 0 or -1 (out of memory). */
+ * for HEAD requests without the body.  An error status without a body,
+ * or a body that cannot be written (then as a 500), gets a fixed JSON
+ * error body.  Returns 0 or -1 (out of memory). */
 int response_serialize(const struct response *resp, int head, struct buf *out);
 
 #endif

@@ -23,7 +23,10 @@ input_object(struct response *resp, const json_t *body, const char *const *allow
 			if (strcmp(*a, key) == 0)
 				break;
 		if (*a == NULL) {
-			response_error(resp, 400, "unknown_field", key, "unknown field '%.64s'", key);
+			char shown[65];
+
+			response_error(resp, 400, "unknown_field", key, "unknown field '%s'",
+			               utf8_clip(shown, sizeof shown, key));
 			return -1;
 		}
 	}

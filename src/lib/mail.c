@@ -135,7 +135,7 @@ send_smtp(const struct conf *conf, const char *to, const char *msg, char *err, s
 	}
 	cc = curl_easy_perform(c);
 	if (cc != CURLE_OK)
-		snprintf(err, errsz, "SMTP delivery failed: %s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
+		utf8_snprintf(err, errsz, "SMTP delivery failed: %s", curl_err[0] ? curl_err : curl_easy_strerror(cc));
 	curl_slist_free_all(rcpt);
 	curl_easy_cleanup(c);
 	return cc == CURLE_OK ? 0 : -1;

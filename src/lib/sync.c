@@ -224,7 +224,9 @@ read_tree(struct project_sync *ps)
 		if (next[0] == '\0')
 			return 0;
 		if (!gitlab_same_api(ps->base, next)) {
-			snprintf(ps->err, sizeof ps->err, "GitLab's next tree page is not on %.200s; not followed", ps->base);
+			char shown[201];
+			snprintf(ps->err, sizeof ps->err, "GitLab's next tree page is not on %s; not followed",
+			         utf8_clip(shown, sizeof shown, ps->base));
 			return -1;
 		}
 		if (++pages >= MAX_PAGES) {
@@ -251,7 +253,7 @@ static int
 take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 {
 	struct fetch_answer *a = &r->answer;
-	char file[120], yerr[300];
+	char file[120], yerr[300], sfile[101], syerr[191];
 	struct ynode *root;
 	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
 
@@ -263,9 +265,11 @@ take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 	a->body.data = NULL;
 	root = ydoc_parse(e->text, a->body.len, &lim, yerr, sizeof yerr);
 	if (root == NULL)
-		snprintf(e->error, sizeof e->error, "%.100s: %.190s", file, yerr);
+		snprintf(e->error, sizeof e->error, "%s: %s", utf8_clip(sfile, sizeof sfile, file),
+		         utf8_clip(syerr, sizeof syerr, yerr));
 	else if (root->kind != YNODE_MAP)
-		snprintf(e->error, sizeof e->error, "%.100s: line %u, column %u: must be a mapping", file, root->line, root->col);
+		snprintf(e->error, sizeof e->error, "%s: line %u, column %u: must be a mapping",
+		         utf8_clip(sfile, sizeof sfile, file), root->line, root->col);
 	else
 		e->parsed = ynode_to_json(root);
 	ynode_free(root);
@@ -485,7 +489,7 @@ pipelines:
 fail_res:
 	PQclear(res);
 fail:
-	snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+	utf8_snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
 	db_rollback(db);
 	buf_free(&names);
 	return -1;
@@ -815,7 +819,9 @@ branch_head(struct project_sync *ps, struct fetch_answer *a)
 	if (b == NULL)
 		return -1;
 	if (n < 7 || n >= sizeof ps->commit || strspn(id, "0123456789abcdef") != n) {
-		snprintf(ps->err, sizeof ps->err, "GitLab's branch %.200s has no commit id", ps->branch);
+		char shown[201];
+		snprintf(ps->err, sizeof ps->err, "GitLab's branch %s has no commit id",
+		         utf8_clip(shown, sizeof shown, ps->branch));
 		json_decref(b);
 		return -1;
 	}

@@ -202,3 +202,149 @@ list_has(const char *list, const char *word)
 			return 1;
 	return 0;
 }
+
+/* The sequence at s (len > 0 bytes), after Unicode's table of well-formed
+ * UTF-8 (3-7).  Sets *ok to 1 and returns the length of a well-formed
+ * character; else sets *ok to 0 and returns the length of the ill-formed
+ * part one U+FFFD replaces (its longest beginning that could still have
+ * become a character, at least 1 byte), or to -1 when that part runs to
+ * the end of s, as a character cut by a byte limit does. */
+static size_t
+utf8_next(const unsigned char *s, size_t len, int *ok)
+{
+	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
+	size_t need;
+
+	*ok = 1;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		need = 2;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		need = 3;
+		if (c == 0xe0)
+			lo = 0xa0;      /* else overlong */
+		else if (c == 0xed)
+			hi = 0x9f;      /* else a surrogate */
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		need = 4;
+		if (c == 0xf0)
+			lo = 0x90;      /* else overlong */
+		else if (c == 0xf4)
+			hi = 0x8f;      /* else above U+10FFFF */
+	} else {
+		*ok = 0;
+		return 1;
+	}
+	for (size_t i = 1; i < need; i++) {
+		if (i >= len) {
+			*ok = -1;
+			return i;
+		}
+		if (s[i] < (i == 1 ? lo : 0x80) || s[i] > (i == 1 ? hi : 0xbf)) {
+			*ok = 0;
+			return i;
+		}
+	}
+	return need;
+}
+
+int
+utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n;
+	int ok;
+
+	for (size_t i = 0; i < len; i += n) {
+		n = utf8_next(u + i, len - i, &ok);
+		if (ok != 1)
+			return 0;
+	}
+	return 1;
+}
+
+size_t
+utf8_copy(char *dst, size_t size, const char *s, size_t len)
+{
+	static const char replacement[] = "\xef\xbf\xbd";
+	const unsigned char *u = (const unsigned char *)s;
+	size_t o = 0;
+
+	if (size == 0)
+		return 0;
+	for (size_t i = 0; i < len;) {
+		int ok;
+		size_t n = utf8_next(u + i, len - i, &ok);
+		const char *piece = ok == 1 ? s + i : replacement;
+		size_t pn = ok == 1 ? n : sizeof replacement - 1;
+
+		if (pn >= size - o)
+			break;
+		memcpy(dst + o, piece, pn);
+		o += pn;
+		i += n;
+	}
+	dst[o] = '\0';
+	return o;
+}
+
+const char *
+utf8_clip(char *buf, size_t size, const char *s)
+{
+	utf8_copy(buf, size, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+	return buf;
+}
+
+int
+utf8_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(dst, size, fmt, ap), ok, bad = 0;
+	size_t len, k;
+	char *copy;
+
+	if (size == 0)
+		return n;
+	if (n < 0) {
+		dst[0] = '\0';
+		return n;
+	}
+	len = strlen(dst);
+	for (size_t i = 0; i < len; i += k) {
+		k = utf8_next((const unsigned char *)dst + i, len - i, &ok);
+		if (ok < 0 && (size_t)n >= size) {
+			/* the last character did not fit: leave it out whole */
+			dst[i] = '\0';
+			len = i;
+			break;
+		}
+		bad |= ok != 1;
+	}
+	if (!bad)
+		return n;
+	/* ill-formed text in an argument: copy it back with U+FFFD */
+	copy = strdup(dst);
+	if (copy != NULL) {
+		utf8_copy(dst, size, copy, len);
+		free(copy);
+		return n;
+	}
+	for (size_t i = 0; i < len; i += k) {
+		k = utf8_next((const unsigned char *)dst + i, len - i, &ok);
+		if (ok != 1)
+			memset(dst + i, '?', k);
+	}
+	return n;
+}
+
+int
+utf8_snprintf(char *dst, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = utf8_vsnprintf(dst, size, fmt, ap);
+	va_end(ap);
+	return n;
+}

@@ -2,6 +2,7 @@
 #ifndef OCIM_UTIL_H
 #define OCIM_UTIL_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -38,6 +39,37 @@ int is_ip_address(const char *s);
 /* A plausible email address: one @ with text on both sides and a dot
  * after it, no spaces or control characters, at most 254 bytes. */
 int email_valid(const char *s);
+
+/* UTF-8 text for JSON, PostgreSQL's text columns and messages.  jansson
+ * refuses a string that is not well-formed UTF-8 (json_pack then returns
+ * NULL) and PostgreSQL refuses it with SQLSTATE 22021, so text that comes
+ * from outside, or was cut to fit a buffer, passes these first.  A byte
+ * count such as printf's "%.64s" can cut a character in two: use
+ * utf8_clip instead. */
+
+/* Whether s[0..len) is well-formed UTF-8 (no overlong forms, surrogates or
+ * code points above U+10FFFF). */
+int utf8_valid(const char *s, size_t len);
+
+/* Copies s[0..len) into dst (size bytes): every ill-formed sequence
+ * becomes U+FFFD, and the copy ends before the first character that would
+ * not fit, so dst is well-formed, NUL-terminated UTF-8 with no character
+ * cut.  Returns the bytes written, without the NUL; nothing is written
+ * when size is 0.  dst and s must not overlap. */
+size_t utf8_copy(char *dst, size_t size, const char *s, size_t len);
+
+/* utf8_copy of the string s (NULL is "") into buf; returns buf, to pass
+ * where a "%.Ns" would cut: "'%s'", utf8_clip(b, sizeof b, name). */
+const char *utf8_clip(char *buf, size_t size, const char *s);
+
+/* snprintf whose result is well-formed UTF-8: a character cut by the end
+ * of dst is left out whole, ill-formed bytes of the arguments become
+ * U+FFFD (or '?' when no memory is left to make room for it).  Returns
+ * what vsnprintf returns. */
+int utf8_vsnprintf(char *dst, size_t size, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
+int utf8_snprintf(char *dst, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* strdup that aborts on failure; for program setup paths only. */
 char *xstrdup(const char *s);

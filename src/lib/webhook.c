@@ -138,7 +138,9 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[11] = pipeline_final_array();
 	res = db_exec(db, STMT_PIPELINE_UPSERT, 12, params);
 	if (db_result_status(res) != DB_OK) {
-		snprintf(why, whysz, "pipeline not stored: %.100s", db_error(db));
+		char shown[101];
+
+		snprintf(why, whysz, "pipeline not stored: %s", utf8_clip(shown, sizeof shown, db_error(db)));
 		PQclear(res);
 		return why;
 	}
@@ -173,9 +175,11 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 		const char *sp[5] = { iid, state, failed ? reason : NULL, ipid, instance_pending_array() };
 
 		snprintf(iid, sizeof iid, "%ld", instance);
+		char shown[101];
+
 		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 5, sp);
 		if (db_result_status(res) != DB_OK)
-			snprintf(why, whysz, "instance state not updated: %.100s", db_error(db));
+			snprintf(why, whysz, "instance state not updated: %s", utf8_clip(shown, sizeof shown, db_error(db)));
 		PQclear(res);
 	}
 	return why[0] ? why : NULL;

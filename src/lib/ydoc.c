@@ -6,6 +6,7 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "util.h"
 #include "ydoc.h"
 
 const struct ylimits ydoc_default_limits = {
@@ -26,7 +27,7 @@ static void
 fail(struct parser *p, unsigned line, unsigned col, const char *msg)
 {
 	if (p->err[0] == '\0')
-		snprintf(p->err, p->errsz, "line %u, column %u: %s", line, col, msg);
+		utf8_snprintf(p->err, p->errsz, "line %u, column %u: %s", line, col, msg);
 }
 
 static int
@@ -128,8 +129,9 @@ parse_collection(struct parser *p, yaml_event_t *start, unsigned depth)
 			}
 			for (size_t i = 0; i < n->n; i += 2) {
 				if (keys_equal(n->items[i], child)) {
-					char msg[160];
-					snprintf(msg, sizeof msg, "duplicate key '%.100s'", child->value);
+					char msg[160], shown[101];
+					snprintf(msg, sizeof msg, "duplicate key '%s'",
+					         utf8_clip(shown, sizeof shown, child->value));
 					fail(p, child->line, child->col, msg);
 					ynode_free(child);
 					goto bad;

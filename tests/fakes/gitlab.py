@@ -22,7 +22,8 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
 Test control (no auth):
   POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link|long_link,
-                            "ms", "status", "retry_after", "seconds" (timeout), "times" (0 = forever),
+                            "ms", "status", "message" (of a status fault), "retry_after", "seconds" (timeout),
+                            "times" (0 = forever),
                             "after": true (the trigger makes its pipeline, then the fault replaces its answer)}
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
@@ -155,7 +156,7 @@ class Handler(BaseHTTPRequestHandler):
             time.sleep(f.get("ms", 100) / 1000)
             return False
         if kind == "status":
-            self.send(f.get("status", 500), {"message": "%d fault injected" % f.get("status", 500)})
+            self.send(f.get("status", 500), {"message": f.get("message", "%d fault injected" % f.get("status", 500))})
         elif kind == "rate_limit":
             h = {"RateLimit-Limit": "600", "RateLimit-Remaining": "0", "RateLimit-Reset": str(int(time.time()) + 60)}
             if f.get("retry_after") is not None:
