@@ -21,6 +21,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT version, checksum FROM schema_migrations ORDER BY version", 0 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",
 		"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", 0 },
+	/* migrations run as long as they need but wait for locks $1 ms at most */
+	[STMT_MIGRATION_SETTINGS] = { "migration_settings",
+		"SELECT set_config('statement_timeout', '0', false), set_config('lock_timeout', $1, false)", 0 },
 	[STMT_USER_INSERT] = { "user_insert",
 		"INSERT INTO users (email, display_name, password_hash, is_admin) "
 		"VALUES ($1, $2, $3, $4::boolean) RETURNING id", 0 },
