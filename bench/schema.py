@@ -11,7 +11,9 @@ per project, it prints
       once with nothing changed and once with a new status, with the
       trigger times of one of them.  The 100 are sent in one query string
       (the database's time), and 100 others one at a time (round trips
-      too, which a loaded machine makes noisy).
+      too).  Next to the wall times, the CPU time the database backend
+      spent (from /proc): on a loaded machine the wall times include
+      waiting for a CPU.
 Targets: the delete under 1 s, 100 upserts under 50 ms.  It prints figures;
 it does not pass or fail.  --until NNN applies only the migrations numbered
 below NNN, to measure what a migration changes.
@@ -98,33 +100,37 @@ def exec_lines(project, status, n, offset):
             "WHERE p.project_id = %d ORDER BY p.id LIMIT %d OFFSET %d" % (st, project, n, offset))
 
 
+# The CPU time of the psql session's backend, from /proc (the stack runs
+# here): with other work on the machine, wall times wait for a CPU too.
+CPU_MARK = "\\! echo CPU $(cut -d' ' -f1 /proc/$BPID/schedstat)\n"
+
+
+def timed(st, setup, parts):
+    """Runs setup, then each script of parts, in one psql session; answers
+    per part (wall ms summed over psql's \\timing lines, backend CPU ms)."""
+    script = "SELECT pg_backend_pid() AS pid \\gset\n\\setenv BPID :pid\n" + setup + "\n" + CPU_MARK
+    for part in parts:
+        script += "\\echo PART\n\\timing on\n" + part + "\n\\timing off\n" + CPU_MARK
+    out = psql_script(st, script)
+    cpu = [int(x) for x in re.findall(r"^CPU (\d+)$", out, re.M)]
+    if len(cpu) != len(parts) + 1:
+        raise SystemExit("could not read the backend's CPU time: %s" % out[-500:])
+    walls = [sum(float(t) for t in re.findall(r"^Time: ([0-9.]+) ms", chunk, re.M))
+             for chunk in out.split("PART\n")[1:]]
+    return [(walls[i], (cpu[i + 1] - cpu[i]) / 1e6) for i in range(len(parts))]
+
+
 def upserts(st, sql, project, status, n=100, offset=0):
-    """The wall time of n upserts (psql's \\timing), after 10 more to warm
-    the prepared statement: sent in one query string (the database's own
-    time and one round trip), and one at a time (summed)."""
+    """n upserts after 10 more that warm the prepared statement: n sent in
+    one query string (the database's own time and one round trip), and n
+    others one at a time.  Answers ((wall, cpu), (wall, cpu)) in ms."""
     warm = psql_script(st, exec_lines(project, status, 10, offset + 2 * n) + ";").strip()
-    figures = []
-    for part in range(2):
-        lines = psql_script(st, exec_lines(project, status, n, offset + part * n) + ";").strip()
-        if len(lines.splitlines()) != n:
-            raise SystemExit("found %d pipelines to upsert, not %d" % (len(lines.splitlines()), n))
-        if part == 0:
-            cmd = ["-c", "PREPARE u AS " + sql, "-c", warm.replace("\n", " "), "-c", "\\timing on",
-                   "-c", lines.replace("\n", " ")]
-        else:
-            cmd = ["-f", "-"]
-        r = subprocess.run(stacklib.as_pg(["/usr/bin/psql", "-h", "127.0.0.1", "-p", str(st.state["pg_port"]),
-                                           "-U", "ocim", "-d", "ocim", "-v", "ON_ERROR_STOP=1", "-qtA"] + cmd),
-                           input=("PREPARE u AS %s;\n%s\n\\timing on\n%s\n" % (sql, warm, lines)).encode()
-                           if part else None,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/")
-        if r.returncode != 0:
-            raise SystemExit("psql: " + r.stderr.decode(errors="replace"))
-        times = [float(t) for t in re.findall(r"^Time: ([0-9.]+) ms", r.stdout.decode(), re.M)]
-        if len(times) != (1 if part == 0 else n):
-            raise SystemExit("psql printed %d times" % len(times))
-        figures.append(sum(times))
-    return figures
+    batch = psql_script(st, exec_lines(project, status, n, offset) + ";").strip().splitlines()
+    single = psql_script(st, exec_lines(project, status, n, offset + n) + ";").strip().splitlines()
+    if len(batch) != n or len(single) != n:
+        raise SystemExit("found %d and %d pipelines to upsert, not %d" % (len(batch), len(single), n))
+    return timed(st, "PREPARE u AS %s;\n%s" % (sql, warm),
+                 ["\\;".join(l.rstrip(";") for l in batch) + ";", "\n".join(single)])
 
 
 def explain_upsert(st, sql, project, status):
@@ -174,8 +180,8 @@ def main():
         # (b) first, on the full database
         for what, status in (("unchanged", None), ("new status", "skipped")):
             batch, single = upserts(st, sql, 3, status)
-            out.append("100 pipeline upserts, %-10s: %8.1f ms in one query string (target < 50 ms), "
-                       "%.1f ms one at a time" % (what, batch, single))
+            out.append("100 pipeline upserts, %-10s: %6.1f ms in one query string (%.1f ms CPU; target < 50 ms), "
+                       "%.1f ms one at a time (%.1f ms CPU)" % ((what,) + batch + single))
         ms, trig = explain_upsert(st, sql, 4, "skipped")
         out.append("EXPLAIN ANALYZE of one upsert with a new status: %.2f ms" % ms)
         out.extend(trig)
@@ -186,22 +192,26 @@ def main():
                     "(SELECT count(*) FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE c.project_id = 1), "
                     "(SELECT count(*) FROM pipelines WHERE project_id = 1), "
                     "(SELECT count(*) FROM actions WHERE project_id = 1))")
-        plan = psql_script(st, "BEGIN;\nEXPLAIN (ANALYZE, COSTS OFF) DELETE FROM projects WHERE id = 2;\nROLLBACK;\n")
+        plan = psql_script(st, "SELECT pg_backend_pid() AS pid \\gset\n\\setenv BPID :pid\nBEGIN;\n" + CPU_MARK +
+                           "EXPLAIN (ANALYZE, COSTS OFF) DELETE FROM projects WHERE id = 2;\n" + CPU_MARK + "ROLLBACK;\n")
         m = re.search(r"Execution Time: ([0-9.]+) ms", plan)
+        cpu = [int(x) for x in re.findall(r"^CPU (\d+)$", plan, re.M)]
         st.psql("VACUUM ANALYZE")
         t = time.time()
         r = c.delete("/api/v1/projects/1")
         wall = time.time() - t
         out.append("DELETE /api/v1/projects/1 (%s): %d in %.3f s   (target < 1 s)" % (n, r.status, wall))
         if r.status != 204 and r.status != 200:
-            out.append("  answer: %s" % (r.body[:200] if hasattr(r, "body") else r))
-        out.append("EXPLAIN ANALYZE DELETE FROM projects WHERE id = 2 (rolled back): %s ms"
-                   % (m.group(1) if m else "?"))
+            out.append("  answer: %s" % r.body[:200].strip())
+        out.append("EXPLAIN ANALYZE DELETE FROM projects WHERE id = 2 (rolled back): %s ms (%.1f ms CPU)"
+                   % (m.group(1) if m else "?", (cpu[1] - cpu[0]) / 1e6 if len(cpu) == 2 else float("nan")))
         out.extend(triggers(plan))
     finally:
         st.stop()
         shutil.rmtree(tmp, ignore_errors=True)
     print("\n".join(out))
+    print("(%d CPUs, load average %.1f at the end: other work on the machine inflates every figure)"
+          % (os.cpu_count(), os.getloadavg()[0]))
 
 
 if __name__ == "__main__":

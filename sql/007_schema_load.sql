@@ -71,6 +71,25 @@ CREATE TRIGGER actions_keep_updated_at BEFORE UPDATE ON actions
     FOR EACH ROW WHEN (OLD.updated_at IS DISTINCT FROM NEW.updated_at)
     EXECUTE FUNCTION ocim_keep_updated_at();
 
+-- The same list form, in PL/pgSQL: the trigger calls it once per row, and
+-- a LANGUAGE sql function that cannot be inlined there is parsed and
+-- planned again in every transaction, where PL/pgSQL keeps its plan for
+-- the session (ocim-sync upserts one pipeline per transaction).
+CREATE OR REPLACE FUNCTION ocim_instance_list_json(i instances) RETURNS json
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    RETURN (SELECT row_to_json(r) FROM (
+        SELECT i.id, i.name, i.cluster_id, c.name AS cluster_name, c.project_id, c.provider,
+               i.description, i.state, i.state_since, i.state_reason, i.health, i.last_error,
+               i.updated_at,
+               (SELECT row_to_json(lp) FROM (
+                    SELECT p.id, p.gitlab_id, p.status, p.action_kind, p.ref, p.web_url,
+                           p.created_at, p.finished_at, p.updated_at
+                    FROM pipelines p WHERE p.id = i.latest_pipeline_id) lp) AS latest_pipeline
+        FROM clusters c WHERE c.id = i.cluster_id) r);
+END
+$$;
+
 -- The list form of an instance: built on insert, and on update when it
 -- was cleared (a cluster or the latest pipeline changed) or a column it
 -- shows changed.
