@@ -77,19 +77,27 @@ run_migrate(struct conf *conf, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dir", required_argument, NULL, 'd' },
+		{ "lock-timeout", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *dir = getenv("OCIM_SQL_DIR");
 	struct db *db;
 	char err[1024];
+	long lock_timeout = 10;
 	int opt, n;
 
 	if (dir == NULL || dir[0] == '\0')
 		dir = OCIM_SQLDIR;
-	while ((opt = sub_getopt(argc, argv, longopts)) != -1)
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
 		if (opt == 'd')
 			dir = optarg;
+		if (opt == 'l' && (parse_long(optarg, &lock_timeout) < 0 || lock_timeout < 1 || lock_timeout > 3600)) {
+			fprintf(stderr, "ocimctl migrate: --lock-timeout: expected whole seconds from 1 to 3600, not '%s'\n",
+			        optarg);
+			return 2;
+		}
+	}
 	if (optind != argc) {
 		cmd_usage(current, stderr);
 		return 2;
@@ -97,7 +105,7 @@ run_migrate(struct conf *conf, int argc, char **argv)
 	db = open_db(conf);
 	if (db == NULL)
 		return 1;
-	n = migrate_run(db, dir, stdout, err, sizeof err);
+	n = migrate_run(db, dir, lock_timeout * 1000, stdout, err, sizeof err);
 	db_free(db);
 	if (n < 0) {
 		fprintf(stderr, "ocimctl migrate: %s\n", err);
@@ -570,9 +578,11 @@ run_print_config(struct conf *conf, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{ "migrate", "[--dir DIR]",
+	{ "migrate", "[--dir DIR] [--lock-timeout SECONDS]",
 	  "Applies the database migrations that are missing (default directory " OCIM_SQLDIR
-	  ",\nor $OCIM_SQL_DIR).  Re-running is a no-op; an applied file that changed is refused.",
+	  ",\nor $OCIM_SQL_DIR).  Re-running is a no-op; an applied file that changed is refused.\n"
+	  "Migrations run without database.statement_timeout_ms, but a file that waits longer than\n"
+	  "--lock-timeout (default 10 s) for a lock another session holds is rolled back and fails.",
 	  run_migrate },
 	{ "user add", "EMAIL [--admin] [--name NAME] [--password-stdin]",
 	  "Creates a user (the password must pass the same rules as in the web UI).  The password is read from the first line of stdin with\n"

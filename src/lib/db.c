@@ -21,6 +21,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT version, checksum FROM schema_migrations ORDER BY version", 0 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",
 		"INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)", 0 },
+	/* migrations run as long as they need but wait for locks $1 ms at most */
+	[STMT_MIGRATION_SETTINGS] = { "migration_settings",
+		"SELECT set_config('statement_timeout', '0', false), set_config('lock_timeout', $1, false)", 0 },
 	[STMT_USER_INSERT] = { "user_insert",
 		"INSERT INTO users (email, display_name, password_hash, is_admin) "
 		"VALUES ($1, $2, $3, $4::boolean) RETURNING id", 0 },
@@ -152,7 +155,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 0 },
 	[STMT_WEBHOOK_DONE] = { "webhook_done",
 		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint", 0 },
-	/* $9: instance name from the pipeline's variables or commit message */
+	/* $9: instance name from the pipeline's variables or commit message.
+	 * A final status ($12: states.c) never goes back to a waiting one,
+	 * however late the news of the waiting one arrives */
 	[STMT_PIPELINE_UPSERT] = { "pipeline_upsert",
 		"INSERT INTO pipelines (project_id, gitlab_id, status, ref, sha, web_url, message, created_at, "
 		"finished_at, action_kind, instance_id, cluster_id, updated_at) "
@@ -160,8 +165,6 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"i.id, i.cluster_id, now() FROM (SELECT 1) one LEFT JOIN "
 		"(SELECT i.id, i.cluster_id FROM instances i JOIN clusters c ON c.id = i.cluster_id "
 		" WHERE c.project_id = $1::bigint AND i.name = $9 ORDER BY i.id LIMIT 1) i ON true "
-		/* a final status ($12: states.c) never goes back to a waiting one,
-		 * however late the news of the waiting one arrives */
 		"ON CONFLICT (project_id, gitlab_id) DO UPDATE SET "
 		"status = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
 		"THEN pipelines.status ELSE EXCLUDED.status END, ref = EXCLUDED.ref, "

@@ -107,26 +107,42 @@ bad:
 	return -1;
 }
 
-/* Runs sql and reports failure in err with the given context. */
+/* Whether res failed because a lock was not granted within lock_timeout. */
 static int
-exec_ok(struct db *db, const char *sql, const char *what, char *err, size_t errsz)
+lock_timed_out(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	return state != NULL && strcmp(state, "55P03") == 0;
+}
+
+/* Runs sql and reports failure in err with the given context; a lock
+ * timeout is told as such, it calls for another try, not a fix. */
+static int
+exec_ok(struct db *db, const char *sql, const char *what, long lock_ms, char *err, size_t errsz)
 {
 	PGresult *res = db_exec_sql(db, sql);
 	int ok = db_result_status(res) == DB_OK;
 
-	if (!ok)
+	if (!ok && lock_timed_out(res))
+		snprintf(err, errsz, "%s: gave up after waiting %ld ms for a lock that another session holds "
+		         "(lock_timeout); try again when that session is done, or with a longer "
+		         "--lock-timeout: %s", what, lock_ms, db_error(db));
+	else if (!ok)
 		snprintf(err, errsz, "%s: %s", what, db_error(db));
 	PQclear(res);
 	return ok ? 0 : -1;
 }
 
 int
-migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
+migrate_run(struct db *db, const char *dir, long lock_timeout_ms, FILE *out, char *err, size_t errsz)
 {
 	struct mfile *files = NULL;
 	size_t nfiles = 0;
 	PGresult *res = NULL;
-	int applied = 0, rc = -1;
+	int applied = 0, locked = 0, rc = -1;
+	char lock_timeout[32];
+	const char *setting[1] = { lock_timeout };
 
 	if (sodium_init() < 0) {
 		snprintf(err, errsz, "libsodium failed to initialise");
@@ -138,14 +154,28 @@ migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
 		snprintf(err, errsz, "cannot connect to the database: %s", db_error(db));
 		goto out;
 	}
-	/* the lock lives with this session: no reconnect while it is held */
+	/* the application's statement_timeout would cut a long migration
+	 * short; a lock_timeout keeps one that waits behind another session
+	 * (which would then queue every request behind it) from waiting long.
+	 * Both, and the lock, live with this session: no reconnect from here */
 	db_hold_session(db, 1);
-	if (exec_ok(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")", "lock", err, errsz) < 0 ||
-	    exec_ok(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	snprintf(lock_timeout, sizeof lock_timeout, "%ldms", lock_timeout_ms);
+	res = db_exec(db, STMT_MIGRATION_SETTINGS, 1, setting);
+	if (db_result_status(res) != DB_OK) {
+		snprintf(err, errsz, "setting the timeouts: %s", db_error(db));
+		goto out;
+	}
+	PQclear(res);
+	res = NULL;
+	if (exec_ok(db, "SELECT pg_advisory_lock(" MIGRATE_LOCK ")",
+	            "the migration lock (is another ocimctl migrate running?)", lock_timeout_ms, err, errsz) < 0)
+		goto out;
+	locked = 1;
+	if (exec_ok(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
 	                " version text PRIMARY KEY,"
 	                " checksum text NOT NULL,"
 	                " applied_at timestamptz NOT NULL DEFAULT now())",
-	            "schema_migrations", err, errsz) < 0)
+	            "schema_migrations", lock_timeout_ms, err, errsz) < 0)
 		goto out;
 
 	res = db_exec(db, STMT_MIGRATION_LIST, 0, NULL);
@@ -186,8 +216,11 @@ migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
 			snprintf(err, errsz, "%s: %s", f->path, db_error(db));
 			goto out;
 		}
-		if (exec_ok(db, f->sql, f->path, err, errsz) < 0) {
+		if (exec_ok(db, f->sql, f->path, lock_timeout_ms, err, errsz) < 0) {
+			size_t n = strlen(err);
+
 			db_rollback(db);
+			snprintf(err + n, errsz - n, " (rolled back: nothing of %s.sql is applied)", f->version);
 			goto out;
 		}
 		r = db_exec(db, STMT_MIGRATION_RECORD, 2, params);
@@ -208,7 +241,7 @@ migrate_run(struct db *db, const char *dir, FILE *out, char *err, size_t errsz)
 	rc = applied;
 out:
 	PQclear(res);
-	if (db_conn(db) != NULL)
+	if (locked && db_conn(db) != NULL)
 		PQclear(db_exec_sql(db, "SELECT pg_advisory_unlock(" MIGRATE_LOCK ")"));
 	db_hold_session(db, 0);
 	free_files(files, nfiles);
