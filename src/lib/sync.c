@@ -78,6 +78,7 @@ struct project_sync {
 	char branch[256];
 	char commit[65];                /* the branch's head: the ref everything is read at */
 	int requested;                  /* marked for refresh (push webhook, user) */
+	int skipped;                    /* another run holds its lock */
 	int read_tree;                  /* the tree is read (the head moved, or asked to) */
 	char token[512];
 	struct fetch *first;   /* project, branch, pipelines: sent with every project's */
@@ -465,7 +466,8 @@ pipelines:
 	}
 	params[1] = NULL;
 	params[2] = ps->read_tree ? ps->commit : NULL;
-	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params))
+	params[3] = ps->requested ? "true" : "false";
+	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params))
 		goto fail;
 	res = db_exec_sql(db, "COMMIT");
 	if (db_result_status(res) != DB_OK)
@@ -885,13 +887,13 @@ finish(struct project_sync *ps, struct db *db)
 done:
 	if (ps->err[0] != '\0') {
 		char pid[24];
-		const char *params[3] = { pid, ps->err, NULL };
+		const char *params[4] = { pid, ps->err, NULL, ps->requested ? "true" : "false" };
 
 		snprintf(pid, sizeof pid, "%ld", ps->id);
 		ps->st->failed_projects++;
 		json_array_append_new(ps->st->errors, json_pack("{s:s, s:s}", "project", ps->name, "error", ps->err));
 		if (!opt->dry_run)
-			exec_ok(db, STMT_SYNC_PROJECT_DONE, 3, params);
+			exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params);
 		log_warning("project %s: %s", ps->name, ps->err);
 	}
 	if (opt->progress) {
@@ -912,6 +914,19 @@ cleanup:
 	json_decref(ps->meta);
 	json_decref(keep);
 	sodium_memzero(ps->token, sizeof ps->token);
+}
+
+/* Takes (lock) or releases the advisory lock of the project of row r of
+ * STMT_SYNC_PROJECTS.  Returns whether it is held now (lock), or 1. */
+static int
+lock_project(struct db *db, PGresult *rows, int r, int lock)
+{
+	const char *params[1] = { PQgetvalue(rows, r, 0) };
+	PGresult *res = db_exec(db, lock ? STMT_SYNC_PROJECT_LOCK : STMT_SYNC_PROJECT_UNLOCK, 1, params);
+	int held = db_result_status(res) == DB_OK && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+
+	PQclear(res);
+	return lock ? held : 1;
 }
 
 void
@@ -946,6 +961,16 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	/* the first requests of every project go out together */
 	for (size_t r = 0; r < n; r++) {
 		ps[r] = (struct project_sync){ .conf = conf, .opt = opt, .st = st };
+		if (!lock_project(db, res, (int)r, 1)) {
+			/* cron's run and a requested one (ocim-sync --project) never
+			 * read a project at once: the one that holds it does it */
+			ps[r].skipped = 1;
+			st->skipped++;
+			log_info("project %s: another run is refreshing it; skipped", PQgetvalue(res, (int)r, 1));
+			if (opt->progress)
+				fprintf(opt->progress, "%s: skipped, another run is refreshing it\n", PQgetvalue(res, (int)r, 1));
+			continue;
+		}
 		prepare(&ps[r], key, res, (int)r, &first[m]);
 		if (ps[r].first != NULL)
 			m += 3;
@@ -954,8 +979,11 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	for (size_t i = 0; i < m; i++)
 		st->requests += first[i].attempts;
 	for (size_t r = 0; r < n; r++) {
+		if (ps[r].skipped)
+			continue;
 		st->projects++;
 		finish(&ps[r], db);
+		lock_project(db, res, (int)r, 0);
 	}
 	if (!opt->dry_run)
 		sync_openfaas(conf, db, key, opt, st);
