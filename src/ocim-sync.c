@@ -6,7 +6,7 @@
  * --mail (only the outbox) and --project N (a refresh a user asked for);
  * those take no run lock, but every project is read under its own lock, so
  * two runs never read the same project at once.
- * Exit status: 0 all went well, 1 some projects failed, 2 bad usage or
+ * Exit status: 0 all went well, 1 some projects (--mail: some mail) failed, 2 bad usage or
  * configuration, 3 the database cannot be reached. */
 #include "config.h"
 
