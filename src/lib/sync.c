@@ -917,16 +917,17 @@ cleanup:
 }
 
 /* Takes (lock) or releases the advisory lock of the project of row r of
- * STMT_SYNC_PROJECTS.  Returns whether it is held now (lock), or 1. */
+ * STMT_SYNC_PROJECTS.  Returns 1 when it is held (lock) or released, 0
+ * when another session holds it, -1 when the database failed. */
 static int
 lock_project(struct db *db, PGresult *rows, int r, int lock)
 {
 	const char *params[1] = { PQgetvalue(rows, r, 0) };
 	PGresult *res = db_exec(db, lock ? STMT_SYNC_PROJECT_LOCK : STMT_SYNC_PROJECT_UNLOCK, 1, params);
-	int held = db_result_status(res) == DB_OK && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	int rc = db_result_status(res) != DB_OK || PQntuples(res) != 1 ? -1 : PQgetvalue(res, 0, 0)[0] == 't';
 
 	PQclear(res);
-	return lock ? held : 1;
+	return rc;
 }
 
 void
@@ -939,6 +940,7 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	const char *params[2] = { NULL, days };
 	PGresult *res;
 	size_t n, m = 0;
+	int locked;
 
 	if (opt->project_id > 0) {
 		snprintf(pid, sizeof pid, "%ld", opt->project_id);
@@ -961,7 +963,15 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	/* the first requests of every project go out together */
 	for (size_t r = 0; r < n; r++) {
 		ps[r] = (struct project_sync){ .conf = conf, .opt = opt, .st = st };
-		if (!lock_project(db, res, (int)r, 1)) {
+		locked = lock_project(db, res, (int)r, 1);
+		if (locked < 0) {
+			ps[r].skipped = 1;
+			st->failed_projects++;
+			json_array_append_new(st->errors, json_pack("{s:s, s:s}", "project", PQgetvalue(res, (int)r, 1),
+			                                            "error", db_error(db)));
+			continue;
+		}
+		if (locked == 0) {
 			/* cron's run and a requested one (ocim-sync --project) never
 			 * read a project at once: the one that holds it does it */
 			ps[r].skipped = 1;
