@@ -223,6 +223,8 @@ main(int argc, char **argv)
 			break;
 		serve(&app, &fr);
 		FCGX_Finish_r(&fr);
+		/* the answer is out: now the outside work it queued */
+		app_after(&app);
 		served++;
 	}
 	log_debug("exiting after %ld requests%s", served, stopping ? " (signal)" : "");

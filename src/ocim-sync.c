@@ -1,8 +1,12 @@
-/* ocim-sync: one refresh run, started by cron.  Sends the queued actions
- * that are due, refreshes the projects from GitLab, fails instances whose
- * pending state outlived its timeout, records the run.  Never two runs at
- * once: a run that finds the lock taken says so and exits 0.
- * Exit status: 0 all went well, 1 some projects failed, 2 bad usage or
+/* ocim-sync: one refresh run, started by cron.  Sends the mail that is due
+ * (the outbox), the queued actions that are due, refreshes the projects
+ * from GitLab, fails instances whose pending state outlived its timeout,
+ * records the run.  Never two full runs at once: a run that finds the lock
+ * taken says so and exits 0.  The responder starts it too, after answering:
+ * --mail (only the outbox) and --project N (a refresh a user asked for);
+ * those take no run lock, but every project is read under its own lock, so
+ * two runs never read the same project at once.
+ * Exit status: 0 all went well, 1 some projects (--mail: some mail) failed, 2 bad usage or
  * configuration, 3 the database cannot be reached. */
 #include "config.h"
 
@@ -19,6 +23,7 @@
 #include "lib/db.h"
 #include "lib/fetch.h"
 #include "lib/log.h"
+#include "lib/mail.h"
 #include "lib/secret.h"
 #include "lib/sync.h"
 #include "lib/util.h"
@@ -28,15 +33,17 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID] [--full] [--dry-run] [--verbose]\n"
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail] [--full] [--dry-run] [--verbose]\n"
 	      "\n"
-	      "One refresh of Ocim from GitLab, meant for cron: sends the actions that are due,\n"
-	      "refreshes projects (all, or the one named), fails instances pending too long.\n"
+	      "One refresh of Ocim from GitLab, meant for cron: sends the mail and the actions\n"
+	      "that are due, refreshes projects (all, or the one named), fails instances pending\n"
+	      "too long.\n"
 	      "\n"
 	      "  -c, --config PATH   configuration file (default $OCIM_CONFIG or " SYSCONFDIR "/ocim/ocim.yml)\n"
 	      "  -p, --project ID    only this project\n"
 	      "      --cluster ID    only the project of this cluster\n"
 	      "      --instance ID   only the project of this instance\n"
+	      "  -m, --mail          only send the mail that is due (the responder starts this)\n"
 	      "  -f, --full          read every tree, even where the branch did not move\n"
 	      "  -n, --dry-run       fetch and report; change nothing\n"
 	      "  -v, --verbose       a line per project even when not on a terminal\n"
@@ -83,6 +90,7 @@ main(int argc, char **argv)
 		{ "project", required_argument, NULL, 'p' },
 		{ "cluster", required_argument, NULL, 'C' },
 		{ "instance", required_argument, NULL, 'I' },
+		{ "mail", no_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -98,11 +106,12 @@ main(int argc, char **argv)
 	struct conf conf;
 	struct db *db;
 	char err[512], run_id[24] = "";
-	int o, verbose = 0, rc = 0;
+	int o, verbose = 0, rc = 0, mail_only = 0, targeted;
+	struct mail_stats ms = { 0 };
 	PGresult *res;
 
 	log_set_program("ocim-sync");
-	while ((o = getopt_long(argc, argv, "c:p:nfvh", longopts, NULL)) != -1) {
+	while ((o = getopt_long(argc, argv, "c:p:mnfvh", longopts, NULL)) != -1) {
 		long *target = o == 'p' ? &opt.project_id : o == 'C' ? &cluster : o == 'I' ? &instance : NULL;
 		if (target != NULL) {
 			if (parse_long(optarg, target) < 0 || *target < 1) {
@@ -113,6 +122,7 @@ main(int argc, char **argv)
 		}
 		switch (o) {
 		case 'c': config_arg = optarg; break;
+		case 'm': mail_only = 1; break;
 		case 'n': opt.dry_run = 1; break;
 		case 'f': opt.force = 1; break;
 		case 'v': verbose = 1; break;
@@ -120,7 +130,8 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || (opt.project_id > 0) + (cluster > 0) + (instance > 0) > 1) {
+	targeted = (opt.project_id > 0) + (cluster > 0) + (instance > 0) + mail_only;
+	if (optind != argc || targeted > 1) {
 		usage(stderr);
 		return 2;
 	}
@@ -136,7 +147,9 @@ main(int argc, char **argv)
 	retry.base_ms = conf.sync.retry_base_ms;
 	retry.max_wait_seconds = conf.sync.retry_max_wait_seconds;
 	opt.retry = &retry;
-	if (secret_key_load(&key, conf.secrets.key_file, err, sizeof err) < 0) {
+	memset(&key, 0, sizeof key);
+	/* mail needs no credential: a --mail run works without the key file */
+	if (!mail_only && secret_key_load(&key, conf.secrets.key_file, err, sizeof err) < 0) {
 		fprintf(stderr, "ocim-sync: %s\n", err);
 		conf_free(&conf);
 		return 2;
@@ -149,16 +162,34 @@ main(int argc, char **argv)
 		rc = 3;
 		goto out;
 	}
-	res = db_exec_sql(db, "SELECT pg_try_advisory_lock(" SYNC_LOCK ")");
-	if (db_result_status(res) != DB_OK || PQgetvalue(res, 0, 0)[0] != 't') {
-		int busy = db_result_status(res) == DB_OK;
-		PQclear(res);
-		fprintf(stderr, "ocim-sync: %s\n", busy ? "another run holds the lock; nothing to do" : db_error(db));
-		rc = busy ? 0 : 3;
+	/* mail first: it waits for nothing else, and the outbox's row claims
+	 * keep concurrent senders apart (no run lock needed) */
+	if (!opt.dry_run) {
+		ms.errors = json_array();
+		if (mail_outbox_send(&conf, db, &ms) < 0 && mail_only)
+			rc = 3;
+	}
+	if (mail_only) {
+		if (ms.sent + ms.failed > 0 || verbose)
+			printf("ocim-sync: %d mail(s) sent, %d failed\n", ms.sent, ms.failed);
+		if (rc == 0 && ms.failed > 0)
+			rc = 1;
 		goto out;
 	}
-	PQclear(res);
-	/* the lock lives with this session: a new connection would not hold it */
+	/* a full run at a time; a targeted run (a refresh a user asked for)
+	 * relies on the project's own lock instead */
+	if (!targeted) {
+		res = db_exec_sql(db, "SELECT pg_try_advisory_lock(" SYNC_LOCK ")");
+		if (db_result_status(res) != DB_OK || PQgetvalue(res, 0, 0)[0] != 't') {
+			int busy = db_result_status(res) == DB_OK;
+			PQclear(res);
+			fprintf(stderr, "ocim-sync: %s\n", busy ? "another run holds the lock; nothing to do" : db_error(db));
+			rc = busy ? 0 : 3;
+			goto out;
+		}
+		PQclear(res);
+	}
+	/* the locks live with this session: a new connection would not hold them */
 	db_hold_session(db, 1);
 	if (cluster > 0 && (opt.project_id = project_of(db, STMT_PROJECT_OF_CLUSTER, cluster)) == 0) {
 		fprintf(stderr, "ocim-sync: no cluster %ld\n", cluster);
@@ -176,12 +207,17 @@ main(int argc, char **argv)
 			snprintf(run_id, sizeof run_id, "%s", PQgetvalue(res, 0, 0));
 		PQclear(res);
 	}
-	st.errors = json_array();
+	st.errors = ms.errors != NULL ? json_incref(ms.errors) : json_array();
+	st.mails = ms.sent;
+	st.failed_mails = ms.failed;
 	refresh_key(&key, conf.secrets.key_file);
 	sync_dispatch_due(&conf, db, &key, &opt, &st);
 	refresh_key(&key, conf.secrets.key_file);    /* a rotation during the dispatch */
 	sync_projects(&conf, db, &key, &opt, &st);
-	sync_requeue_stale(db, &opt);
+	/* only after a refresh of every project: an action of a project this
+	 * run did not read may have its pipeline in GitLab already */
+	if (!targeted)
+		sync_requeue_stale(db, &opt);
 	sync_resolve_unconfirmed(&conf, db, &opt);
 	sync_pending_timeouts(&conf, db, &opt);
 	if (run_id[0]) {
@@ -197,11 +233,13 @@ main(int argc, char **argv)
 		free(errors);
 	}
 	printf("ocim-sync: %d project(s), %d failed, %d request(s), %d file(s) fetched, %d pipeline(s) stored, "
-	       "%d action(s) sent%s\n", st.projects, st.failed_projects, st.requests, st.files, st.pipelines,
-	       st.actions, opt.dry_run ? " (dry run: nothing changed)" : "");
+	       "%d action(s) sent, %d mail(s) sent, %d mail(s) failed, %d project(s) skipped (another run had them)%s\n",
+	       st.projects, st.failed_projects, st.requests, st.files, st.pipelines, st.actions, st.mails,
+	       st.failed_mails, st.skipped, opt.dry_run ? " (dry run: nothing changed)" : "");
 	rc = st.failed_projects > 0 ? 1 : 0;
 	json_decref(st.errors);
 out:
+	json_decref(ms.errors);
 	secret_key_wipe(&key);
 	db_free(db);
 	conf_free(&conf);

@@ -17,6 +17,7 @@
 #include "lib/audit.h"
 #include "lib/db.h"
 #include "lib/log.h"
+#include "lib/mail.h"
 #include "lib/migrate.h"
 #include "lib/password.h"
 #include "lib/secret.h"
@@ -261,8 +262,15 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 	printf("invited %s%s; the link works once, until %s:\n%s\n", admin ? "admin " : "", argv[optind],
 	       json_string_value(json_object_get(inv, "expires_at")),
 	       json_string_value(json_object_get(inv, "link")));
-	if (json_object_get(inv, "mail_error") != NULL)
+	if (json_object_get(inv, "mail_error") != NULL) {
 		printf("(not mailed: %s)\n", json_string_value(json_object_get(inv, "mail_error")));
+	} else {
+		/* not a request: the outbox can be sent from here and now */
+		struct mail_stats ms = { 0 };
+
+		mail_outbox_send(conf, db, &ms);
+		printf("%s\n", ms.failed > 0 ? "(mail not sent yet: see the log; ocim-sync retries it)" : "(mailed)");
+	}
 	json_decref(inv);
 	db_free(db);
 	return 0;

@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -27,9 +28,10 @@ json_t *
 accounts_invite(const struct conf *conf, struct db *db, const char *email, int admin, long inviter,
                 enum db_status *st)
 {
-	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], by[24], secs[24], link[1024], err[256];
-	const char *params[5] = { hash, email, admin ? "true" : "false", NULL, secs };
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], by[24], secs[24], link[1024];
+	const char *params[7] = { hash, email, admin ? "true" : "false", NULL, secs, ACCOUNTS_INVITE_SUBJECT, NULL };
 	struct buf body = { 0 };
+	char *msg = NULL;
 	json_t *inv;
 	PGresult *res;
 
@@ -47,30 +49,37 @@ accounts_invite(const struct conf *conf, struct db *db, const char *email, int a
 	snprintf(by, sizeof by, "%ld", inviter);
 	params[3] = inviter > 0 ? by : NULL;
 	snprintf(secs, sizeof secs, "%ld", conf->auth.invite_seconds);
-	inv = db_json(db, STMT_INVITE_INSERT, 5, params, st);
-	if (inv == NULL) {
-		if (*st == DB_OK)
-			*st = DB_ERROR;
-		return NULL;
-	}
 	make_link(conf, "/register", token, link, sizeof link);
-	json_object_set_new(inv, "link", json_string(link));
-	if (buf_printf(&body,
+	if (mail_enabled(conf) &&
+	    buf_printf(&body,
 	               "Hello,\n\nyou are invited to Ocim, the console for the Open edX instances we run.\n"
 	               "Open this link to choose your name and password:\n\n%s\n\n"
 	               "The link works once and expires in %ld days.\n"
 	               "If you did not expect this message, ignore it.\n",
-	               link, conf->auth.invite_seconds / 86400) < 0 ||
-	    mail_send(conf, email, "Your invitation to Ocim", body.data, err, sizeof err) < 0) {
-		if (body.data == NULL)
-			snprintf(err, sizeof err, "out of memory");
-		log_warning("invite mail not sent: %s", err);
-		json_object_set_new(inv, "mail_error", json_string(err));
+	               link, conf->auth.invite_seconds / 86400) == 0)
+		msg = mail_compose(conf, ACCOUNTS_INVITE_SUBJECT, body.data);
+	/* the invite and its mail in one statement: both or neither */
+	params[6] = msg;
+	inv = db_json(db, STMT_INVITE_INSERT, 7, params, st);
+	if (inv == NULL && *st == DB_OK)
+		*st = DB_ERROR;
+	if (inv != NULL) {
+		json_object_set_new(inv, "link", json_string(link));
+		if (msg != NULL)
+			json_object_set_new(inv, "mail", json_string("queued"));
+		else
+			json_object_set_new(inv, "mail_error", json_string(mail_enabled(conf) ?
+			                    "the message could not be built" : "mail.transport is none: no mail is sent"));
+	}
+	if (msg != NULL) {
+		sodium_memzero(msg, strlen(msg));
+		free(msg);
 	}
 	if (body.data != NULL)
 		sodium_memzero(body.data, body.len);
 	buf_free(&body);
 	sodium_memzero(token, sizeof token);
+	sodium_memzero(link, sizeof link);
 	return inv;
 }
 
@@ -95,15 +104,42 @@ accounts_reset_link(const struct conf *conf, struct db *db, long user_id, char *
 	return ok ? 0 : -1;
 }
 
-void
-accounts_mail_password_changed(const struct conf *conf, const char *email)
+char *
+accounts_reset_mail(const struct conf *conf, const char *token)
 {
-	char err[256];
+	char link[1024];
+	struct buf body = { 0 };
+	char *msg = NULL;
 
-	if (mail_send(conf, email, "Your Ocim password was changed",
-	              "Hello,\n\nthe password of your Ocim account was just changed, and every\n"
-	              "session of the account was ended.\n\n"
-	              "If you did not do this, reset your password at once and tell an administrator.\n",
-	              err, sizeof err) < 0)
-		log_warning("password-changed mail not sent: %s", err);
+	make_link(conf, "/reset-password", token, link, sizeof link);
+	if (buf_printf(&body,
+	               "Hello,\n\nsomeone asked to reset the password of your Ocim account.\n"
+	               "Open this link to choose a new one:\n\n%s\n\n"
+	               "The link works once and expires in %ld minutes.  If you did not ask,\n"
+	               "ignore this message: your password stays as it is.\n",
+	               link, conf->auth.reset_seconds / 60) == 0)
+		msg = mail_compose(conf, ACCOUNTS_RESET_SUBJECT, body.data);
+	if (body.data != NULL)
+		sodium_memzero(body.data, body.len);
+	buf_free(&body);
+	sodium_memzero(link, sizeof link);
+	return msg;
+}
+
+char *
+accounts_password_changed_mail(const struct conf *conf)
+{
+	return mail_compose(conf, ACCOUNTS_PASSWORD_CHANGED_SUBJECT,
+	                    "Hello,\n\nthe password of your Ocim account was just changed, and every\n"
+	                    "session of the account was ended.\n\n"
+	                    "If you did not do this, reset your password at once and tell an administrator.\n");
+}
+
+void
+accounts_mail_free(char *msg)
+{
+	if (msg == NULL)
+		return;
+	sodium_memzero(msg, strlen(msg));
+	free(msg);
 }

@@ -8,10 +8,16 @@
 #include "conf.h"
 #include "db.h"
 
-/* Creates an invite for email and mails its link.  On success returns the
- * invite as JSON (new reference) with "link" (shown once) and, when the
- * mail failed, "mail_error"; NULL with *st = DB_CONFLICT when a user with
- * this email exists, or another status when the database refused. */
+#define ACCOUNTS_INVITE_SUBJECT "Your invitation to Ocim"
+#define ACCOUNTS_RESET_SUBJECT "Reset your Ocim password"
+#define ACCOUNTS_PASSWORD_CHANGED_SUBJECT "Your Ocim password was changed"
+
+/* Creates an invite for email and queues its mail in the same statement
+ * (the mail outbox: ocim-sync sends it).  On success returns the invite as
+ * JSON (new reference) with "link" (shown once) and "mail": "queued", or
+ * "mail_error" when no mail is sent (mail.transport none); NULL with *st =
+ * DB_CONFLICT when a user with this email exists, or another status when
+ * the database refused. */
 json_t *accounts_invite(const struct conf *conf, struct db *db, const char *email, int admin,
                         long inviter, enum db_status *st);
 
@@ -20,7 +26,11 @@ json_t *accounts_invite(const struct conf *conf, struct db *db, const char *emai
 int accounts_reset_link(const struct conf *conf, struct db *db, long user_id, char *link,
                         size_t linksz);
 
-/* Mails a user that their password changed (failures only logged). */
-void accounts_mail_password_changed(const struct conf *conf, const char *email);
+/* The outbox messages (see mail_compose): a reset link's for token, the
+ * password-changed notice.  NULL when no mail is sent.  Free with
+ * accounts_mail_free (it wipes: a message may hold a link). */
+char *accounts_reset_mail(const struct conf *conf, const char *token);
+char *accounts_password_changed_mail(const struct conf *conf);
+void accounts_mail_free(char *msg);
 
 #endif

@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +10,7 @@
 #include "audit.h"
 #include "input.h"
 #include "log.h"
+#include "spawn.h"
 #include "token.h"
 #include "util.h"
 
@@ -241,4 +243,26 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		log_error("handler for %s %s produced no body", http_method_name(req->method), route->pattern);
 		response_error(resp, 500, "internal", NULL, "internal error");
 	}
+}
+
+void
+app_after(struct app *app)
+{
+	char err[300], pid[24];
+
+	if (app->after_mail) {
+		const char *args[] = { "--mail", NULL };
+
+		if (spawn_sync(app->conf, args, err, sizeof err) < 0)
+			log_warning("mail stays queued: %s", err);
+	}
+	if (app->after_project > 0) {
+		const char *args[] = { "--project", pid, NULL };
+
+		snprintf(pid, sizeof pid, "%ld", app->after_project);
+		if (spawn_sync(app->conf, args, err, sizeof err) < 0)
+			log_warning("refresh of project %ld stays queued: %s", app->after_project, err);
+	}
+	app->after_mail = 0;
+	app->after_project = 0;
 }

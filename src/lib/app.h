@@ -25,6 +25,10 @@ struct app {
 	struct db *db;
 	struct caller caller;           /* reset for every request */
 	struct secret_key key;          /* the keyring, read again when its file changes */
+	/* outside work the request queued, started by app_after once the
+	 * answer is out: send the mail outbox, refresh this project */
+	int after_mail;
+	long after_project;
 };
 
 /* The route table of the HTTP API (routes.c). */
@@ -37,6 +41,12 @@ long app_body_cap(const struct app *app, const char *path);
 /* Answers req (body, if any, already read into req->body) into resp:
  * content type and JSON checks, routing, flags, the handler. */
 void app_handle(struct app *app, struct request *req, struct response *resp);
+
+/* Called by the responder after the answer went out (FCGX_Finish_r):
+ * starts a detached ocim-sync for the work the request queued (--mail,
+ * --project N) and forgets it.  When it cannot start, the work stays
+ * queued for the next cron run (logged). */
+void app_after(struct app *app);
 
 /* The keyring for stored credentials, loaded on first use and read again
  * when the key file changed (one stat a call).  NULL with a 503 in resp

@@ -12,6 +12,9 @@
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
 #endif
+#ifndef BINDIR
+#define BINDIR "/usr/bin"
+#endif
 #ifndef PKGDATADIR
 #define PKGDATADIR "/usr/share/ocim"
 #endif
@@ -59,6 +62,8 @@ static const struct opt opts[] = {
 	{ "mail", "from", OPT_STRING, OFF(mail.from), "ocim@localhost", NULL, 0, 0, 0 },
 	{ "mail", "file", OPT_STRING, OFF(mail.file), "/var/lib/ocim/mail.txt", NULL, 0, 0, 0 },
 	{ "mail", "timeout_seconds", OPT_INT, OFF(mail.timeout_seconds), "10", NULL, 1, 300, 0 },
+	{ "mail", "max_attempts", OPT_INT, OFF(mail.max_attempts), "8", NULL, 1, 100, 0 },
+	{ "mail", "retry_seconds", OPT_INT, OFF(mail.retry_seconds), "60", NULL, 1, 3600, 0 },
 	{ "secrets", "key_file", OPT_STRING, OFF(secrets.key_file), SYSCONFDIR "/ocim/secret.key", NULL, 0, 0, 0 },
 	{ "actions", "trigger_timeout_seconds", OPT_INT, OFF(actions.trigger_timeout_seconds), "3", NULL, 1, 60, 0 },
 	{ "actions", "max_attempts", OPT_INT, OFF(actions.max_attempts), "5", NULL, 1, 100, 0 },
@@ -71,6 +76,7 @@ static const struct opt opts[] = {
 	{ "sync", "retry_base_ms", OPT_INT, OFF(sync.retry_base_ms), "500", NULL, 1, 60000, 0 },
 	{ "sync", "retry_max_wait_seconds", OPT_INT, OFF(sync.retry_max_wait_seconds), "60", NULL, 0, 3600, 0 },
 	{ "sync", "pipeline_history_days", OPT_INT, OFF(sync.pipeline_history_days), "30", NULL, 1, 3650, 0 },
+	{ "sync", "program", OPT_STRING, OFF(sync.program), BINDIR "/ocim-sync", NULL, 0, 0, 0 },
 	{ "openfaas", "instances", OPT_NAME, OFF(openfaas.instances), "instances", NULL, 0, 0, 0 },
 	{ "openfaas", "instance_errors", OPT_NAME, OFF(openfaas.instance_errors), "instance-errors", NULL, 0, 0, 0 },
 	{ "openfaas", "replication_stats", OPT_NAME, OFF(openfaas.replication_stats), "replication-stats", NULL, 0, 0, 0 },

@@ -40,6 +40,8 @@ struct conf {
 		char *from;
 		char *file;
 		long timeout_seconds;
+		long max_attempts;
+		long retry_seconds;
 	} mail;
 	struct {
 		char *key_file;
@@ -58,6 +60,7 @@ struct conf {
 		long retry_base_ms;
 		long retry_max_wait_seconds;
 		long pipeline_history_days;
+		char *program;                  /* ocim-sync, started by the responder; "" none */
 	} sync;
 	struct {                        /* the OpenFaaS functions Ocim calls */
 		char *instances;

@@ -90,12 +90,59 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id), "
 		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
 		"  FROM r WHERE users.id = r.user_id AND users.is_active RETURNING users.id, users.email), "
-		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id) "
+		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id), "
+		/* $3 subject, $4 the message without its To line (NULL: no mail) */
+		"m AS (INSERT INTO mail_outbox (recipient, subject, message) "
+		"  SELECT email, $3, 'To: ' || email || E'\\r\\n' || $4 FROM u WHERE $4::text IS NOT NULL) "
 		"SELECT id, email FROM u", 0 },
+	/* A reset request does the same work whether or not the account exists
+	 * (its timing tells nothing): one statement that inserts the link, its
+	 * mail and the audit entry, the first two only for an active user.
+	 * $1 email, $2 token hash, $3 seconds the link lives, $4 subject, $5 the
+	 * message without its To line (NULL: no mail), $6 the caller's address. */
+	[STMT_RESET_REQUEST] = { "reset_request",
+		"WITH u AS (SELECT id, email FROM users WHERE lower(email) = lower($1) AND is_active), "
+		"r AS (INSERT INTO password_resets (token_hash, user_id, expires_at) "
+		"  SELECT $2, id, now() + make_interval(secs => $3::int) FROM u), "
+		"m AS (INSERT INTO mail_outbox (recipient, subject, message, expires_at) "
+		"  SELECT email, $4, 'To: ' || email || E'\\r\\n' || $5, now() + make_interval(secs => $3::int) "
+		"  FROM u WHERE $5::text IS NOT NULL), "
+		"a AS (INSERT INTO audit_log (user_id, address, action, object, details) "
+		"  SELECT (SELECT min(id) FROM u), $6::inet, 'password.reset_request', NULL, "
+		"  CASE WHEN EXISTS (SELECT 1 FROM u) THEN '{}'::jsonb ELSE jsonb_build_object('email', $1::text) END) "
+		"SELECT 1", 0 },
+	/* the mail outbox (sql/009_outbox.sql); $1 recipient, $2 subject, $3 the
+	 * message without its To line, $4 seconds until its link expires (or NULL) */
+	[STMT_MAIL_QUEUE] = { "mail_queue",
+		"INSERT INTO mail_outbox (recipient, subject, message, expires_at) "
+		"VALUES ($1, $2, 'To: ' || $1 || E'\\r\\n' || $3, now() + make_interval(secs => $4::int)) RETURNING id", 0 },
+	/* claims the oldest due message for $1 seconds (committed before any
+	 * delivery: no other sender sees it meanwhile); columns MAIL_COL_* */
+	[STMT_MAIL_CLAIM] = { "mail_claim",
+		"UPDATE mail_outbox o SET attempts = o.attempts + 1, next_attempt_at = now() + make_interval(secs => $1::int) "
+		"WHERE o.id = (SELECT id FROM mail_outbox WHERE next_attempt_at <= now() "
+		"  ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+		"RETURNING o.id, o.recipient, o.subject, o.message, o.attempts, coalesce(o.expires_at <= now(), false)", 0 },
+	/* done: the message (a credential) is wiped */
+	[STMT_MAIL_SENT] = { "mail_sent",
+		"UPDATE mail_outbox SET sent_at = now(), next_attempt_at = NULL, last_error = NULL, message = NULL "
+		"WHERE id = $1::bigint", 0 },
+	/* $2 error, $3 attempts at most, $4 first backoff in seconds (doubled at
+	 * each attempt, an hour at most), $5 give up now; answers whether it
+	 * gave up */
+	[STMT_MAIL_FAILED] = { "mail_failed",
+		"UPDATE mail_outbox SET last_error = left($2, 500), "
+		"next_attempt_at = CASE WHEN $5::boolean OR attempts >= $3::int THEN NULL "
+		"  ELSE now() + make_interval(secs => least($4::int * power(2, least(attempts, 20) - 1), 3600)) END, "
+		"message = CASE WHEN $5::boolean OR attempts >= $3::int THEN NULL ELSE message END "
+		"WHERE id = $1::bigint RETURNING next_attempt_at IS NULL", 0 },
 	[STMT_INVITE_INSERT] = { "invite_insert",
-		"INSERT INTO invites AS i (token_hash, email, is_admin, invited_by, expires_at) "
-		"VALUES ($1, $2, $3::boolean, $4::bigint, now() + make_interval(secs => $5::int)) "
-		"RETURNING json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END)", 0 },
+		"WITH i AS (INSERT INTO invites (token_hash, email, is_admin, invited_by, expires_at) "
+		"VALUES ($1, $2, $3::boolean, $4::bigint, now() + make_interval(secs => $5::int)) RETURNING *), "
+		/* its mail, in the same statement: $6 subject, $7 the message without its To line (NULL: none) */
+		"m AS (INSERT INTO mail_outbox (recipient, subject, message, expires_at) "
+		"  SELECT email, $6, 'To: ' || email || E'\\r\\n' || $7, expires_at FROM i WHERE $7::text IS NOT NULL) "
+		"SELECT json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) FROM i", 0 },
 	[STMT_INVITE_LOOKUP] = { "invite_lookup",
 		"SELECT email, is_admin FROM invites "
 		"WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()", 0 },
@@ -146,7 +193,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PROJECT_DELETE] = { "project_delete",
 		"DELETE FROM projects WHERE id = $1::bigint RETURNING name", 0 },
 	[STMT_PROJECT_SYNC] = { "project_sync",
-		"UPDATE projects SET sync_requested = true WHERE id = $1::bigint RETURNING id", 0 },
+		"UPDATE projects p SET sync_requested = true WHERE p.id = $1::bigint RETURNING p.id, "
+		"json_build_object('state', 'queued', 'project_id', p.id, 'sync_requested', p.sync_requested, "
+		"'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error)", 0 },
 	[STMT_PROJECTS_BY_GITLAB_ID] = { "projects_by_gitlab_id",
 		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
 	/* a delivery seen before inserts nothing: the caller answers "duplicate" */
@@ -275,8 +324,16 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(least(coalesce(coalesce(pipelines_read_at, last_sync_at) - interval '5 minutes', now() - make_interval(days => $2::int)), (SELECT min(a.last_attempt_at) - interval '1 minute' FROM actions a WHERE a.project_id = projects.id AND a.state = 'unconfirmed')) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested, now()::text FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
 	[STMT_SYNC_PROJECT_META] = { "sync_project_meta",
 		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint", 0 },
+	/* $4: sync_requested as the run read it; a request made during the run
+	 * (read false, now true) stays for the next one */
 	[STMT_SYNC_PROJECT_DONE] = { "sync_project_done",
-		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, pipelines_read_at = CASE WHEN $2::text IS NULL THEN coalesce($4::timestamptz, pipelines_read_at) ELSE pipelines_read_at END, last_sync_error = $2, synced_commit = coalesce($3, synced_commit), sync_requested = CASE WHEN $2::text IS NULL THEN false ELSE sync_requested END WHERE id = $1::bigint", 0 },
+		"UPDATE projects SET last_sync_at = CASE WHEN $2::text IS NULL THEN now() ELSE last_sync_at END, pipelines_read_at = CASE WHEN $2::text IS NULL THEN coalesce($4::timestamptz, pipelines_read_at) ELSE pipelines_read_at END, last_sync_error = $2, synced_commit = coalesce($3, synced_commit), sync_requested = CASE WHEN $2::text IS NULL AND coalesce($5::boolean, true) THEN false ELSE sync_requested END WHERE id = $1::bigint", 0 },
+	/* one run at a time reads a project (cron's and a requested one);
+	 * key space 7244003, next to ocim-sync's 7244002 */
+	[STMT_SYNC_PROJECT_LOCK] = { "sync_project_lock",
+		"SELECT pg_try_advisory_lock(7244003, ($1::bigint % 2147483647)::int)", 0 },
+	[STMT_SYNC_PROJECT_UNLOCK] = { "sync_project_unlock",
+		"SELECT pg_advisory_unlock(7244003, ($1::bigint % 2147483647)::int)", 0 },
 	[STMT_SYNC_CLUSTER_FIND] = { "sync_cluster_find",
 		"SELECT id, coalesce(cluster_blob, '') FROM clusters WHERE project_id = $1::bigint ORDER BY id LIMIT 1", 0 },
 	[STMT_SYNC_CLUSTER_INSERT] = { "sync_cluster_insert",

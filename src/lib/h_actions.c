@@ -270,25 +270,19 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 	dispatch_and_answer(app, req, resp, id, "create", object);
 }
 
-/* refresh: re-reads the instance's repository from GitLab now, with the
- * code ocim-sync runs, and answers the instance as it is then. */
+/* refresh: queues a refresh of the instance's project and answers at once
+ * (202, the queued state); GitLab is read after the answer by a detached
+ * ocim-sync --project under the project's lock, never inside the request. */
 static void
 refresh(struct app *app, struct request *req, struct response *resp, long iid)
 {
-	const struct secret_key *key = app_key(app, resp);
-	struct sync_stats st = { .errors = json_array() };
-	struct sync_options opt = { .timeout = app->conf->actions.trigger_timeout_seconds,
-	                            .concurrency = (int)app->conf->sync.concurrency, .force = 1 };
 	char cid[24], object[40];
 	const char *params[1] = { cid };
-	enum db_status dst;
-	json_t *inst;
+	json_error_t jerr;
+	json_t *queued;
 	PGresult *res;
+	long pid;
 
-	if (key == NULL) {
-		json_decref(st.errors);
-		return;
-	}
 	snprintf(cid, sizeof cid, "%ld", iid);
 	res = db_exec(app->db, STMT_PROJECT_OF_INSTANCE, 1, params);
 	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
@@ -297,25 +291,30 @@ refresh(struct app *app, struct request *req, struct response *resp, long iid)
 		else
 			response_error(resp, 404, "not_found", NULL, "no such instance");
 		PQclear(res);
-		json_decref(st.errors);
 		return;
 	}
-	parse_long(PQgetvalue(res, 0, 0), &opt.project_id);
+	parse_long(PQgetvalue(res, 0, 0), &pid);
 	PQclear(res);
-	sync_projects(app->conf, app->db, key, &opt, &st);
-	fetch_cleanup();       /* no connection outlives the request */
+	snprintf(cid, sizeof cid, "%ld", pid);
+	res = db_exec(app->db, STMT_PROJECT_SYNC, 1, params);
+	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
+		respond_db_error(app, resp, db_result_status(res) == DB_OK ? DB_ERROR : db_result_status(res));
+		PQclear(res);
+		return;
+	}
+	queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
+	PQclear(res);
+	if (queued == NULL) {
+		response_error(resp, 500, "internal", NULL, "internal error");
+		return;
+	}
+	json_object_set_new(queued, "kind", json_string("refresh"));
+	json_object_set_new(queued, "instance_id", json_integer(iid));
 	snprintf(object, sizeof object, "instance:%ld", iid);
 	audit(app->db, app->caller.user_id, req->remote_addr, "instance.refresh", object,
-	      json_pack("{s:i, s:i}", "requests", st.requests, "files", st.files));
-	inst = db_json(app->db, STMT_INSTANCE_GET, 1, params, &dst);
-	if (inst == NULL) {
-		respond_db_error(app, resp, dst == DB_OK ? DB_ERROR : dst);
-	} else {
-		json_t *e = json_array_get(st.errors, 0);
-		json_object_set_new(inst, "refresh_error", e ? json_copy(json_object_get(e, "error")) : json_null());
-		response_json(resp, 200, inst);
-	}
-	json_decref(st.errors);
+	      json_pack("{s:I}", "project_id", (json_int_t)pid));
+	app->after_project = pid;
+	response_json(resp, 202, queued);
 }
 
 void

@@ -186,9 +186,9 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "current_password", "new_password", NULL };
 	const char *current, *fresh, *params[2];
-	char uid[24], sid[24], hash[PASSWORD_HASH_LEN];
+	char uid[24], sid[24], hash[PASSWORD_HASH_LEN], *msg;
 	PGresult *res;
-	int ok;
+	int ok, queued;
 
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (current = input_string(resp, req->json, "current_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
@@ -211,8 +211,11 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 	}
 	if (hash_new_password(app, resp, fresh, "new_password", hash) < 0)
 		return;
-	/* the new password and the end of every other session: one unit */
+	/* the new password, the end of every other session and the mail that
+	 * tells of it: one unit */
+	msg = accounts_password_changed_mail(app->conf);
 	if (db_begin(app->db) < 0) {
+		accounts_mail_free(msg);
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
@@ -227,65 +230,66 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 		ok = db_result_status(res) == DB_OK;
 		PQclear(res);
 	}
+	if (ok && msg != NULL) {
+		const char *mp[4] = { app->caller.email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
+
+		res = db_exec(app->db, STMT_MAIL_QUEUE, 4, mp);
+		ok = db_result_status(res) == DB_OK;
+		PQclear(res);
+	}
+	queued = msg != NULL;
+	accounts_mail_free(msg);
 	if (!ok || db_commit(app->db) < 0) {
 		log_warning("password change not stored: %s", db_error(app->db));
 		db_rollback(app->db);
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
+	app->after_mail = queued;
 	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL, NULL);
-	accounts_mail_password_changed(app->conf, app->caller.email);
 	response_json(resp, 200, json_pack("{s:b}", "changed", 1));
 }
 
-/* The same answer whether or not the account exists. */
+/* The same answer, and the same work, whether or not the account exists:
+ * a token is made and hashed, the message built, and one statement inserts
+ * the link and its mail only for an active account, and the audit entry in
+ * both cases.  Nothing here waits for the mail server (the outbox). */
 void
 h_auth_reset_request(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "email", NULL };
-	const char *email, *params[1];
-	char link[1024], err[256];
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], secs[24], *msg;
+	const char *email, *params[6];
 	PGresult *res;
+	int queued;
 
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL)
 		return;
+	if (token_new(token, hash) < 0) {
+		response_error(resp, 500, "internal", NULL, "internal error");
+		return;
+	}
+	msg = accounts_reset_mail(app->conf, token);
+	sodium_memzero(token, sizeof token);
+	snprintf(secs, sizeof secs, "%ld", app->conf->auth.reset_seconds);
 	params[0] = email;
-	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
+	params[1] = hash;
+	params[2] = secs;
+	params[3] = ACCOUNTS_RESET_SUBJECT;
+	params[4] = msg;
+	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
+	queued = msg != NULL;
+	res = db_exec(app->db, STMT_RESET_REQUEST, 6, params);
+	accounts_mail_free(msg);
 	if (db_result_status(res) != DB_OK) {
 		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
 		return;
 	}
-	if (PQntuples(res) == 1 && PQgetvalue(res, 0, 2)[0] == 't') {
-		long uid;
-		struct buf body = { 0 };
-
-		parse_long(PQgetvalue(res, 0, 0), &uid);
-		if (accounts_reset_link(app->conf, app->db, uid, link, sizeof link) == 0 &&
-		    buf_printf(&body,
-		               "Hello,\n\nsomeone asked to reset the password of your Ocim account.\n"
-		               "Open this link to choose a new one:\n\n%s\n\n"
-		               "The link works once and expires in %ld minutes.  If you did not ask,\n"
-		               "ignore this message: your password stays as it is.\n",
-		               link, app->conf->auth.reset_seconds / 60) == 0) {
-			if (mail_send(app->conf, PQgetvalue(res, 0, 5), "Reset your Ocim password", body.data,
-			              err, sizeof err) < 0)
-				log_warning("reset mail not sent: %s", err);
-			sodium_memzero(body.data, body.len);
-			sodium_memzero(link, sizeof link);
-		} else {
-			log_error("reset link not created: %s", db_error(app->db));
-		}
-		buf_free(&body);
-		audit(app->db, uid, req->remote_addr, "password.reset_request", NULL, NULL);
-	} else {
-		/* as costly as the real thing, so timing tells nothing */
-		password_verify(dummy_hash, email);
-		audit(app->db, 0, req->remote_addr, "password.reset_request", NULL,
-		      json_pack("{s:s}", "email", email));
-	}
 	PQclear(res);
+	/* whether or not a message was queued: the sender finds out */
+	app->after_mail = queued;
 	response_json(resp, 202, json_pack("{s:s}", "message",
 	              "If an account with this email exists, a message with a reset link is on its way."));
 }
@@ -294,8 +298,8 @@ void
 h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "token", "new_password", NULL };
-	const char *token, *fresh, *params[2];
-	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN];
+	const char *token, *fresh, *params[4];
+	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN], *msg;
 	PGresult *res;
 
 	if (input_object(resp, req->json, fields) < 0 ||
@@ -310,7 +314,10 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 		return;
 	params[0] = thash;
 	params[1] = phash;
-	res = db_exec(app->db, STMT_RESET_CONSUME, 2, params);
+	params[2] = ACCOUNTS_PASSWORD_CHANGED_SUBJECT;
+	params[3] = msg = accounts_password_changed_mail(app->conf);
+	res = db_exec(app->db, STMT_RESET_CONSUME, 4, params);
+	accounts_mail_free(msg);
 	if (db_result_status(res) != DB_OK) {
 		respond_db_error(app, resp, db_result_status(res));
 		PQclear(res);
@@ -326,7 +333,7 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 		long uid;
 		parse_long(PQgetvalue(res, 0, 0), &uid);
 		audit(app->db, uid, req->remote_addr, "password.reset", NULL, NULL);
-		accounts_mail_password_changed(app->conf, PQgetvalue(res, 0, 1));
+		app->after_mail = mail_enabled(app->conf);
 	}
 	PQclear(res);
 	/* no automatic login: the user signs in with the new password */

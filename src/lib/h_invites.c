@@ -48,6 +48,8 @@ h_invites_create(struct app *app, struct request *req, struct response *resp)
 	audit(app->db, app->caller.user_id, req->remote_addr, "invite.create", object,
 	      json_pack("{s:s, s:b, s:b}", "email", email, "admin", admin == 1, "mailed",
 	                json_object_get(inv, "mail_error") == NULL));
+	/* the mail went into the outbox with the invite: sent after the answer */
+	app->after_mail = json_object_get(inv, "mail") != NULL;
 	response_json(resp, 201, inv);
 }
 

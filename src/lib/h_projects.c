@@ -219,15 +219,27 @@ h_projects_delete(struct app *app, struct request *req, struct response *resp)
 	PQclear(res);
 }
 
+/* Queues a refresh and answers at once (202, the queued state); a detached
+ * ocim-sync --project reads GitLab after the answer, under the project's
+ * lock (or the next cron run does).  The client polls the project until
+ * sync_requested is false or last_sync_at moves. */
 void
 h_projects_sync(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24];
 	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_SYNC, NULL, 404, "project", cid);
+	json_error_t jerr;
+	json_t *queued;
 
 	if (res == NULL)
 		return;
-	response_json(resp, 202, json_pack("{s:b}", "sync_requested", 1));
+	queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
+	if (queued == NULL) {
+		response_error(resp, 500, "internal", NULL, "internal error");
+	} else {
+		parse_long(cid, &app->after_project);
+		response_json(resp, 202, queued);
+	}
 	PQclear(res);
 }
 

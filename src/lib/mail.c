@@ -30,10 +30,13 @@ mail_format(const char *from, const char *to, const char *subject, const char *b
 	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
 	randombytes_buf(rnd, sizeof rnd);
 	sodium_bin2hex(id, sizeof id, rnd, sizeof rnd);
-	rc |= buf_printf(&b, "Date: %s\r\nFrom: %s\r\nTo: %s\r\nSubject: %s\r\n"
+	rc |= buf_printf(&b, "Date: %s\r\nFrom: %s\r\n", date, from);
+	if (to != NULL)
+		rc |= buf_printf(&b, "To: %s\r\n", to);
+	rc |= buf_printf(&b, "Subject: %s\r\n"
 	                 "Message-ID: <%s@ocim>\r\nMIME-Version: 1.0\r\n"
 	                 "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n",
-	                 date, from, to, subject, id);
+	                 subject, id);
 	for (const char *p = body; *p != '\0'; p++) {
 		if (*p == '\n' && (p == body || p[-1] != '\r'))
 			rc |= buf_append(&b, "\r\n", 2);
@@ -142,32 +145,107 @@ send_smtp(const struct conf *conf, const char *to, const char *msg, char *err, s
 }
 
 int
-mail_send(const struct conf *conf, const char *to, const char *subject, const char *body,
-          char *err, size_t errsz)
+mail_enabled(const struct conf *conf)
 {
-	char *msg;
-	int rc;
+	return strcmp(conf->mail.transport, "none") != 0;
+}
 
-	if (strpbrk(to, "\r\n<>,") != NULL || strpbrk(subject, "\r\n") != NULL) {
-		snprintf(err, errsz, "recipient or subject contains a forbidden character");
-		return -1;
-	}
-	if (strcmp(conf->mail.transport, "none") == 0) {
-		snprintf(err, errsz, "mail.transport is none: no mail is sent");
-		return -1;
-	}
-	msg = mail_format(conf->mail.from, to, subject, body);
-	if (msg == NULL) {
-		snprintf(err, errsz, "out of memory");
+char *
+mail_compose(const struct conf *conf, const char *subject, const char *body)
+{
+	if (!mail_enabled(conf) || strpbrk(subject, "\r\n") != NULL)
+		return NULL;
+	return mail_format(conf->mail.from, NULL, subject, body);
+}
+
+/* One delivery of a complete message; 0, or -1 with the reason in err. */
+static int
+deliver(const struct conf *conf, const char *to, const char *msg, char *err, size_t errsz)
+{
+	if (to[0] == '\0' || strpbrk(to, "\r\n<>,") != NULL) {
+		snprintf(err, errsz, "the recipient contains a forbidden character");
 		return -1;
 	}
 	if (strcmp(conf->mail.transport, "file") == 0)
-		rc = send_file(conf, msg, err, errsz);
-	else
-		rc = send_smtp(conf, to, msg, err, errsz);
-	sodium_memzero(msg, strlen(msg));
-	free(msg);
-	if (rc == 0)
-		log_info("mail '%s' sent", subject);
-	return rc;
+		return send_file(conf, msg, err, errsz);
+	return send_smtp(conf, to, msg, err, errsz);
+}
+
+/* Columns of STMT_MAIL_CLAIM. */
+enum { MAIL_COL_ID, MAIL_COL_RECIPIENT, MAIL_COL_SUBJECT, MAIL_COL_MESSAGE, MAIL_COL_ATTEMPTS, MAIL_COL_EXPIRED };
+
+/* Records a failed attempt; returns whether the message was given up. */
+static int
+record_failure(const struct conf *conf, struct db *db, const char *id, const char *error, int give_up)
+{
+	char max[24], base[24];
+	const char *params[5] = { id, error, max, base, give_up ? "true" : "false" };
+	PGresult *res;
+	int gave_up;
+
+	snprintf(max, sizeof max, "%ld", conf->mail.max_attempts);
+	snprintf(base, sizeof base, "%ld", conf->mail.retry_seconds);
+	res = db_exec(db, STMT_MAIL_FAILED, 5, params);
+	gave_up = db_result_status(res) == DB_OK && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+	if (db_result_status(res) != DB_OK)
+		log_error("mail %s: the failure was not recorded: %s", id, db_error(db));
+	PQclear(res);
+	return gave_up;
+}
+
+int
+mail_outbox_send(const struct conf *conf, struct db *db, struct mail_stats *ms)
+{
+	char lease[24];
+	const char *params[1] = { lease };
+
+	if (!mail_enabled(conf))
+		return 0;
+	/* longer than one delivery can take: nobody else sends it meanwhile */
+	snprintf(lease, sizeof lease, "%ld", conf->mail.timeout_seconds * 2 + 30);
+	for (int k = 0; k < MAIL_MAX_PER_RUN; k++) {
+		PGresult *res = db_exec(db, STMT_MAIL_CLAIM, 1, params);
+		char err[512] = "";
+		const char *id;
+		int gave_up;
+
+		if (db_result_status(res) != DB_OK) {
+			snprintf(err, sizeof err, "mail outbox: %s", db_error(db));
+			log_error("%s", err);
+			if (ms->errors != NULL)
+				json_array_append_new(ms->errors, json_pack("{s:s}", "error", err));
+			PQclear(res);
+			return -1;
+		}
+		if (PQntuples(res) == 0) {
+			PQclear(res);
+			return 0;
+		}
+		id = PQgetvalue(res, 0, MAIL_COL_ID);
+		if (PQgetvalue(res, 0, MAIL_COL_EXPIRED)[0] == 't' || PQgetisnull(res, 0, MAIL_COL_MESSAGE)) {
+			snprintf(err, sizeof err, "its link expired before it could be sent");
+			gave_up = record_failure(conf, db, id, err, 1);
+		} else if (deliver(conf, PQgetvalue(res, 0, MAIL_COL_RECIPIENT), PQgetvalue(res, 0, MAIL_COL_MESSAGE),
+		                   err, sizeof err) == 0) {
+			PGresult *done = db_exec(db, STMT_MAIL_SENT, 1, &id);
+
+			if (db_result_status(done) != DB_OK)
+				log_error("mail %s sent but not recorded: %s", id, db_error(db));
+			PQclear(done);
+			log_info("mail %s '%s' sent (attempt %s)", id, PQgetvalue(res, 0, MAIL_COL_SUBJECT),
+			         PQgetvalue(res, 0, MAIL_COL_ATTEMPTS));
+			ms->sent++;
+			PQclear(res);
+			continue;
+		} else {
+			gave_up = record_failure(conf, db, id, err, 0);
+		}
+		ms->failed++;
+		log_warning("mail %s '%s' not sent (attempt %s%s): %s", id, PQgetvalue(res, 0, MAIL_COL_SUBJECT),
+		            PQgetvalue(res, 0, MAIL_COL_ATTEMPTS), gave_up ? ", given up" : ", will retry", err);
+		if (ms->errors != NULL)
+			json_array_append_new(ms->errors, json_pack("{s:s, s:s}", "mail", id, "error", err));
+		PQclear(res);
+	}
+	return 0;
 }

@@ -5,16 +5,38 @@
 
 #include <stddef.h>
 
+#include <jansson.h>
+
 #include "conf.h"
+#include "db.h"
 
-/* Sends one message.  to and subject must not contain line breaks.
- * Returns 0, or -1 with a reason (no secrets in it) in err; with the
- * transport "none" nothing is sent and -1 says so. */
-int mail_send(const struct conf *conf, const char *to, const char *subject, const char *body,
-              char *err, size_t errsz);
+/* Whether mail.transport sends anything. */
+int mail_enabled(const struct conf *conf);
 
-/* Builds the RFC 5322 message (headers, blank line, body with CRLF line
- * ends) into a new string (caller frees), or NULL. */
+/* The message for the outbox: headers without To (the statement that
+ * queues it adds the recipient's), blank line, body.  A new string (caller
+ * frees and wipes: it may hold a link), or NULL when mail is off (transport
+ * none), the subject has a line break, or out of memory; NULL queues no
+ * mail. */
+char *mail_compose(const struct conf *conf, const char *subject, const char *body);
+
+struct mail_stats {
+	int sent, failed;
+	json_t *errors;                 /* [{mail, error}] appended to, or NULL */
+};
+
+#define MAIL_MAX_PER_RUN 1000
+
+/* Sends the due messages of the outbox, one at a time: each is claimed
+ * (committed) before it is sent, so concurrent senders never send one
+ * twice.  A failure is recorded in the row (last_error) and retried after
+ * mail.retry_seconds, doubled at each attempt, until mail.max_attempts.
+ * Never called inside a request.  Returns 0, or -1 when the database
+ * failed. */
+int mail_outbox_send(const struct conf *conf, struct db *db, struct mail_stats *ms);
+
+/* Builds the RFC 5322 message (headers, To only when to is not NULL,
+ * blank line, body with CRLF line ends) into a new string (caller frees), or NULL. */
 char *mail_format(const char *from, const char *to, const char *subject, const char *body);
 
 #endif

@@ -80,6 +80,7 @@ struct project_sync {
 	char branch[256];
 	char commit[65];                /* the branch's head: the ref everything is read at */
 	int requested;                  /* marked for refresh (push webhook, user) */
+	int skipped;                    /* another run holds its lock */
 	int read_tree;                  /* the tree is read (the head moved, or asked to) */
 	char token[512];
 	struct fetch *first;   /* project, branch, pipelines: sent with every project's */
@@ -477,7 +478,8 @@ pipelines:
 	params[1] = NULL;
 	params[2] = ps->read_tree ? ps->commit : NULL;
 	params[3] = ps->read_at;
-	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params))
+	params[4] = ps->requested ? "true" : "false";
+	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 5, params))
 		goto fail;
 	if (db_commit(db) < 0) {
 		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
@@ -916,13 +918,13 @@ finish(struct project_sync *ps, struct db *db)
 done:
 	if (ps->err[0] != '\0') {
 		char pid[24];
-		const char *params[4] = { pid, ps->err, NULL, NULL };
+		const char *params[5] = { pid, ps->err, NULL, NULL, ps->requested ? "true" : "false" };
 
 		snprintf(pid, sizeof pid, "%ld", ps->id);
 		ps->st->failed_projects++;
 		json_array_append_new(ps->st->errors, json_pack("{s:s, s:s}", "project", ps->name, "error", ps->err));
 		if (!opt->dry_run)
-			exec_ok(db, STMT_SYNC_PROJECT_DONE, 4, params);
+			exec_ok(db, STMT_SYNC_PROJECT_DONE, 5, params);
 		log_warning("project %s: %s", ps->name, ps->err);
 	}
 	if (opt->progress) {
@@ -945,6 +947,20 @@ cleanup:
 	sodium_memzero(ps->token, sizeof ps->token);
 }
 
+/* Takes (lock) or releases the advisory lock of the project of row r of
+ * STMT_SYNC_PROJECTS.  Returns 1 when it is held (lock) or released, 0
+ * when another session holds it, -1 when the database failed. */
+static int
+lock_project(struct db *db, PGresult *rows, int r, int lock)
+{
+	const char *params[1] = { PQgetvalue(rows, r, 0) };
+	PGresult *res = db_exec(db, lock ? STMT_SYNC_PROJECT_LOCK : STMT_SYNC_PROJECT_UNLOCK, 1, params);
+	int rc = db_result_status(res) != DB_OK || PQntuples(res) != 1 ? -1 : PQgetvalue(res, 0, 0)[0] == 't';
+
+	PQclear(res);
+	return rc;
+}
+
 void
 sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
               const struct sync_options *opt, struct sync_stats *st)
@@ -955,6 +971,7 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	const char *params[2] = { NULL, days };
 	PGresult *res;
 	size_t n, m = 0;
+	int locked;
 
 	if (opt->project_id > 0) {
 		snprintf(pid, sizeof pid, "%ld", opt->project_id);
@@ -977,6 +994,24 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	/* the first requests of every project go out together */
 	for (size_t r = 0; r < n; r++) {
 		ps[r] = (struct project_sync){ .conf = conf, .opt = opt, .st = st };
+		locked = lock_project(db, res, (int)r, 1);
+		if (locked < 0) {
+			ps[r].skipped = 1;
+			st->failed_projects++;
+			json_array_append_new(st->errors, json_pack("{s:s, s:s}", "project", PQgetvalue(res, (int)r, 1),
+			                                            "error", db_error(db)));
+			continue;
+		}
+		if (locked == 0) {
+			/* cron's run and a requested one (ocim-sync --project) never
+			 * read a project at once: the one that holds it does it */
+			ps[r].skipped = 1;
+			st->skipped++;
+			log_info("project %s: another run is refreshing it; skipped", PQgetvalue(res, (int)r, 1));
+			if (opt->progress)
+				fprintf(opt->progress, "%s: skipped, another run is refreshing it\n", PQgetvalue(res, (int)r, 1));
+			continue;
+		}
 		prepare(&ps[r], key, res, (int)r, &first[m]);
 		if (ps[r].first != NULL)
 			m += 3;
@@ -985,8 +1020,11 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	for (size_t i = 0; i < m; i++)
 		st->requests += first[i].attempts;
 	for (size_t r = 0; r < n; r++) {
+		if (ps[r].skipped)
+			continue;
 		st->projects++;
 		finish(&ps[r], db);
+		lock_project(db, res, (int)r, 0);
 	}
 	if (!opt->dry_run)
 		sync_openfaas(conf, db, key, opt, st);

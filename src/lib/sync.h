@@ -12,6 +12,8 @@
 
 struct sync_stats {
 	int projects, requests, files, pipelines, actions, failed_projects;
+	int skipped;                    /* projects another run was refreshing */
+	int mails, failed_mails;
 	json_t *errors;                 /* [{project, error}] */
 };
 
@@ -39,7 +41,9 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
  * pipelines updated since the last run.  The tree is read (at that head)
  * only when the head moved since the last full read, the project was
  * marked for refresh or opt->force; then only files whose blob changed are
- * fetched.  A project that fails keeps its data and records the error. */
+ * fetched.  A project that fails keeps its data and records the error.
+ * Each project is read under its advisory lock; one that another run holds
+ * is skipped (and said so in the log and progress). */
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 

@@ -10,6 +10,7 @@ client connects:
   tempfail      451 after DATA
   drop          close the connection right after the greeting
   slow          wait 30 s before the greeting (clients time out)
+  delay N       wait N seconds (a decimal) before the greeting, then accept
 
 Usage: smtp.py SPOOL [--port N]   (prints "port N" once listening)
 """
@@ -38,6 +39,9 @@ class Handler(socketserver.StreamRequestHandler):
         mode = self.mode()
         if mode == "slow":
             time.sleep(30)
+        elif mode.startswith("delay "):
+            time.sleep(float(mode.split()[1]))
+            mode = "ok"
         self.send("220 fake-smtp ESMTP ready")
         if mode == "drop":
             return

@@ -257,6 +257,8 @@ class Stack:
             "auth.password_blocklist": os.path.join(SRCDIR, "src", "common-passwords.txt"),
             "secrets.key_file": os.path.join(self.rundir, "secret.key"),
             "log.level": "info",
+            # the responders start this ocim-sync after answering (mail, refreshes)
+            "sync.program": self.program("ocim-sync"),
         }
         if self.smtp:
             values["mail.transport"] = "smtp"

@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
 import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation, useRefreshInstanceMutation } from "../api/api";
+import { useRefreshWatch } from "../api/refresh";
 import { ACTION_FROM, isPending } from "../api/states";
 import type { Action } from "../api/types";
 import { when } from "../format";
@@ -35,6 +36,8 @@ export function InstancePage() {
   const [act, acted] = useInstanceActionMutation();
   const [plan, planned] = usePlanMutation();
   const [refresh, refreshed] = useRefreshInstanceMutation();
+  const watch = useRefreshWatch(refreshed.data);
+  const refreshing = refreshed.isLoading || watch.status === "queued";
   const [overrides, setOverrides] = useState("");
   const [key, setKey] = useState(newKey);
   const err = apiError(acted.error) ?? apiError(planned.error);
@@ -78,8 +81,8 @@ export function InstancePage() {
           <dd>{i.description || <span className="muted">none</span>}</dd>
         </dl>
         <div className="actions-row">
-          <button type="button" onClick={() => refresh(id)} disabled={refreshed.isLoading}>
-            {refreshed.isLoading ? "Refreshing…" : "Refresh"}
+          <button type="button" onClick={() => refresh(id)} disabled={refreshing}>
+            {refreshing ? "Refresh queued…" : "Refresh"}
           </button>
           {ACTIONS.filter((a) => a.from.includes(i.state)).map((a) => (
             <button key={a.kind} type="button" className={a.danger ? "danger" : ""} disabled={acted.isLoading || pending}
@@ -90,7 +93,18 @@ export function InstancePage() {
         </div>
         {err && <p className="form-error" role="alert">{err.message}</p>}
         {acted.data && <ActionResult action={acted.data} />}
-        {refreshed.data?.refresh_error && <p className="form-error">Refresh failed: {refreshed.data.refresh_error}</p>}
+        {watch.status === "queued" && (
+          <p className="muted small" data-testid="refresh-status">
+            Refresh queued: ocim-sync reads the repository now; this page updates when it is done.
+          </p>
+        )}
+        {watch.status === "done" && (
+          <p className="muted small" data-testid="refresh-status">Refreshed.</p>
+        )}
+        {watch.status === "failed" && (
+          <p className="form-error" data-testid="refresh-status">Refresh failed: {watch.error}</p>
+        )}
+        {refreshed.error && <p className="form-error" role="alert">{apiError(refreshed.error)?.message}</p>}
       </section>
 
       {(i.state === "running" || i.state === "failure") && (

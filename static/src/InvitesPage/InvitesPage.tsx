@@ -48,7 +48,7 @@ export function InvitesPage() {
         <div className="notice">
           <p>
             Invitation for <strong>{created.data.email}</strong>
-            {created.data.mail_error ? ` was not mailed (${created.data.mail_error}); send this link yourself:` : " was mailed. Its link, shown once:"}
+            {created.data.mail_error ? ` was not mailed (${created.data.mail_error}); send this link yourself:` : " is on its way by mail (sent right after this answer). Its link, shown once:"}
           </p>
           <code data-testid="invite-link">{created.data.link}</code>{" "}
           <button type="button" onClick={() => copy(created.data?.link ?? "")}>

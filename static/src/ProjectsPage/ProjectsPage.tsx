@@ -1,11 +1,15 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { apiError, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
 
 /** The GitLab repositories Ocim follows; admins add them. */
 export function ProjectsPage({ admin }: { admin: boolean }) {
-  const list = useProjectsQuery();
+  // a queued refresh lands when ocim-sync has run it: poll until none is left
+  const [queued, setQueued] = useState(false);
+  const list = useProjectsQuery(undefined, { pollingInterval: queued ? 2000 : 0 });
+  const anyQueued = !!list.data?.items.some((p) => p.sync_requested);
+  useEffect(() => setQueued(anyQueued), [anyQueued]);
   const [create, created] = useCreateProjectMutation();
   const [sync] = useSyncProjectMutation();
   const [form, setForm] = useState({ name: "", gitlab_url: "https://gitlab.com", gitlab_project_id: "", api_token: "", trigger_token: "" });
@@ -47,11 +51,11 @@ export function ProjectsPage({ admin }: { admin: boolean }) {
                 <td>
                   {when(p.last_sync_at)}
                   {p.last_sync_error && <div className="form-error">{p.last_sync_error}</div>}
-                  {p.sync_requested && <div className="muted small">refresh requested</div>}
+                  {p.sync_requested && <div className="muted small" data-testid="refresh-queued">refresh queued</div>}
                 </td>
                 <td>
-                  <button type="button" onClick={() => sync(p.id)}>
-                    Refresh
+                  <button type="button" onClick={() => sync(p.id)} disabled={p.sync_requested}>
+                    {p.sync_requested ? "Queued…" : "Refresh"}
                   </button>
                 </td>
               </tr>

@@ -48,6 +48,7 @@ export function SyncRunsPage() {
                       {r.errors.map((e, i) => (
                         <li key={i}>
                           {e.project && <strong>{e.project}: </strong>}
+                          {e.mail && <strong>mail #{e.mail}: </strong>}
                           {e.error}
                         </li>
                       ))}

@@ -2,8 +2,8 @@
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
-  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project, Session,
-  SyncRun, User,
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project,
+  RefreshQueued, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
 
@@ -144,7 +144,13 @@ export const api = createApi({
       query: (body) => ({ url: "/projects", method: "POST", body }),
       invalidatesTags: ["Projects", "Audit"],
     }),
-    syncProject: b.mutation<{ sync_requested: boolean }, number>({
+    project: b.query<Project, number>({
+      query: (id) => `/projects/${id}`,
+      providesTags: ["Projects"],
+    }),
+    // a refresh is queued (202) and run by ocim-sync afterwards: poll the
+    // project until it lands (useRefreshWatch)
+    syncProject: b.mutation<RefreshQueued, number>({
       query: (id) => ({ url: `/projects/${id}/sync`, method: "POST", body: {} }),
       invalidatesTags: ["Projects"],
     }),
@@ -174,9 +180,8 @@ export const api = createApi({
       }),
       invalidatesTags: ["Fleet"],
     }),
-    refreshInstance: b.mutation<Instance & { refresh_error: string | null }, number>({
+    refreshInstance: b.mutation<RefreshQueued, number>({
       query: (id) => ({ url: `/instances/${id}/actions`, method: "POST", body: { kind: "refresh" } }),
-      invalidatesTags: ["Fleet"],
     }),
     plan: b.mutation<Plan, { id: number; overrides: string }>({
       query: ({ id, ...body }) => ({ url: `/instances/${id}/plan`, method: "POST", body }),
@@ -219,6 +224,7 @@ export const {
   useAuditQuery,
   useSyncRunsQuery,
   useProjectsQuery,
+  useProjectQuery,
   useCreateProjectMutation,
   useSyncProjectMutation,
   useClustersQuery,

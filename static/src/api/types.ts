@@ -44,6 +44,7 @@ export interface Invite {
   revoked_at: string | null;
   state: "pending" | "accepted" | "revoked" | "expired";
   link?: string;
+  mail?: "queued";
   mail_error?: string;
 }
 
@@ -95,6 +96,17 @@ export interface Project {
   cluster_count: number;
   webhook_url?: string;
   webhook_secret?: string;
+}
+
+/** The answer to a refresh request: queued, run by ocim-sync afterwards. */
+export interface RefreshQueued {
+  state: "queued";
+  project_id: number;
+  sync_requested: boolean;
+  last_sync_at: string | null;
+  last_sync_error: string | null;
+  kind?: "refresh";
+  instance_id?: number;
 }
 
 export interface Cluster {
@@ -178,5 +190,5 @@ export interface SyncRun {
   pipelines_upserted: number;
   actions_sent: number;
   error_count: number;
-  errors: { project?: string; error: string }[];
+  errors: { project?: string; mail?: string; error: string }[];
 }
