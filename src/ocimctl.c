@@ -302,10 +302,10 @@ run_user_reset_password(struct conf *conf, int argc, char **argv)
 		fprintf(stderr, "ocimctl user reset-password: %s\n", db_error(db));
 	} else if (PQntuples(res) != 1) {
 		fprintf(stderr, "ocimctl user reset-password: no user with the email %s\n", argv[optind]);
-	} else if (PQgetvalue(res, 0, 2)[0] != 't') {
+	} else if (PQgetvalue(res, 0, LOGIN_ACTIVE)[0] != 't') {
 		fprintf(stderr, "ocimctl user reset-password: %s is deactivated\n", argv[optind]);
 	} else {
-		parse_long(PQgetvalue(res, 0, 0), &uid);
+		parse_long(PQgetvalue(res, 0, LOGIN_ID), &uid);
 		if (accounts_reset_link(conf, db, uid, link, sizeof link) < 0) {
 			fprintf(stderr, "ocimctl user reset-password: %s\n", db_error(db));
 		} else {

@@ -79,12 +79,12 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		PQclear(res);
 		return DISPATCH_SKIPPED;
 	}
-	parse_long(PQgetvalue(res, 0, 10), &attempts);
-	vars = json_loads(PQgetvalue(res, 0, 2), 0, NULL);
-	token = PQgetisnull(res, 0, 9) ? NULL : secret_open(key, PQgetvalue(res, 0, 9));
-	parse_long(PQgetvalue(res, 0, 7), &project);
-	if (vars != NULL && token == NULL && !PQgetisnull(res, 0, 9)) {
-		r = wait_credential(db, id, key, PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 9), err, errsz);
+	parse_long(PQgetvalue(res, 0, CLAIM_ATTEMPTS), &attempts);
+	vars = json_loads(PQgetvalue(res, 0, CLAIM_VARIABLES), 0, NULL);
+	token = PQgetisnull(res, 0, CLAIM_TRIGGER_TOKEN) ? NULL : secret_open(key, PQgetvalue(res, 0, CLAIM_TRIGGER_TOKEN));
+	parse_long(PQgetvalue(res, 0, CLAIM_GITLAB_PROJECT), &project);
+	if (vars != NULL && token == NULL && !PQgetisnull(res, 0, CLAIM_TRIGGER_TOKEN)) {
+		r = wait_credential(db, id, key, PQgetvalue(res, 0, CLAIM_PROJECT_ID), PQgetvalue(res, 0, CLAIM_TRIGGER_TOKEN), err, errsz);
 		goto out;
 	}
 	if (vars == NULL || token == NULL) {
@@ -93,7 +93,7 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		r = requeue(conf, db, id, err, attempts, -1, 1);
 		goto out;
 	}
-	status = gitlab_trigger(PQgetvalue(res, 0, 6), project, token, PQgetvalue(res, 0, 8), vars, timeout,
+	status = gitlab_trigger(PQgetvalue(res, 0, CLAIM_GITLAB_URL), project, token, PQgetvalue(res, 0, CLAIM_BRANCH), vars, timeout,
 	                        &pipeline, &retry_after, &unknown, err, errsz);
 	if (status != 201 && unknown) {
 		/* sending again could make a second pipeline: ocim-sync looks for
@@ -120,13 +120,13 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 	}
 	snprintf(gid, sizeof gid, "%lld", (long long)json_integer_value(json_object_get(pipeline, "id")));
 	{
-		const char *dp[9] = { id, PQgetvalue(res, 0, 5), gid,
-		                      PQgetisnull(res, 0, 4) ? NULL : PQgetvalue(res, 0, 4),
-		                      PQgetisnull(res, 0, 3) ? NULL : PQgetvalue(res, 0, 3),
-		                      PQgetvalue(res, 0, 0),
+		const char *dp[9] = { id, PQgetvalue(res, 0, CLAIM_PROJECT_ID), gid,
+		                      PQgetisnull(res, 0, CLAIM_CLUSTER_ID) ? NULL : PQgetvalue(res, 0, CLAIM_CLUSTER_ID),
+		                      PQgetisnull(res, 0, CLAIM_INSTANCE_ID) ? NULL : PQgetvalue(res, 0, CLAIM_INSTANCE_ID),
+		                      PQgetvalue(res, 0, CLAIM_KIND),
 		                      json_string_value(json_object_get(pipeline, "status")) ?
 		                          json_string_value(json_object_get(pipeline, "status")) : "created",
-		                      PQgetvalue(res, 0, 8),
+		                      PQgetvalue(res, 0, CLAIM_BRANCH),
 		                      json_string_value(json_object_get(pipeline, "web_url")) };
 		PGresult *d = db_exec(db, STMT_ACTION_DISPATCHED, 9, dp);
 		if (db_result_status(d) != DB_OK) {
@@ -136,7 +136,7 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		}
 		PQclear(d);
 	}
-	log_info("action %s (%s %s): pipeline %s", id, PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), gid);
+	log_info("action %s (%s %s): pipeline %s", id, PQgetvalue(res, 0, CLAIM_KIND), PQgetvalue(res, 0, CLAIM_INSTANCE_NAME), gid);
 	r = DISPATCH_SENT;
 out:
 	if (token != NULL) {

@@ -100,19 +100,19 @@ resolve_caller(struct app *app, struct request *req, struct response *resp)
 		struct caller *c = &app->caller;
 		long id;
 
-		parse_long(PQgetvalue(res, 0, 0), &id);
+		parse_long(PQgetvalue(res, 0, CALLER_ID), &id);
 		if (bearer)
 			c->api_token_id = id;
 		else
 			c->session_id = id;
-		parse_long(PQgetvalue(res, 0, 1), &c->user_id);
-		copy_col(c->email, sizeof c->email, res, 2);
-		copy_col(c->display_name, sizeof c->display_name, res, 3);
-		c->is_admin = PQgetvalue(res, 0, 4)[0] == 't';
+		parse_long(PQgetvalue(res, 0, CALLER_USER_ID), &c->user_id);
+		copy_col(c->email, sizeof c->email, res, CALLER_EMAIL);
+		copy_col(c->display_name, sizeof c->display_name, res, CALLER_NAME);
+		c->is_admin = PQgetvalue(res, 0, CALLER_IS_ADMIN)[0] == 't';
 		if (!bearer)
-			copy_col(c->csrf_token, sizeof c->csrf_token, res, 5);
-		if (PQgetvalue(res, 0, 6)[0] == 't') {
-			const char *tp[1] = { PQgetvalue(res, 0, 0) };
+			copy_col(c->csrf_token, sizeof c->csrf_token, res, CALLER_CSRF);
+		if (PQgetvalue(res, 0, CALLER_DUE_TOUCH)[0] == 't') {
+			const char *tp[1] = { PQgetvalue(res, 0, CALLER_ID) };
 			PQclear(db_exec(app->db, bearer ? STMT_APITOKEN_TOUCH : STMT_SESSION_TOUCH, 1, tp));
 		}
 	}

@@ -12,6 +12,7 @@ struct stmt_def {
 	const char *name;
 	const char *sql;
 	int replan;     /* optional filters ($n IS NULL OR ...): plan every call */
+	int ncols;      /* the width of its rows when they are read by position (db.h), else 0 */
 };
 
 /* Every SQL statement Ocim runs, in one place. */
@@ -32,7 +33,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)", 0 },
 	[STMT_USER_BY_EMAIL] = { "user_by_email",
 		"SELECT id, password_hash, is_active, coalesce(locked_until > now(), false), "
-		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)", 0 },
+		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)", 0, LOGIN__COLS },
 	/* counts a failure; locking restarts the count */
 	[STMT_LOGIN_FAILED] = { "login_failed",
 		"UPDATE users SET "
@@ -51,7 +52,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token, "
 		"s.last_seen_at < now() - interval '30 seconds' FROM sessions s JOIN users u ON u.id = s.user_id "
 		"WHERE s.token_hash = $1 AND u.is_active "
-		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)", 0 },
+		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)", 0, CALLER__COLS },
 	/* once every 30 s at most: a busy session does not write on every request */
 	[STMT_SESSION_TOUCH] = { "session_touch",
 		"UPDATE sessions SET last_seen_at = now() WHERE id = $1::bigint", 0 },
@@ -68,7 +69,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT t.id, u.id, u.email, u.display_name, u.is_admin, NULL, "
 		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds' "
 		"FROM api_tokens t JOIN users u ON u.id = t.user_id "
-		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active", 0 },
+		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active", 0, CALLER__COLS },
 	[STMT_APITOKEN_TOUCH] = { "apitoken_touch",
 		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
@@ -268,7 +269,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE pl.id = $1::bigint", 0 },
 	/* records the attempt before anything is sent: never two triggers for one action */
 	[STMT_ACTION_CLAIM] = { "action_claim",
-		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, last_attempt_at = now(), updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts", 0 },
+		"UPDATE actions a SET state = 'dispatching', attempts = attempts + 1, last_attempt_at = now(), updated_at = now() FROM projects p WHERE a.id = $1::bigint AND a.state = 'queued' AND p.id = a.project_id RETURNING a.kind, a.instance_name, a.variables::text, a.instance_id, a.cluster_id, p.id, p.gitlab_url, p.gitlab_project_id, p.default_branch, p.trigger_token_enc, a.attempts", 0, CLAIM__COLS },
 	[STMT_ACTION_DISPATCHED] = { "action_dispatched",
 		"WITH pl AS (INSERT INTO pipelines (project_id, gitlab_id, cluster_id, instance_id, action_kind, status, ref, web_url, created_at) VALUES ($2::bigint, $3::bigint, $4::bigint, $5::bigint, $6, $7, $8, $9, now()) ON CONFLICT (project_id, gitlab_id) DO UPDATE SET instance_id = coalesce(pipelines.instance_id, EXCLUDED.instance_id), action_kind = coalesce(pipelines.action_kind, EXCLUDED.action_kind), cluster_id = coalesce(pipelines.cluster_id, EXCLUDED.cluster_id) RETURNING id), a AS (UPDATE actions SET state = 'dispatched', pipeline_id = (SELECT id FROM pl), last_error = NULL, updated_at = now() WHERE id = $1::bigint RETURNING id) UPDATE instances SET latest_pipeline_id = (SELECT id FROM pl), state_pipeline_id = (SELECT id FROM pl), updated_at = now() WHERE id = $5::bigint AND EXISTS (SELECT 1 FROM a)", 0 },
 	/* a failed attempt: queued again with a delay, or failed for good (and the instance with it) */
@@ -321,7 +322,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		 * began (GitLab's clock may differ a little), and no later than a
 		 * minute before an unconfirmed attempt; the last column is the time
 		 * this read begins */
-		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(least(coalesce(coalesce(pipelines_read_at, last_sync_at) - interval '5 minutes', now() - make_interval(days => $2::int)), (SELECT min(a.last_attempt_at) - interval '1 minute' FROM actions a WHERE a.project_id = projects.id AND a.state = 'unconfirmed')) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested, now()::text FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1 },
+		"SELECT id, name, gitlab_url, gitlab_project_id, default_branch, api_token_enc, to_char(least(coalesce(coalesce(pipelines_read_at, last_sync_at) - interval '5 minutes', now() - make_interval(days => $2::int)), (SELECT min(a.last_attempt_at) - interval '1 minute' FROM actions a WHERE a.project_id = projects.id AND a.state = 'unconfirmed')) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), synced_commit, sync_requested, now()::text FROM projects WHERE ($1::bigint IS NULL OR id = $1::bigint) ORDER BY sync_requested DESC, id", 1, SYNCPROJ__COLS },
 	[STMT_SYNC_PROJECT_META] = { "sync_project_meta",
 		"UPDATE projects SET description = coalesce($2, description), web_url = $3, default_branch = coalesce($4, default_branch), updated_at = now() WHERE id = $1::bigint", 0 },
 	/* $4: sync_requested as the run read it; a request made during the run
@@ -583,10 +584,21 @@ db_exec(struct db *db, enum db_stmt stmt, int nparams, const char *const *params
 			set_error(db, PQerrorMessage(db->conn));
 		return NULL;
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
 		set_error(db, PQresultErrorMessage(res));
-	else
+	} else if (stmts[stmt].ncols > 0 && PQnfields(res) != stmts[stmt].ncols) {
+		/* its callers read columns by the names of db.h: refuse rather than misread */
+		char msg[160];
+
+		snprintf(msg, sizeof msg, "statement %s answered %d columns where db.h names %d", stmts[stmt].name,
+		         PQnfields(res), stmts[stmt].ncols);
+		log_error("%s", msg);
+		PQclear(res);
+		set_error(db, msg);
+		return NULL;
+	} else {
 		maybe_fault(db, stmt);
+	}
 	return res;
 }
 

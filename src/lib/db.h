@@ -128,6 +128,26 @@ enum db_stmt {
 	STMT__COUNT
 };
 
+/* The columns of the statements whose rows are read by position, named
+ * here next to their SELECT lists (db.c's table gives each its count, and
+ * db_exec refuses an answer of another width, so a changed SELECT cannot
+ * silently shift them). */
+
+/* STMT_SESSION_LOOKUP and STMT_APITOKEN_LOOKUP */
+enum caller_col { CALLER_ID, CALLER_USER_ID, CALLER_EMAIL, CALLER_NAME, CALLER_IS_ADMIN, CALLER_CSRF,
+                  CALLER_DUE_TOUCH, CALLER__COLS };
+/* STMT_USER_BY_EMAIL */
+enum login_col { LOGIN_ID, LOGIN_HASH, LOGIN_ACTIVE, LOGIN_LOCKED, LOGIN_IS_ADMIN, LOGIN_EMAIL, LOGIN_NAME,
+                 LOGIN__COLS };
+/* STMT_ACTION_CLAIM */
+enum claim_col { CLAIM_KIND, CLAIM_INSTANCE_NAME, CLAIM_VARIABLES, CLAIM_INSTANCE_ID, CLAIM_CLUSTER_ID,
+                 CLAIM_PROJECT_ID, CLAIM_GITLAB_URL, CLAIM_GITLAB_PROJECT, CLAIM_BRANCH, CLAIM_TRIGGER_TOKEN,
+                 CLAIM_ATTEMPTS, CLAIM__COLS };
+/* STMT_SYNC_PROJECTS */
+enum syncproj_col { SYNCPROJ_ID, SYNCPROJ_NAME, SYNCPROJ_GITLAB_URL, SYNCPROJ_GITLAB_ID, SYNCPROJ_BRANCH,
+                    SYNCPROJ_API_TOKEN, SYNCPROJ_SINCE, SYNCPROJ_SYNCED_COMMIT, SYNCPROJ_REQUESTED,
+                    SYNCPROJ_READ_AT, SYNCPROJ__COLS };
+
 /* What a result means for the caller (and the HTTP answer). */
 enum db_status {
 	DB_OK,

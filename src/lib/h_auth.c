@@ -98,12 +98,12 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	known = PQntuples(res) == 1;
-	active = known && PQgetvalue(res, 0, 2)[0] == 't';
-	locked = known && PQgetvalue(res, 0, 3)[0] == 't';
+	active = known && PQgetvalue(res, 0, LOGIN_ACTIVE)[0] == 't';
+	locked = known && PQgetvalue(res, 0, LOGIN_LOCKED)[0] == 't';
 	/* the same work and the same answer whether or not the account exists */
-	ok = password_verify(known && active && !locked ? PQgetvalue(res, 0, 1) : dummy_hash, password);
+	ok = password_verify(known && active && !locked ? PQgetvalue(res, 0, LOGIN_HASH) : dummy_hash, password);
 	if (known)
-		parse_long(PQgetvalue(res, 0, 0), &user_id);
+		parse_long(PQgetvalue(res, 0, LOGIN_ID), &user_id);
 	if (!ok || !known || !active || locked) {
 		if (known && active && !locked) {
 			const char *fp[3];
@@ -139,8 +139,8 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 	audit(app->db, user_id, req->remote_addr, "login", NULL, NULL);
 	response_json(resp, 200,
 	              json_pack("{s:o, s:s}", "user",
-	                        user_json(user_id, PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
-	                                  PQgetvalue(res, 0, 4)[0] == 't'),
+	                        user_json(user_id, PQgetvalue(res, 0, LOGIN_EMAIL), PQgetvalue(res, 0, LOGIN_NAME),
+	                                  PQgetvalue(res, 0, LOGIN_IS_ADMIN)[0] == 't'),
 	                        "csrf_token", csrf));
 	PQclear(res);
 }

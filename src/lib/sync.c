@@ -768,16 +768,16 @@ prepare(struct project_sync *ps, const struct secret_key *key, PGresult *row, in
 {
 	char *token, *branch, paths[3][1024];
 
-	parse_long(PQgetvalue(row, r, 0), &ps->id);
-	ps->name = PQgetvalue(row, r, 1);
-	ps->base = PQgetvalue(row, r, 2);
-	parse_long(PQgetvalue(row, r, 3), &ps->gitlab_id);
-	snprintf(ps->branch, sizeof ps->branch, "%s", PQgetvalue(row, r, 4));
-	ps->since = PQgetisnull(row, r, 6) ? NULL : PQgetvalue(row, r, 6);
-	ps->synced_commit = PQgetisnull(row, r, 7) ? NULL : PQgetvalue(row, r, 7);
-	ps->requested = PQgetvalue(row, r, 8)[0] == 't';
-	ps->read_at = PQgetvalue(row, r, 9);
-	token = PQgetisnull(row, r, 5) ? NULL : secret_open(key, PQgetvalue(row, r, 5));
+	parse_long(PQgetvalue(row, r, SYNCPROJ_ID), &ps->id);
+	ps->name = PQgetvalue(row, r, SYNCPROJ_NAME);
+	ps->base = PQgetvalue(row, r, SYNCPROJ_GITLAB_URL);
+	parse_long(PQgetvalue(row, r, SYNCPROJ_GITLAB_ID), &ps->gitlab_id);
+	snprintf(ps->branch, sizeof ps->branch, "%s", PQgetvalue(row, r, SYNCPROJ_BRANCH));
+	ps->since = PQgetisnull(row, r, SYNCPROJ_SINCE) ? NULL : PQgetvalue(row, r, SYNCPROJ_SINCE);
+	ps->synced_commit = PQgetisnull(row, r, SYNCPROJ_SYNCED_COMMIT) ? NULL : PQgetvalue(row, r, SYNCPROJ_SYNCED_COMMIT);
+	ps->requested = PQgetvalue(row, r, SYNCPROJ_REQUESTED)[0] == 't';
+	ps->read_at = PQgetvalue(row, r, SYNCPROJ_READ_AT);
+	token = PQgetisnull(row, r, SYNCPROJ_API_TOKEN) ? NULL : secret_open(key, PQgetvalue(row, r, SYNCPROJ_API_TOKEN));
 	if (token == NULL || strlen(token) >= sizeof ps->token) {
 		char why[200];
 
