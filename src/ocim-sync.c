@@ -19,6 +19,7 @@
 #include <curl/curl.h>
 #include <sodium.h>
 
+#include "lib/actions.h"
 #include "lib/conf.h"
 #include "lib/db.h"
 #include "lib/fetch.h"
@@ -33,7 +34,7 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail] [--full] [--dry-run] [--verbose]\n"
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail | --action ID] [--full] [--dry-run] [--verbose]\n"
 	      "\n"
 	      "One refresh of Ocim from GitLab, meant for cron: sends the mail and the actions\n"
 	      "that are due, refreshes projects (all, or the one named), fails instances pending\n"
@@ -44,6 +45,7 @@ usage(FILE *out)
 	      "      --cluster ID    only the project of this cluster\n"
 	      "      --instance ID   only the project of this instance\n"
 	      "  -m, --mail          only send the mail that is due (the responder starts this)\n"
+	      "      --action ID     only send this queued action (the responder starts this)\n"
 	      "  -f, --full          read every tree, even where the branch did not move\n"
 	      "  -n, --dry-run       fetch and report; change nothing\n"
 	      "  -v, --verbose       a line per project even when not on a terminal\n"
@@ -91,6 +93,7 @@ main(int argc, char **argv)
 		{ "cluster", required_argument, NULL, 'C' },
 		{ "instance", required_argument, NULL, 'I' },
 		{ "mail", no_argument, NULL, 'm' },
+		{ "action", required_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -101,7 +104,7 @@ main(int argc, char **argv)
 	struct sync_stats st = { 0 };
 	struct fetch_retry retry;
 	const char *config_arg = NULL;
-	long cluster = 0, instance = 0;
+	long cluster = 0, instance = 0, action = 0;
 	struct secret_key key;
 	struct conf conf;
 	struct db *db;
@@ -112,7 +115,8 @@ main(int argc, char **argv)
 
 	log_set_program("ocim-sync");
 	while ((o = getopt_long(argc, argv, "c:p:mnfvh", longopts, NULL)) != -1) {
-		long *target = o == 'p' ? &opt.project_id : o == 'C' ? &cluster : o == 'I' ? &instance : NULL;
+		long *target = o == 'p' ? &opt.project_id : o == 'C' ? &cluster : o == 'I' ? &instance :
+		               o == 'a' ? &action : NULL;
 		if (target != NULL) {
 			if (parse_long(optarg, target) < 0 || *target < 1) {
 				fprintf(stderr, "ocim-sync: '%s' is not an id\n", optarg);
@@ -130,7 +134,7 @@ main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	targeted = (opt.project_id > 0) + (cluster > 0) + (instance > 0) + mail_only;
+	targeted = (opt.project_id > 0) + (cluster > 0) + (instance > 0) + mail_only + (action > 0);
 	if (optind != argc || targeted > 1) {
 		usage(stderr);
 		return 2;
@@ -164,6 +168,19 @@ main(int argc, char **argv)
 	}
 	/* mail first: it waits for nothing else, and the outbox's row claims
 	 * keep concurrent senders apart (no run lock needed) */
+	if (action > 0 && !opt.dry_run) {
+		/* one action a responder just stored: sent now, at most once (the
+		 * claim takes it only while it is queued) */
+		enum dispatch_result r = action_dispatch(&conf, db, &key, action, conf.actions.trigger_timeout_seconds,
+		                                         err, sizeof err);
+		static const char *const said[] = { [DISPATCH_SENT] = "sent", [DISPATCH_QUEUED] = "queued again",
+		                                    [DISPATCH_UNCONFIRMED] = "unconfirmed", [DISPATCH_FAILED] = "failed",
+		                                    [DISPATCH_SKIPPED] = "not queued (nothing to do)" };
+
+		printf("ocim-sync: action %ld %s%s%s\n", action, said[r], err[0] ? ": " : "", err);
+		rc = r == DISPATCH_SENT || r == DISPATCH_SKIPPED ? 0 : 1;
+		goto out;
+	}
 	if (!opt.dry_run) {
 		ms.errors = json_array();
 		if (mail_outbox_send(&conf, db, &ms) < 0 && mail_only)

@@ -263,6 +263,14 @@ app_after(struct app *app)
 		if (spawn_sync(app->conf, args, err, sizeof err) < 0)
 			log_warning("refresh of project %ld stays queued: %s", app->after_project, err);
 	}
+	if (app->after_action > 0) {
+		const char *args[] = { "--action", pid, NULL };
+
+		snprintf(pid, sizeof pid, "%ld", app->after_action);
+		if (spawn_sync(app->conf, args, err, sizeof err) < 0)
+			log_warning("action %ld stays queued for the next ocim-sync run: %s", app->after_action, err);
+	}
 	app->after_mail = 0;
 	app->after_project = 0;
+	app->after_action = 0;
 }

@@ -29,6 +29,7 @@ struct app {
 	 * answer is out: send the mail outbox, refresh this project */
 	int after_mail;
 	long after_project;
+	long after_action;
 };
 
 /* The route table of the HTTP API (routes.c). */
@@ -44,7 +45,7 @@ void app_handle(struct app *app, struct request *req, struct response *resp);
 
 /* Called by the responder after the answer went out (FCGX_Finish_r):
  * starts a detached ocim-sync for the work the request queued (--mail,
- * --project N) and forgets it.  When it cannot start, the work stays
+ * --project N, --action N) and forgets it.  When it cannot start, the work stays
  * queued for the next cron run (logged). */
 void app_after(struct app *app);
 

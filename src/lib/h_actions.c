@@ -160,37 +160,29 @@ insert_action(struct app *app, struct request *req, struct response *resp, const
 	return id;
 }
 
-/* After the commit: one attempt to send it, then the 202 with the action. */
+/* After the commit: the 202 with the action as stored (queued).  The
+ * request does not wait for GitLab: once the answer is out, the responder
+ * starts `ocim-sync --action ID` (app_after), which sends it; should that
+ * not start, the next cron run does. */
 static void
 dispatch_and_answer(struct app *app, struct request *req, struct response *resp, long id, const char *kind,
                     const char *object)
 {
-	const struct secret_key *key;
-	char err[300] = "", cid[24];
+	char cid[24];
 	const char *params[1] = { cid };
-	enum dispatch_result r = DISPATCH_QUEUED;
 	enum db_status st;
 	json_t *a;
 
-	key = app_key(app, resp);
-	if (key != NULL) {
-		r = action_dispatch(app->conf, app->db, key, id, app->conf->actions.trigger_timeout_seconds,
-		                    err, sizeof err);
-	} else {
-		/* no key to open the trigger token: the stored action waits for ocim-sync */
-		response_free(resp);
-		response_init(resp);
-	}
 	audit(app->db, app->caller.user_id, req->remote_addr, "instance.action", object,
-	      json_pack("{s:s, s:I, s:s}", "kind", kind, "action", (json_int_t)id, "dispatch",
-	                r == DISPATCH_SENT ? "sent" : r == DISPATCH_FAILED ? "failed" :
-	                r == DISPATCH_UNCONFIRMED ? "unconfirmed" : "queued"));
+	      json_pack("{s:s, s:I}", "kind", kind, "action", (json_int_t)id));
 	snprintf(cid, sizeof cid, "%ld", id);
 	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
-	if (a == NULL)
+	if (a == NULL) {
 		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
-	else
-		response_json(resp, 202, a);
+		return;
+	}
+	app->after_action = id;
+	response_json(resp, 202, a);
 }
 
 void

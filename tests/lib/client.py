@@ -2,6 +2,7 @@
 of one session, the CSRF token remembered from login."""
 import http.client
 import json
+import time
 
 
 class Response:
@@ -66,8 +67,32 @@ class Client:
     def get(self, path, **kw):
         return self.request("GET", path, **kw)
 
-    def post(self, path, body=None, **kw):
-        return self.request("POST", path, body if body is not None else {}, **kw)
+    def post(self, path, body=None, settle=True, **kw):
+        """POST; an action request (202 with the stored action) is answered
+        at once and sent by the ocim-sync the responder starts afterwards:
+        with settle the client waits until that attempt is recorded, so the
+        test reads its outcome in r.json; r.answered keeps the answer as it
+        came."""
+        r = self.request("POST", path, body if body is not None else {}, **kw)
+        r.answered = r.json
+        if settle and r.status == 202 and isinstance(r.json, dict) and "attempts" in r.json and "kind" in r.json:
+            r.json = self.settled(r.json)
+        return r
+
+    def settled(self, action, timeout=30.0):
+        """The action once its first attempt after action is recorded (it is
+        neither dispatching nor queued without a trace of an attempt)."""
+        deadline = time.time() + timeout
+        while True:
+            a = self.get("/api/v1/actions/%d" % action["id"]).json
+            if a is None:
+                return action
+            fresh = a["attempts"] > action["attempts"] or a["last_error"] != action["last_error"]
+            if a["state"] != "dispatching" and (a["state"] != "queued" or fresh):
+                return a
+            if time.time() > deadline:
+                return a
+            time.sleep(0.05)
 
     def patch(self, path, body, **kw):
         return self.request("PATCH", path, body, **kw)

@@ -1,6 +1,8 @@
 import { useState, type FormEvent } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiError, useClustersQuery, useCreateInstanceMutation } from "../api/api";
+import { useLiveAction } from "../api/liveAction";
+import type { Action } from "../api/types";
 import { Field, FormError } from "../Field/Field";
 import { newKey } from "../key";
 
@@ -28,13 +30,7 @@ export function DeployPage() {
     <section className="panel narrow">
       <h1>Deploy a new instance</h1>
       {deployed.data ? (
-        <div className="notice" data-testid="deploy-result">
-          <p>
-            <strong>{deployed.data.instance_name}</strong>: {deployed.data.state}
-            {deployed.data.last_error && <span className="form-error"> ({deployed.data.last_error})</span>}
-          </p>
-          {deployed.data.instance_id && <Link to={`/instances/${deployed.data.instance_id}`}>Follow it</Link>}
-        </div>
+        <DeployResult answered={deployed.data} />
       ) : (
         <form onSubmit={onSubmit} noValidate>
           <label className="field">
@@ -64,5 +60,19 @@ export function DeployPage() {
         </form>
       )}
     </section>
+  );
+}
+
+/** The deploy action, followed until ocim-sync has sent it. */
+function DeployResult({ answered }: { answered: Action }) {
+  const action = useLiveAction(answered) ?? answered;
+  return (
+    <div className="notice" data-testid="deploy-result">
+      <p>
+        <strong>{action.instance_name}</strong>: {action.state}
+        {action.last_error && <span className="form-error"> ({action.last_error})</span>}
+      </p>
+      {action.instance_id && <Link to={`/instances/${action.instance_id}`}>Follow it</Link>}
+    </div>
   );
 }

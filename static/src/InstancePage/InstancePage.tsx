@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router-dom";
 import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation, useRefreshInstanceMutation } from "../api/api";
 import { useRefreshWatch } from "../api/refresh";
 import { ACTION_FROM, isPending } from "../api/states";
+import { useLiveAction } from "../api/liveAction";
 import type { Action } from "../api/types";
 import { when } from "../format";
 import { newKey } from "../key";
@@ -15,7 +16,8 @@ const ACTIONS: { kind: string; label: string; danger?: boolean; from: readonly s
   { kind: "delete", label: "Delete", danger: true, from: ACTION_FROM.delete },
 ];
 
-function ActionResult({ action }: { action: Action }) {
+function ActionResult({ answered }: { answered: Action }) {
+  const action = useLiveAction(answered) ?? answered;
   return (
     <p className="notice" data-testid="action-result">
       {action.kind} requested: <strong>{action.state}</strong>
@@ -92,7 +94,7 @@ export function InstancePage() {
           ))}
         </div>
         {err && <p className="form-error" role="alert">{err.message}</p>}
-        {acted.data && <ActionResult action={acted.data} />}
+        {acted.data && <ActionResult answered={acted.data} />}
         {watch.status === "queued" && (
           <p className="muted small" data-testid="refresh-status">
             Refresh queued: ocim-sync reads the repository now; this page updates when it is done.

@@ -180,6 +180,9 @@ export const api = createApi({
       }),
       invalidatesTags: ["Fleet"],
     }),
+    action: b.query<Action, number>({
+      query: (id) => `/actions/${id}`,
+    }),
     refreshInstance: b.mutation<RefreshQueued, number>({
       query: (id) => ({ url: `/instances/${id}/actions`, method: "POST", body: { kind: "refresh" } }),
     }),
@@ -233,6 +236,7 @@ export const {
   useInstanceQuery,
   useCreateInstanceMutation,
   useInstanceActionMutation,
+  useActionQuery,
   usePlanMutation,
   useRefreshInstanceMutation,
 } = api;
