@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 #include <yaml.h>
 
@@ -20,7 +21,9 @@ const struct ylimits ydoc_default_limits = {
 
 /* An open-addressing hash set of strings, for mapping keys (duplicates)
  * and anchor names.  Keys are borrowed: they must outlive the set.  Each
- * slot carries a value (an index or a pointer) for the caller. */
+ * slot carries a value (a pointer) for the caller.  The hash is SipHash
+ * (crypto_shorthash) with a random key per parse, so a file cannot be
+ * made of keys that collide and bring the quadratic time back. */
 struct kslot {
 	const char *key;        /* NULL: empty slot */
 	size_t len;
@@ -29,20 +32,20 @@ struct kslot {
 };
 
 struct kset {
+	const unsigned char *hkey;      /* crypto_shorthash_KEYBYTES, borrowed */
 	struct kslot *slots;
 	size_t cap;             /* a power of two, or 0 before the first insert */
 	size_t used;
 };
 
 static uint64_t
-khash(const char *s, size_t len)
+khash(const struct kset *s, const char *key, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;     /* FNV-1a */
+	unsigned char out[crypto_shorthash_BYTES];
+	uint64_t h;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ULL;
-	}
+	crypto_shorthash(out, (const unsigned char *)key, len, s->hkey);
+	memcpy(&h, out, sizeof h);
 	return h;
 }
 
@@ -69,7 +72,7 @@ kset_find(const struct kset *s, const char *key, size_t len)
 
 	if (s->cap == 0)
 		return NULL;
-	sl = kset_slot(s, key, len, khash(key, len));
+	sl = kset_slot(s, key, len, khash(s, key, len));
 	return sl->key != NULL ? sl : NULL;
 }
 
@@ -78,12 +81,12 @@ kset_find(const struct kset *s, const char *key, size_t len)
 static int
 kset_put(struct kset *s, const char *key, size_t len, void *val)
 {
-	uint64_t h = khash(key, len);
+	uint64_t h = khash(s, key, len);
 	struct kslot *sl;
 
 	if ((s->used + 1) * 2 > s->cap) {     /* keep the load under a half */
 		size_t cap = s->cap ? s->cap * 2 : 16;
-		struct kset bigger = { calloc(cap, sizeof *bigger.slots), cap, s->used };
+		struct kset bigger = { s->hkey, calloc(cap, sizeof *bigger.slots), cap, s->used };
 
 		if (bigger.slots == NULL)
 			return -1;
@@ -126,6 +129,7 @@ struct parser {
 	const struct ylimits *lim;
 	size_t nodes;
 	size_t alias_nodes;     /* nodes produced by aliases and merge keys */
+	unsigned char hkey[crypto_shorthash_KEYBYTES];
 	struct kset anchors;    /* name -> struct anchor * */
 	struct anchor **anchor_list;
 	size_t n_anchors;
@@ -190,13 +194,27 @@ node_new(struct parser *p, enum ynode_kind kind, const yaml_mark_t *mark)
 	return node_alloc(p, kind, (unsigned)mark->line + 1, (unsigned)mark->column + 1);
 }
 
+/* How many items an items array of n items has room for: doubling, so
+ * a big mapping costs no more than linear time in reallocations. */
+static size_t
+items_cap(size_t n)
+{
+	size_t cap = 16;
+
+	if (n == 0)
+		return 0;
+	while (cap < n)
+		cap *= 2;
+	return cap;
+}
+
 static int
 node_push(struct parser *p, struct ynode *parent, struct ynode *child)
 {
 	struct ynode **items;
 
-	if (parent->n % 16 == 0) {      /* grow by blocks: no realloc per item */
-		items = realloc(parent->items, (parent->n + 16) * sizeof *items);
+	if (parent->n == items_cap(parent->n)) {
+		items = realloc(parent->items, items_cap(parent->n + 1) * sizeof *items);
 		if (items == NULL) {
 			fail(p, child->line, child->col, "out of memory");
 			return -1;
@@ -258,7 +276,7 @@ node_copy(struct parser *p, const struct ynode *src, unsigned depth, unsigned li
 		memcpy(n->value, src->value, src->len + 1);
 	}
 	if (src->n > 0) {
-		n->items = malloc(((src->n + 15) / 16 * 16) * sizeof *n->items);
+		n->items = malloc(items_cap(src->n) * sizeof *n->items);
 		if (n->items == NULL) {
 			fail(p, line, col, "out of memory");
 			goto bad;
@@ -505,7 +523,7 @@ parse_collection(struct parser *p, yaml_event_t *start, unsigned depth, unsigned
 	yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT : YAML_SEQUENCE_END_EVENT;
 	struct ynode *n = node_new(p, is_map ? YNODE_MAP : YNODE_SEQ, &start->start_mark);
 	struct ynode *key = NULL;       /* a mapping's key waiting for its value */
-	struct mapstate ms = { 0 };
+	struct mapstate ms = { .keys.hkey = p->hkey };
 
 	if (n == NULL)
 		return NULL;
@@ -671,10 +689,16 @@ ydoc_parse(const char *buf, size_t len, const struct ylimits *lim, char *err, si
 		snprintf(err, errsz, "line 1, column 1: document contains a NUL byte");
 		return NULL;
 	}
+	if (sodium_init() < 0) {       /* cheap once done; randombytes_buf needs it */
+		snprintf(err, errsz, "line 1, column 1: libsodium cannot start");
+		return NULL;
+	}
 	if (!yaml_parser_initialize(&p.yp)) {
 		snprintf(err, errsz, "line 1, column 1: out of memory");
 		return NULL;
 	}
+	randombytes_buf(p.hkey, sizeof p.hkey);
+	p.anchors.hkey = p.hkey;
 	yaml_parser_set_input_string(&p.yp, (const unsigned char *)buf, len);
 	for (;;) {
 		if (next_event(&p, &ev) < 0)
