@@ -220,7 +220,8 @@ int
 conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
                  char *err, size_t errsz)
 {
-	struct ylimits lim = { .max_bytes = CONF_MAX_BYTES, .max_depth = 8, .max_nodes = 10000 };
+	struct ylimits lim = { .max_bytes = CONF_MAX_BYTES, .max_depth = 8, .max_nodes = 10000,
+	                       .max_alias_nodes = 10000, .max_alias_depth = 8 };
 	char yerr[256], why[160];
 	struct ynode *root;
 	int rc = -1;

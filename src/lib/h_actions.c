@@ -29,7 +29,8 @@ read_overrides(struct response *resp, const json_t *body, const char **yaml, jso
 {
 	char err[300];
 	struct ynode *root;
-	struct ylimits lim = { .max_bytes = MAX_OVERRIDES, .max_depth = 32, .max_nodes = 20000 };
+	struct ylimits lim = { .max_bytes = MAX_OVERRIDES, .max_depth = 32, .max_nodes = 20000,
+	                       .max_alias_nodes = 20000, .max_alias_depth = 8 };
 	int absent;
 
 	*parsed = NULL;

@@ -256,7 +256,8 @@ take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 	struct fetch_answer *a = &r->answer;
 	char file[120], yerr[300], sfile[101], syerr[191];
 	struct ynode *root;
-	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
+	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000,
+	                       .max_alias_nodes = 100000, .max_alias_depth = 8 };
 
 	entry_file(e, file, sizeof file);
 	if (!answer_ok(ps, r))

@@ -1,7 +1,9 @@
 /* A small YAML document tree over libyaml's event API, with caps.
- * One document per input; aliases are refused (no billion laughs), depth,
- * node count and input size are capped, duplicate mapping keys are errors.
- * Every node knows its line and column (1-based) for error messages. */
+ * One document per input; depth, node count and input size are capped,
+ * duplicate mapping keys are errors.  Aliases (and merge keys "<<") are
+ * expanded into copies, within a budget that stops alias bombs.  Every
+ * node knows its line and column (1-based) for error messages; a copy's
+ * root has its alias's position, its inner nodes their anchor's. */
 #ifndef OCIM_YDOC_H
 #define OCIM_YDOC_H
 
@@ -24,8 +26,13 @@ struct ynode {
 
 struct ylimits {
 	size_t max_bytes;
-	unsigned max_depth;
-	size_t max_nodes;
+	unsigned max_depth;             /* also applies to what aliases expand to */
+	size_t max_nodes;               /* nodes written in the document */
+	/* The alias budget: nodes produced by expanding aliases and merge keys
+	 * in all (0 refuses aliases), and how deeply aliases may nest, an
+	 * anchored node holding aliases to nodes holding aliases... */
+	size_t max_alias_nodes;
+	unsigned max_alias_depth;
 };
 
 extern const struct ylimits ydoc_default_limits;

@@ -50,6 +50,11 @@ START_TEST(values)
 	ck_assert_int_eq(c.auth.secure_cookies, 0);
 	ck_assert_str_eq(c.mail.transport, "smtp");
 	conf_free(&c);
+	/* anchors and aliases, as in Grove's files */
+	ck_assert_msg(load(&c, "openfaas:\n  instances: &fn grove-info\n  instance_errors: *fn\n", err) == 0,
+	              "%s", err);
+	ck_assert_str_eq(c.openfaas.instance_errors, "grove-info");
+	conf_free(&c);
 }
 END_TEST
 

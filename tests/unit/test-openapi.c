@@ -38,7 +38,7 @@ load(void)
 	const char *srcdir = getenv("OCIM_SRCDIR");
 	char path[4096], err[512], *buf;
 	size_t len;
-	struct ylimits lim = { 4 * 1024 * 1024, 64, 1000000 };
+	struct ylimits lim = { 4 * 1024 * 1024, 64, 1000000, 0, 0 };
 
 	snprintf(path, sizeof path, "%s/docs/openapi.yaml", srcdir ? srcdir : ".");
 	ck_assert_msg(read_file(path, lim.max_bytes, &buf, &len, err, sizeof err) == 0, "%s", err);
