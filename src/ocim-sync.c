@@ -33,7 +33,7 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail] [--full] [--dry-run] [--verbose]\n"
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail] [--full] [--allow-deletes] [--dry-run] [--verbose]\n"
 	      "\n"
 	      "One refresh of Ocim from GitLab, meant for cron: sends the mail and the actions\n"
 	      "that are due, refreshes projects (all, or the one named), fails instances pending\n"
@@ -45,6 +45,8 @@ usage(FILE *out)
 	      "      --instance ID   only the project of this instance\n"
 	      "  -m, --mail          only send the mail that is due (the responder starts this)\n"
 	      "  -f, --full          read every tree, even where the branch did not move\n"
+	      "      --allow-deletes mark instances deleted even where a read would delete more\n"
+	      "                      than sync.max_delete_fraction of a project's instances\n"
 	      "  -n, --dry-run       fetch and report; change nothing\n"
 	      "  -v, --verbose       a line per project even when not on a terminal\n"
 	      "  -h, --help          this text\n", out);
@@ -93,6 +95,7 @@ main(int argc, char **argv)
 		{ "mail", no_argument, NULL, 'm' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "allow-deletes", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -125,6 +128,7 @@ main(int argc, char **argv)
 		case 'm': mail_only = 1; break;
 		case 'n': opt.dry_run = 1; break;
 		case 'f': opt.force = 1; break;
+		case 'D': opt.allow_deletes = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -205,6 +209,16 @@ main(int argc, char **argv)
 		res = db_exec(db, STMT_SYNC_RUN_START, 0, NULL);
 		if (db_result_status(res) == DB_OK)
 			snprintf(run_id, sizeof run_id, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (run_id[0]) {
+		/* a run killed before it finished (SIGKILL, OOM) left its row
+		 * "running": its session is gone, and its lock with it */
+		const char *params[1] = { run_id };
+
+		res = db_exec(db, STMT_SYNC_RUNS_ABANDONED, 1, params);
+		for (int i = 0; db_result_status(res) == DB_OK && i < PQntuples(res); i++)
+			log_warning("sync run %s was abandoned before it finished; closed", PQgetvalue(res, i, 0));
 		PQclear(res);
 	}
 	st.errors = ms.errors != NULL ? json_incref(ms.errors) : json_array();

@@ -25,11 +25,13 @@ struct sync_options {
 	int concurrency;                /* requests in flight at most */
 	const struct fetch_retry *retry;        /* retries inside the run, or NULL */
 	int force;                      /* read the tree even when the branch did not move */
+	int allow_deletes;              /* past sync.max_delete_fraction (--allow-deletes) */
 };
 
 /* What a repository path is to Ocim: 1 cluster.yml, 2 the config.yml or
- * grove.yml of instances/<slug>/ (instance and *grove filled), 0 anything
- * else. */
+ * grove.yml of instances/<slug>/ (instance and *grove filled), 3 anything
+ * under an instances/ folder whose name is not an instance name (instance
+ * gets the folder's name, cut to size), 0 anything else. */
 int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
 
 /* Sends the actions that are due.  Returns how many were sent. */
