@@ -343,8 +343,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE clusters SET provider = coalesce($2, provider), region = $3, max_node_count = $4::int, node_size = $5, mysql_size = $6, mongodb_size = $7, cluster_yml = $8, cluster_parsed = $9::jsonb, cluster_blob = $10, last_error = NULL, status = CASE WHEN status = 'pending' THEN 'active' ELSE status END, updated_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_CLUSTER_ERROR] = { "sync_cluster_error",
 		"UPDATE clusters SET last_error = $2, updated_at = now() WHERE id = $1::bigint", 0 },
+	/* a deleted instance has no blob: its folder back, even as it was, is read and revives it */
 	[STMT_SYNC_INSTANCES_BLOBS] = { "sync_instances_blobs",
-		"SELECT name, coalesce(config_blob, ''), coalesce(grove_blob, '') FROM instances WHERE cluster_id = $1::bigint", 0 },
+		"SELECT name, CASE WHEN state = 'deleted' THEN '' ELSE coalesce(config_blob, '') END, CASE WHEN state = 'deleted' THEN '' ELSE coalesce(grove_blob, '') END FROM instances WHERE cluster_id = $1::bigint", 0 },
 	/* NULL yml leaves that file as it was.  An instance folder in the
 	 * repository is deployed (its lifecycle state; whether it is up is its
 	 * health), and one that comes back is no longer deleted. */
