@@ -16,4 +16,7 @@ CREATE TABLE sync_file_errors (
 -- A read that would mark more than sync.max_delete_fraction of a project's
 -- instances deleted waits for a confirmation: this flag (the API's
 -- allow-deletes, or ocim-sync --allow-deletes), used by the next tree read.
+-- deletes_waiting: how many the last refused read would have deleted (NULL:
+-- none refused).
 ALTER TABLE projects ADD COLUMN allow_deletes boolean NOT NULL DEFAULT false;
+ALTER TABLE projects ADD COLUMN deletes_waiting integer;

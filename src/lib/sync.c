@@ -469,7 +469,7 @@ static int
 store(struct project_sync *ps, struct db *db, struct pipeline_event *events, size_t nevents)
 {
 	char pid[24], cid[24], why[300], refused[400] = "";
-	const char *params[10];
+	const char *params[10], *dp[2];
 	struct entry *cluster_yml = NULL;
 	struct buf names = { 0 }, keep = { 0 };
 	PGresult *res;
@@ -605,8 +605,12 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 			         "the repository, confirm with the project's \"Allow deletes\" or ocim-sync --allow-deletes",
 			         gone, total);
 		PQclear(res);
-		if (refused[0] == '\0' && (!exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp) ||
-		                            !exec_ok(db, STMT_SYNC_DELETES_USED, 1, params)))
+		if (refused[0] == '\0' && !exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp))
+			goto fail;
+		snprintf(why, sizeof why, "%ld", gone);
+		dp[0] = pid;
+		dp[1] = refused[0] ? why : NULL;
+		if (!exec_ok(db, STMT_SYNC_DELETES_USED, 2, dp))
 			goto fail;
 	}
 	if (refused[0] != '\0')
