@@ -5,7 +5,9 @@
  * taken says so and exits 0.  The responder starts it too, after answering:
  * --mail (only the outbox) and --project N (a refresh a user asked for);
  * those take no run lock, but every project is read under its own lock, so
- * two runs never read the same project at once.
+ * two runs never read the same project at once.  A run holds a lock on its
+ * sync_runs row while it lives; a run closes the rows of runs that died
+ * (SIGKILL) as abandoned.
  * Exit status: 0 all went well, 1 some projects (--mail: some mail) failed, 2 bad usage or
  * configuration, 3 the database cannot be reached. */
 #include "config.h"

@@ -43,7 +43,14 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
  * pipelines updated since the last run.  The tree is read (at that head)
  * only when the head moved since the last full read, the project was
  * marked for refresh or opt->force; then only files whose blob changed are
- * fetched.  A project that fails keeps its data and records the error.
+ * fetched, and a file in error is not fetched again while its blob is the
+ * one that failed.  A file that cannot be parsed keeps the last good data
+ * and records its error (sync_file_errors) until it parses, goes back to
+ * its last good blob or leaves.  A tree item not understood fails the
+ * project; instances are marked deleted only after a complete tree read,
+ * and not past sync.max_delete_fraction without a confirmation
+ * (opt->allow_deletes, projects.allow_deletes).  A project that fails
+ * keeps its data and records the error.
  * Each project is read under its advisory lock; one that another run holds
  * is skipped (and said so in the log and progress). */
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
