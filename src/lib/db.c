@@ -386,7 +386,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"WITH r AS (INSERT INTO sync_runs DEFAULT VALUES RETURNING id) SELECT id, pg_advisory_lock(7244004, (id % 2147483647)::int) FROM r", 0 },
 	/* runs whose process died (SIGKILL, a lost connection): no session holds their lock */
 	[STMT_SYNC_RUNS_ABANDONED] = { "sync_runs_abandoned",
-		"UPDATE sync_runs r SET finished_at = now(), errors = r.errors || jsonb_build_array(jsonb_build_object('error', 'abandoned: the run stopped before it finished (killed, or its database connection was lost)')) WHERE r.finished_at IS NULL AND r.id <> $1::bigint AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.classid = 7244004 AND l.objid::bigint = r.id % 2147483647 AND l.objsubid = 2) RETURNING r.id", 0 },
+		"UPDATE sync_runs r SET finished_at = now(), errors = r.errors || jsonb_build_array(jsonb_build_object('error', 'abandoned: the run stopped before it finished (killed, or its database connection was lost)')) WHERE r.finished_at IS NULL AND r.id <> $1::bigint AND NOT EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) AND l.classid = 7244004 AND l.objid::bigint = r.id % 2147483647 AND l.objsubid = 2) RETURNING r.id", 0 },
 	[STMT_SYNC_RUN_FINISH] = { "sync_run_finish",
 		"UPDATE sync_runs SET finished_at = now(), projects = $2::int, requests = $3::int, files_fetched = $4::int, pipelines_upserted = $5::int, actions_sent = $6::int, errors = $7::jsonb WHERE id = $1::bigint", 0 },
 	/* newest first; $1 the cursor (an id), $2 the limit */
