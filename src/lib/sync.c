@@ -613,8 +613,6 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 		if (!exec_ok(db, STMT_SYNC_DELETES_USED, 2, dp))
 			goto fail;
 	}
-	if (refused[0] != '\0')
-		goto commit;    /* the rest is stored; the project is not done */
 pipelines:
 	for (size_t i = 0; i < nevents; i++) {
 		const char *e = webhook_apply_pipeline(db, ps->id, &events[i], why, sizeof why);
@@ -623,6 +621,8 @@ pipelines:
 		else
 			ps->st->pipelines++;
 	}
+	if (refused[0] != '\0')
+		goto commit;    /* the rest is stored; the project is not done (its commit is read again) */
 	params[1] = NULL;
 	params[2] = ps->read_tree ? ps->commit : NULL;
 	params[3] = ps->read_at;
