@@ -5,7 +5,9 @@
  * taken says so and exits 0.  The responder starts it too, after answering:
  * --mail (only the outbox) and --project N (a refresh a user asked for);
  * those take no run lock, but every project is read under its own lock, so
- * two runs never read the same project at once.
+ * two runs never read the same project at once.  A run holds a lock on its
+ * sync_runs row while it lives; a run closes the rows of runs that died
+ * (SIGKILL) as abandoned.
  * Exit status: 0 all went well, 1 some projects (--mail: some mail) failed, 2 bad usage or
  * configuration, 3 the database cannot be reached. */
 #include "config.h"
@@ -34,7 +36,8 @@
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail | --action ID] [--full] [--dry-run] [--verbose]\n"
+	fputs("usage: ocim-sync [--config PATH] [--project ID | --cluster ID | --instance ID | --mail | --action ID] [--full]\n"
+	      "                 [--allow-deletes] [--dry-run] [--verbose]\n"
 	      "\n"
 	      "One refresh of Ocim from GitLab, meant for cron: sends the mail and the actions\n"
 	      "that are due, refreshes projects (all, or the one named), fails instances pending\n"
@@ -47,6 +50,8 @@ usage(FILE *out)
 	      "  -m, --mail          only send the mail that is due (the responder starts this)\n"
 	      "      --action ID     only send this queued action (the responder starts this)\n"
 	      "  -f, --full          read every tree, even where the branch did not move\n"
+	      "      --allow-deletes mark instances deleted even where a read would delete more\n"
+	      "                      than sync.max_delete_fraction of a project's instances\n"
 	      "  -n, --dry-run       fetch and report; change nothing\n"
 	      "  -v, --verbose       a line per project even when not on a terminal\n"
 	      "  -h, --help          this text\n", out);
@@ -96,6 +101,7 @@ main(int argc, char **argv)
 		{ "action", required_argument, NULL, 'a' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "full", no_argument, NULL, 'f' },
+		{ "allow-deletes", no_argument, NULL, 'D' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -129,6 +135,7 @@ main(int argc, char **argv)
 		case 'm': mail_only = 1; break;
 		case 'n': opt.dry_run = 1; break;
 		case 'f': opt.force = 1; break;
+		case 'D': opt.allow_deletes = 1; break;
 		case 'v': verbose = 1; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
@@ -222,6 +229,16 @@ main(int argc, char **argv)
 		res = db_exec(db, STMT_SYNC_RUN_START, 0, NULL);
 		if (db_result_status(res) == DB_OK)
 			snprintf(run_id, sizeof run_id, "%s", PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (run_id[0]) {
+		/* a run killed before it finished (SIGKILL, OOM) left its row
+		 * "running": its session is gone, and its lock with it */
+		const char *params[1] = { run_id };
+
+		res = db_exec(db, STMT_SYNC_RUNS_ABANDONED, 1, params);
+		for (int i = 0; db_result_status(res) == DB_OK && i < PQntuples(res); i++)
+			log_warning("sync run %s was abandoned before it finished; closed", PQgetvalue(res, i, 0));
 		PQclear(res);
 	}
 	st.errors = ms.errors != NULL ? json_incref(ms.errors) : json_array();

@@ -86,6 +86,7 @@ void h_projects_create(struct app *app, struct request *req, struct response *re
 void h_projects_update(struct app *app, struct request *req, struct response *resp);
 void h_projects_delete(struct app *app, struct request *req, struct response *resp);
 void h_projects_sync(struct app *app, struct request *req, struct response *resp);
+void h_projects_allow_deletes(struct app *app, struct request *req, struct response *resp);
 void h_hook_gitlab(struct app *app, struct request *req, struct response *resp);
 void h_clusters_list(struct app *app, struct request *req, struct response *resp);
 void h_clusters_get(struct app *app, struct request *req, struct response *resp);

@@ -20,8 +20,9 @@
 #endif
 
 /* OPT_KEYS: YAML keys separated by spaces (letters, digits, _ - .);
- * OPT_NAME: one such name */
-enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS, OPT_NAME };
+ * OPT_NAME: one such name; OPT_FRACTION: a double from 0 to 1 */
+enum opt_type { OPT_STRING, OPT_INT, OPT_BOOL, OPT_LEVEL, OPT_CHOICE, OPT_KEYS, OPT_NAME, OPT_FRACTION };
+#define OPT_NUMERIC(t) ((t) == OPT_INT || (t) == OPT_BOOL || (t) == OPT_FRACTION)
 #define NAME_CHARS "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-."
 
 struct opt {
@@ -76,6 +77,7 @@ static const struct opt opts[] = {
 	{ "sync", "retry_base_ms", OPT_INT, OFF(sync.retry_base_ms), "500", NULL, 1, 60000, 0 },
 	{ "sync", "retry_max_wait_seconds", OPT_INT, OFF(sync.retry_max_wait_seconds), "60", NULL, 0, 3600, 0 },
 	{ "sync", "pipeline_history_days", OPT_INT, OFF(sync.pipeline_history_days), "30", NULL, 1, 3650, 0 },
+	{ "sync", "max_delete_fraction", OPT_FRACTION, OFF(sync.max_delete_fraction), "0.5", NULL, 0, 1, 0 },
 	{ "sync", "program", OPT_STRING, OFF(sync.program), BINDIR "/ocim-sync", NULL, 0, 0, 0 },
 	{ "openfaas", "instances", OPT_NAME, OFF(openfaas.instances), "instances", NULL, 0, 0, 0 },
 	{ "openfaas", "instance_errors", OPT_NAME, OFF(openfaas.instance_errors), "instance-errors", NULL, 0, 0, 0 },
@@ -166,6 +168,20 @@ opt_set(struct conf *c, const struct opt *o, const char *value, char *why, size_
 		}
 		snprintf(why, whysz, "must be true or false");
 		return -1;
+	}
+	case OPT_FRACTION: {
+		double *dst = (double *)(base + o->offset);
+		char *end;
+		double v;
+
+		errno = 0;
+		v = strtod(value, &end);
+		if (value[0] == '\0' || *end != '\0' || errno != 0 || !(v >= 0 && v <= 1)) {
+			snprintf(why, whysz, "must be a number from 0 to 1");
+			return -1;
+		}
+		*dst = v;
+		return 0;
 	}
 	case OPT_INT: {
 		long *dst = (long *)(base + o->offset);
@@ -263,13 +279,15 @@ conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
 			if (v->kind != YNODE_SCALAR || ynode_is_null(v)) {
 				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be %s",
 				         name, v->line, v->col, sk->value, k->value,
-				         o->type == OPT_INT ? "an integer" : o->type == OPT_BOOL ? "true or false" : "a string");
+				         o->type == OPT_INT ? "an integer" : o->type == OPT_BOOL ? "true or false" :
+				         o->type == OPT_FRACTION ? "a number from 0 to 1" : "a string");
 				goto out;
 			}
-			if ((o->type == OPT_INT || o->type == OPT_BOOL) && !v->plain) {
+			if (OPT_NUMERIC(o->type) && !v->plain) {
 				snprintf(err, errsz, "%s: line %u, column %u: '%s.%s' must be %s, not a quoted string",
 				         name, v->line, v->col, sk->value, k->value,
-				         o->type == OPT_INT ? "an integer" : "true or false");
+				         o->type == OPT_INT ? "an integer" : o->type == OPT_BOOL ? "true or false" :
+				         "a number from 0 to 1");
 				goto out;
 			}
 			if (opt_set(c, o, v->value, why, sizeof why) < 0) {
@@ -344,6 +362,8 @@ conf_print(const struct conf *c, FILE *out)
 			fprintf(out, "  %s: %ld\n", o->key, *(const long *)(base + o->offset));
 		} else if (o->type == OPT_BOOL) {
 			fprintf(out, "  %s: %s\n", o->key, *(const long *)(base + o->offset) ? "true" : "false");
+		} else if (o->type == OPT_FRACTION) {
+			fprintf(out, "  %s: %g\n", o->key, *(const double *)(base + o->offset));
 		} else {
 			const char *v = *(char *const *)(base + o->offset);
 			char masked[1024];
@@ -370,7 +390,7 @@ conf_free(struct conf *c)
 	char *base = (char *)c;
 
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].type != OPT_INT && opts[i].type != OPT_BOOL) {
+		if (!OPT_NUMERIC(opts[i].type)) {
 			char **p = (char **)(base + opts[i].offset);
 			free(*p);
 			*p = NULL;

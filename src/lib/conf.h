@@ -60,6 +60,7 @@ struct conf {
 		long retry_base_ms;
 		long retry_max_wait_seconds;
 		long pipeline_history_days;
+		double max_delete_fraction;     /* of a project's instances one read may delete */
 		char *program;                  /* ocim-sync, started by the responder; "" none */
 	} sync;
 	struct {                        /* the OpenFaaS functions Ocim calls */

@@ -243,6 +243,31 @@ h_projects_sync(struct app *app, struct request *req, struct response *resp)
 	PQclear(res);
 }
 
+/* An admin's confirmation that a refused read may mark its instances
+ * deleted (more than sync.max_delete_fraction): good for the next tree
+ * read, which is queued at once (202, as a refresh). */
+void
+h_projects_allow_deletes(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24], object[40];
+	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_ALLOW_DELETES, NULL, 404, "project", cid);
+	json_error_t jerr;
+	json_t *queued;
+
+	if (res == NULL)
+		return;
+	queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
+	if (queued == NULL) {
+		response_error(resp, 500, "internal", NULL, "internal error");
+	} else {
+		snprintf(object, sizeof object, "project:%s", cid);
+		audit(app->db, app->caller.user_id, req->remote_addr, "project.allow_deletes", object, NULL);
+		parse_long(cid, &app->after_project);
+		response_json(resp, 202, queued);
+	}
+	PQclear(res);
+}
+
 /* The last runs of ocim-sync, newest first: "last synced N s ago" and what
  * went wrong where. */
 void

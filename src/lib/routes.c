@@ -31,6 +31,7 @@ const struct route app_routes[] = {
 	{ HTTP_PATCH, "/api/v1/projects/:id", h_projects_update, ROUTE_ADMIN | ROUTE_CSRF },
 	{ HTTP_DELETE, "/api/v1/projects/:id", h_projects_delete, ROUTE_ADMIN | ROUTE_CSRF },
 	{ HTTP_POST, "/api/v1/projects/:id/sync", h_projects_sync, ROUTE_LOGIN | ROUTE_CSRF },
+	{ HTTP_POST, "/api/v1/projects/:id/allow-deletes", h_projects_allow_deletes, ROUTE_ADMIN | ROUTE_CSRF },
 	{ HTTP_GET, "/api/v1/sync-runs", h_sync_runs_list, ROUTE_LOGIN },
 	{ HTTP_GET, "/api/v1/instance-states", h_instance_states, ROUTE_LOGIN },
 	{ HTTP_GET, "/api/v1/clusters", h_clusters_list, ROUTE_LOGIN },

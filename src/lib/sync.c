@@ -63,11 +63,12 @@ sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_ke
 struct entry {
 	char instance[64];              /* "" for cluster.yml */
 	int grove;                      /* grove.yml, else config.yml */
-	char blob[64];
+	char blob[65];                  /* 40 (SHA-1) or 64 (SHA-256) hex digits */
 	char *text;                     /* fetched content, owned */
 	json_t *parsed;                 /* its YAML as JSON, owned */
 	char error[300];                /* why it could not be read or parsed */
 	int changed;
+	int kept_error;                 /* unchanged since it failed: its error stands */
 };
 
 struct project_sync {
@@ -88,6 +89,7 @@ struct project_sync {
 	json_t *meta;
 	struct entry *entries;
 	size_t n;
+	json_t *folders;                /* {path: error}: instances/ folders that are no instance name */
 	char err[400];
 };
 
@@ -157,9 +159,12 @@ sync_tree_path(const char *path, char *instance, size_t size, int *grove)
 
 	if (strcmp(path, "cluster.yml") == 0)
 		return 1;
-	if (strncmp(path, "instances/", 10) != 0 || (slash = strchr(path + 10, '/')) == NULL ||
-	    !slug(path + 10, (size_t)(slash - path - 10)) || (size_t)(slash - path - 10) >= size)
+	if (strncmp(path, "instances/", 10) != 0 || (slash = strchr(path + 10, '/')) == NULL)
 		return 0;
+	if (!slug(path + 10, (size_t)(slash - path - 10)) || (size_t)(slash - path - 10) >= size) {
+		snprintf(instance, size, "%.*s", (int)(slash - path - 10), path + 10);
+		return 3;
+	}
 	if (strcmp(slash, "/config.yml") != 0 && strcmp(slash, "/grove.yml") != 0)
 		return 0;
 	snprintf(instance, size, "%.*s", (int)(slash - path - 10), path + 10);
@@ -167,19 +172,83 @@ sync_tree_path(const char *path, char *instance, size_t size, int *grove)
 	return 2;
 }
 
-/* Keeps the tree entries Ocim reads. */
+/* Whether id is a git object id: 40 (SHA-1) or 64 (SHA-256) hex digits. */
+static int
+object_id(const char *id)
+{
+	size_t n = strlen(id);
+
+	return (n == 40 || n == 64) && strspn(id, "0123456789abcdef") == n;
+}
+
+/* Whether a tree item's mode is a plain file's (GitLab always gives one;
+ * a tree without modes is taken as plain files). */
+static int
+file_mode(const char *mode)
+{
+	return mode == NULL || strcmp(mode, "100644") == 0 || strcmp(mode, "100755") == 0;
+}
+
+/* Keeps the tree entries Ocim reads.  An item Ocim does not understand
+ * fails the project (-1 with ps->err): taking the rest of the tree for
+ * the whole of it would mark instances deleted that still exist.  A folder
+ * of instances/ whose name is no instance name is recorded in ps->folders. */
 static int
 add_tree_item(struct project_sync *ps, const json_t *item)
 {
 	const char *path = json_string_value(json_object_get(item, "path"));
 	const char *id = json_string_value(json_object_get(item, "id"));
 	const char *type = json_string_value(json_object_get(item, "type"));
+	const char *mode = json_string_value(json_object_get(item, "mode"));
 	struct entry e = { 0 }, *grown;
+	char shown[201], sid[81], stype[41];
+	int kind;
 
-	if (path == NULL || id == NULL || type == NULL || strcmp(type, "blob") != 0 || strlen(id) >= sizeof e.blob)
+	if (path == NULL || id == NULL || type == NULL) {
+		snprintf(ps->err, sizeof ps->err, "GitLab's tree has an item without a path, id or type; nothing was deleted");
+		return -1;
+	}
+	if (!object_id(id)) {
+		snprintf(ps->err, sizeof ps->err, "GitLab's tree item %s has the id '%s', not an object id (40 or 64 "
+		         "hex digits); nothing was deleted", utf8_clip(shown, sizeof shown, path), utf8_clip(sid, sizeof sid, id));
+		return -1;
+	}
+	if (strcmp(type, "blob") != 0 && strcmp(type, "tree") != 0 && strcmp(type, "commit") != 0) {
+		snprintf(ps->err, sizeof ps->err, "GitLab's tree item %s has the type '%s', which Ocim does not know; "
+		         "nothing was deleted", utf8_clip(shown, sizeof shown, path), utf8_clip(stype, sizeof stype, type));
+		return -1;
+	}
+	kind = sync_tree_path(path, e.instance, sizeof e.instance, &e.grove);
+	if (strncmp(path, "instances/", 10) == 0 &&
+	    (strcmp(type, "commit") == 0 ||            /* a submodule: its files cannot be read */
+	     ((kind == 1 || kind == 2 || strchr(path + 10, '/') == NULL) &&
+	      !(strcmp(type, "tree") == 0 || (strcmp(type, "blob") == 0 && file_mode(mode)))))) {
+		snprintf(ps->err, sizeof ps->err, "%s is a %s of mode %s, which Ocim cannot read as a file or folder; "
+		         "nothing was deleted", utf8_clip(shown, sizeof shown, path), utf8_clip(stype, sizeof stype, type),
+		         mode ? mode : "(none)");
+		return -1;
+	}
+	if (kind == 3) {
+		size_t n = (size_t)(strchr(path + 10, '/') - path);
+		char *folder = strndup(path, n), msg[300];
+
+		if (folder == NULL)
+			return -1;
+		utf8_snprintf(msg, sizeof msg, "%s: '%s' is not an instance name (lowercase letters, digits, '-' and '_', "
+		              "starting with a letter, at most 50 characters); its files are not read",
+		              utf8_clip(shown, sizeof shown, folder), utf8_clip(sid, sizeof sid, folder + 10));
+		if (json_object_get(ps->folders, folder) == NULL)
+			json_object_set_new(ps->folders, folder, json_string(msg));
+		free(folder);
 		return 0;
-	if (sync_tree_path(path, e.instance, sizeof e.instance, &e.grove) == 0)
+	}
+	if (kind == 0)
 		return 0;
+	if (strcmp(type, "blob") != 0 || !file_mode(mode)) {
+		snprintf(ps->err, sizeof ps->err, "%s is a %s of mode %s, not a file Ocim can read; nothing was deleted",
+		         path, type, mode ? mode : "(none)");
+		return -1;
+	}
 	snprintf(e.blob, sizeof e.blob, "%s", id);
 	grown = realloc(ps->entries, (ps->n + 1) * sizeof *grown);
 	if (grown == NULL)
@@ -198,6 +267,10 @@ read_tree(struct project_sync *ps)
 
 	snprintf(path, sizeof path, "/projects/%ld/repository/tree?recursive=true&per_page=100&pagination=keyset&ref=%s",
 	         ps->gitlab_id, ps->commit);
+	if (ps->folders == NULL && (ps->folders = json_object()) == NULL) {
+		snprintf(ps->err, sizeof ps->err, "out of memory");
+		return -1;
+	}
 	for (;;) {
 		char next[2048];
 		json_t *items, *item;
@@ -218,7 +291,8 @@ read_tree(struct project_sync *ps)
 		json_array_foreach(items, i, item)
 			if (add_tree_item(ps, item) < 0) {
 				json_decref(items);
-				snprintf(ps->err, sizeof ps->err, "out of memory");
+				if (ps->err[0] == '\0')
+					snprintf(ps->err, sizeof ps->err, "out of memory");
 				return -1;
 			}
 		json_decref(items);
@@ -354,6 +428,19 @@ cluster_value(const json_t *parsed, const char *keys, char *buf, size_t size)
 	return NULL;
 }
 
+/* Appends s to the PostgreSQL array literal in b (begun with its "{"). */
+static void
+array_add(struct buf *b, const char *s)
+{
+	buf_append(b, b->len > 1 ? ",\"" : "\"", b->len > 1 ? 2 : 1);
+	for (; *s != '\0'; s++) {
+		if (*s == '"' || *s == '\\')
+			buf_append(b, "\\", 1);
+		buf_append(b, s, 1);
+	}
+	buf_append(b, "\"", 1);
+}
+
 static int
 exec_ok(struct db *db, enum db_stmt stmt, int n, const char *const *params)
 {
@@ -364,14 +451,28 @@ exec_ok(struct db *db, enum db_stmt stmt, int n, const char *const *params)
 	return ok;
 }
 
-/* Writes what was read, in one transaction.  Returns 0 or -1 (rolled back). */
+/* Records the error of a file (path, its blob) or of a folder (blob NULL)
+ * and adds its path to keep, the errors that stand after this read. */
+static int
+file_error(struct db *db, const char *pid, const char *path, const char *instance, const char *blob,
+           const char *error, struct buf *keep)
+{
+	const char *fp[5] = { pid, path, instance, blob, error };
+
+	array_add(keep, path);
+	return exec_ok(db, STMT_SYNC_FILE_ERROR_SET, 5, fp);
+}
+
+/* Writes what was read, in one transaction.  Returns 0, or -1 with
+ * ps->err (rolled back, or stored but for the deletions the guard
+ * refused). */
 static int
 store(struct project_sync *ps, struct db *db, struct pipeline_event *events, size_t nevents)
 {
-	char pid[24], cid[24], why[300];
-	const char *params[10];
+	char pid[24], cid[24], why[300], refused[400] = "";
+	const char *params[10], *dp[2];
 	struct entry *cluster_yml = NULL;
-	struct buf names = { 0 };
+	struct buf names = { 0 }, keep = { 0 };
 	PGresult *res;
 
 	if (db_begin(db) < 0) {
@@ -432,17 +533,38 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 				goto fail;
 		}
 	}
+	/* the errors that stand: files that failed now or failed at the same
+	 * blob before, and folders that are no instance; the others go */
+	buf_append(&keep, "{", 1);
+	for (size_t i = 0; i < ps->n; i++) {
+		struct entry *e = &ps->entries[i];
+		char file[120];
+
+		entry_file(e, file, sizeof file);
+		if (e->kept_error)
+			array_add(&keep, file);
+		else if (e->changed && e->parsed == NULL && e->instance[0] == '\0' &&
+		         !file_error(db, pid, file, NULL, e->blob, e->error, &keep))
+			goto fail;
+	}
+	{
+		const char *key;
+		json_t *msg;
+
+		json_object_foreach(ps->folders, key, msg)
+			if (!file_error(db, pid, key, NULL, NULL, json_string_value(msg), &keep))
+				goto fail;
+	}
 	/* instances: one upsert per changed file; a file in error keeps the old data */
 	buf_append(&names, "{", 1);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct entry *e = &ps->entries[i];
-		char *text = NULL;
+		char *text = NULL, file[120];
 		const char *ip[8] = { cid, e->instance, NULL, NULL, NULL, NULL, NULL, NULL };
 
 		if (e->instance[0] == '\0')
 			continue;
-		/* slugs need no escaping in an array literal */
-		buf_printf(&names, "%s\"%s\"", names.len > 1 ? "," : "", e->instance);
+		array_add(&names, e->instance);
 		if (!e->changed)
 			continue;
 		if (e->parsed != NULL) {
@@ -456,16 +578,40 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 			goto fail;
 		}
 		free(text);
-		if (e->parsed == NULL) {
-			const char *ep[3] = { cid, e->instance, e->error };
-			if (!exec_ok(db, STMT_SYNC_INSTANCE_ERROR, 3, ep))
-				goto fail;
-		}
+		entry_file(e, file, sizeof file);
+		if (e->parsed == NULL && !file_error(db, pid, file, e->instance, e->blob, e->error, &keep))
+			goto fail;
 	}
 	buf_append(&names, "}", 1);
+	buf_append(&keep, "}", 1);
 	{
-		const char *gp[2] = { cid, names.data };
-		if (!exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp))
+		const char *kp[2] = { pid, keep.data };
+		if (!exec_ok(db, STMT_SYNC_FILE_ERRORS_KEEP, 2, kp) || !exec_ok(db, STMT_SYNC_INSTANCES_LAST_ERROR, 1, params))
+			goto fail;
+	}
+	/* the guard: a read that would delete much of the project waits for a confirmation */
+	{
+		const char *gp[3] = { cid, names.data, pid };
+		long gone = 0, total = 0;
+
+		res = db_exec(db, STMT_SYNC_INSTANCES_GONE_COUNT, 3, gp);
+		if (db_result_status(res) != DB_OK || PQntuples(res) != 1)
+			goto fail_res;
+		parse_long(PQgetvalue(res, 0, 0), &gone);
+		parse_long(PQgetvalue(res, 0, 1), &total);
+		if (gone > 5 && (double)gone > ps->conf->sync.max_delete_fraction * (double)total &&
+		    !ps->opt->allow_deletes && PQgetvalue(res, 0, 2)[0] != 't')
+			snprintf(refused, sizeof refused, "this read would mark %ld of the project's %ld instances deleted "
+			         "(more than sync.max_delete_fraction); nothing was deleted: if their folders really left "
+			         "the repository, confirm with the project's \"Allow deletes\" or ocim-sync --allow-deletes",
+			         gone, total);
+		PQclear(res);
+		if (refused[0] == '\0' && !exec_ok(db, STMT_SYNC_INSTANCES_GONE, 2, gp))
+			goto fail;
+		snprintf(why, sizeof why, "%ld", gone);
+		dp[0] = pid;
+		dp[1] = refused[0] ? why : NULL;
+		if (!exec_ok(db, STMT_SYNC_DELETES_USED, 2, dp))
 			goto fail;
 	}
 pipelines:
@@ -476,18 +622,25 @@ pipelines:
 		else
 			ps->st->pipelines++;
 	}
+	if (refused[0] != '\0')
+		goto commit;    /* the rest is stored; the project is not done (its commit is read again) */
 	params[1] = NULL;
 	params[2] = ps->read_tree ? ps->commit : NULL;
 	params[3] = ps->read_at;
 	params[4] = ps->requested ? "true" : "false";
 	if (!exec_ok(db, STMT_SYNC_PROJECT_DONE, 5, params))
 		goto fail;
+commit:
+	buf_free(&names);
+	buf_free(&keep);
 	if (db_commit(db) < 0) {
 		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
-		buf_free(&names);
 		return -1;
 	}
-	buf_free(&names);
+	if (refused[0] != '\0') {
+		snprintf(ps->err, sizeof ps->err, "%s", refused);
+		return -1;
+	}
 	return 0;
 fail_res:
 	PQclear(res);
@@ -495,6 +648,7 @@ fail:
 	utf8_snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
 	db_rollback(db);
 	buf_free(&names);
+	buf_free(&keep);
 	return -1;
 }
 
@@ -833,13 +987,15 @@ branch_head(struct project_sync *ps, struct fetch_answer *a)
 	return 0;
 }
 
-/* Marks which files changed: their blob differs from the stored one. */
+/* Marks which files changed: their blob differs from the one stored, and
+ * from the one that failed when the file is in error (kept_error: not
+ * fetched again, its error stands). */
 static void
 mark_changed(struct project_sync *ps, struct db *db)
 {
-	char pid[24], cluster_blob[64] = "";
+	char pid[24], cluster_blob[65] = "";
 	const char *params[1] = { pid };
-	PGresult *cl, *res = NULL;
+	PGresult *cl, *res = NULL, *errs;
 
 	snprintf(pid, sizeof pid, "%ld", ps->id);
 	cl = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
@@ -849,9 +1005,11 @@ mark_changed(struct project_sync *ps, struct db *db)
 		res = db_exec(db, STMT_SYNC_INSTANCES_BLOBS, 1, cp);
 	}
 	PQclear(cl);
+	errs = db_exec(db, STMT_SYNC_FILE_ERRORS, 1, params);
 	for (size_t i = 0; i < ps->n; i++) {
 		struct entry *e = &ps->entries[i];
 		const char *stored = cluster_blob;
+		char file[120];
 
 		if (e->instance[0] != '\0') {
 			stored = "";
@@ -860,7 +1018,15 @@ mark_changed(struct project_sync *ps, struct db *db)
 					stored = PQgetvalue(res, k, e->grove ? 2 : 1);
 		}
 		e->changed = strcmp(stored, e->blob) != 0;
+		if (!e->changed)
+			continue;       /* back to its last good content: an error it had goes */
+		entry_file(e, file, sizeof file);
+		for (int k = 0; db_result_status(errs) == DB_OK && k < PQntuples(errs); k++)
+			if (strcmp(PQgetvalue(errs, k, 0), file) == 0 && strcmp(PQgetvalue(errs, k, 1), e->blob) == 0)
+				e->kept_error = 1;
+		e->changed = !e->kept_error;
 	}
+	PQclear(errs);
 	PQclear(res);
 }
 
@@ -915,7 +1081,16 @@ finish(struct project_sync *ps, struct db *db)
 			        ps->read_tree ? "tree read" : "branch unchanged", changed, nevents);
 		goto cleanup;
 	}
-	store(ps, db, events, nevents);
+	if (store(ps, db, events, nevents) == 0 && ps->folders != NULL) {
+		/* the project is read, but these folders were not: the run says so */
+		const char *key;
+		json_t *msg;
+
+		json_object_foreach(ps->folders, key, msg) {
+			json_array_append_new(ps->st->errors, json_pack("{s:s, s:O}", "project", ps->name, "error", msg));
+			log_warning("project %s: %s", ps->name, json_string_value(msg));
+		}
+	}
 done:
 	if (ps->err[0] != '\0') {
 		char pid[24];
@@ -943,6 +1118,7 @@ cleanup:
 	}
 	free(ps->entries);
 	free(events);
+	json_decref(ps->folders);
 	json_decref(ps->meta);
 	json_decref(keep);
 	sodium_memzero(ps->token, sizeof ps->token);

@@ -25,11 +25,13 @@ struct sync_options {
 	int concurrency;                /* requests in flight at most */
 	const struct fetch_retry *retry;        /* retries inside the run, or NULL */
 	int force;                      /* read the tree even when the branch did not move */
+	int allow_deletes;              /* past sync.max_delete_fraction (--allow-deletes) */
 };
 
 /* What a repository path is to Ocim: 1 cluster.yml, 2 the config.yml or
- * grove.yml of instances/<slug>/ (instance and *grove filled), 0 anything
- * else. */
+ * grove.yml of instances/<slug>/ (instance and *grove filled), 3 anything
+ * under an instances/ folder whose name is not an instance name (instance
+ * gets the folder's name, cut to size), 0 anything else. */
 int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
 
 /* Sends the actions that are due.  Returns how many were sent. */
@@ -41,7 +43,14 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
  * pipelines updated since the last run.  The tree is read (at that head)
  * only when the head moved since the last full read, the project was
  * marked for refresh or opt->force; then only files whose blob changed are
- * fetched.  A project that fails keeps its data and records the error.
+ * fetched, and a file in error is not fetched again while its blob is the
+ * one that failed.  A file that cannot be parsed keeps the last good data
+ * and records its error (sync_file_errors) until it parses, goes back to
+ * its last good blob or leaves.  A tree item not understood fails the
+ * project; instances are marked deleted only after a complete tree read,
+ * and not past sync.max_delete_fraction without a confirmation
+ * (opt->allow_deletes, projects.allow_deletes).  A project that fails
+ * keeps its data and records the error.
  * Each project is read under its advisory lock; one that another run holds
  * is skipped (and said so in the log and progress). */
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,

@@ -29,6 +29,10 @@ Test control (no auth):
   GET    /_control/requests, DELETE /_control/requests
   POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
   POST   /_control/pipelines/:pid {"status", "updated_at" (optional, to age it)}
+  POST   /_control/tree    {"object_format": "sha1"|"sha256", "extra": [tree items]}
+       sha256: blob, tree and commit ids are 64 hex digits (a repository made with
+       --object-format=sha256); extra: items added to the tree as given (odd types
+       or modes), until the next call
 """
 import argparse
 import hashlib
@@ -54,9 +58,9 @@ def hook_time():
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
 
 
-def blob_id(content):
+def blob_id(content, fmt="sha1"):
     data = content.encode()
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+    return hashlib.new(fmt, b"blob %d\0" % len(data) + data).hexdigest()
 
 
 class State:
@@ -69,6 +73,8 @@ class State:
         self.faults = []
         self.requests = []
         self.sha = "0" * 40
+        self.object_format = "sha1"
+        self.extra = []          # tree items served as given
         if args.repo:
             for root, _, names in os.walk(args.repo):
                 for n in names:
@@ -79,7 +85,8 @@ class State:
         self.touch()
 
     def touch(self):
-        self.sha = hashlib.sha1(json.dumps(sorted(self.files.items())).encode()).hexdigest()
+        self.sha = hashlib.new(getattr(self, "object_format", "sha1"),
+                               json.dumps(sorted(self.files.items())).encode()).hexdigest()
         self.committed_at = now_iso()
 
     def tree(self):
@@ -88,12 +95,12 @@ class State:
             parts = path.split("/")
             for i in range(1, len(parts)):
                 dirs.add("/".join(parts[:i]))
-            items.append({"id": blob_id(self.files[path]), "name": parts[-1], "type": "blob",
+            items.append({"id": blob_id(self.files[path], self.object_format), "name": parts[-1], "type": "blob",
                           "path": path, "mode": "100644"})
         for d in dirs:
-            items.append({"id": hashlib.sha1(d.encode()).hexdigest(), "name": d.split("/")[-1],
+            items.append({"id": hashlib.new(self.object_format, d.encode()).hexdigest(), "name": d.split("/")[-1],
                           "type": "tree", "path": d, "mode": "040000"})
-        return sorted(items, key=lambda x: x["path"])
+        return sorted(items + self.extra, key=lambda x: x["path"])
 
     def fault_for(self, path, after=False):
         """The first fault for path that applies before the route acts (or,
@@ -349,6 +356,12 @@ class Handler(BaseHTTPRequestHandler):
                     self.st.files.pop(data["path"], None)
                 else:
                     self.st.files[data["path"]] = data["content"]
+                self.st.touch()
+            return self.send(200, {"sha": self.st.sha})
+        if path == "/_control/tree" and method == "POST":
+            with self.st.lock:
+                self.st.object_format = data.get("object_format", "sha1")
+                self.st.extra = data.get("extra", [])
                 self.st.touch()
             return self.send(200, {"sha": self.st.sha})
         m = re.fullmatch(r"/_control/pipelines/(\d+)", path)

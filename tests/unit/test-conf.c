@@ -34,6 +34,7 @@ START_TEST(defaults)
 	ck_assert_int_eq(c.auth.invite_seconds, 7 * 86400);
 	ck_assert_str_eq(c.mail.transport, "none");
 	ck_assert_str_eq(c.log.level, "info");
+	ck_assert(c.sync.max_delete_fraction == 0.5);
 	conf_free(&c);
 }
 END_TEST
@@ -54,6 +55,12 @@ START_TEST(values)
 	ck_assert_msg(load(&c, "openfaas:\n  instances: &fn grove-info\n  instance_errors: *fn\n", err) == 0,
 	              "%s", err);
 	ck_assert_str_eq(c.openfaas.instance_errors, "grove-info");
+	conf_free(&c);
+	ck_assert_int_eq(load(&c, "sync:\n  max_delete_fraction: 0.25\n", err), 0);
+	ck_assert(c.sync.max_delete_fraction == 0.25);
+	conf_free(&c);
+	ck_assert_int_eq(load(&c, "sync:\n  max_delete_fraction: 1\n", err), 0);
+	ck_assert(c.sync.max_delete_fraction == 1);
 	conf_free(&c);
 }
 END_TEST
@@ -81,6 +88,10 @@ START_TEST(errors)
 	refused("log:\n  level: loud\n", "'log.level' must be one of", "line 2");
 	refused("mail:\n  transport: pigeon\n", "must be one of smtp|file|none", "line 2");
 	refused("auth:\n  secure_cookies: yes\n", "must be true or false", "line 2");
+	refused("sync:\n  max_delete_fraction: 1.5\n", "'sync.max_delete_fraction' must be a number from 0 to 1", "line 2");
+	refused("sync:\n  max_delete_fraction: half\n", "must be a number from 0 to 1", "line 2");
+	refused("sync:\n  max_delete_fraction: nan\n", "must be a number from 0 to 1", "line 2");
+	refused("sync:\n  max_delete_fraction: \"0.5\"\n", "not a quoted string", "line 2");
 	refused("fcgi: 5\n", "'fcgi' must be a mapping", "line 1");
 	refused("- a\n", "must be a mapping of sections", "line 1");
 	refused("database: {conninfo: [\n", "line ", "column");
@@ -121,6 +132,7 @@ START_TEST(print_masks_secrets)
 	ck_assert_ptr_null(strstr(out, "mailsecret"));
 	ck_assert_ptr_nonnull(strstr(out, "password=*** user=o"));
 	ck_assert_ptr_nonnull(strstr(out, "max_requests: 10000"));
+	ck_assert_ptr_nonnull(strstr(out, "max_delete_fraction: 0.5"));
 	free(out);
 	conf_free(&c);
 	ck_assert_int_eq(load(&c, "database:\n  conninfo: \"postgresql://u:urisecret@db/ocim\"\n", err), 0);

@@ -81,6 +81,18 @@ export function InstancePage() {
           </dd>
           <dt>Description</dt>
           <dd>{i.description || <span className="muted">none</span>}</dd>
+          {!!i.file_errors?.length && (
+            <>
+              <dt>Repository</dt>
+              <dd data-testid="file-errors">
+                {i.file_errors.map((f) => (
+                  <div key={f.path} className="form-error">
+                    {f.error} <span className="muted small">(blob {f.blob?.slice(0, 12)}; the last good data is shown)</span>
+                  </div>
+                ))}
+              </dd>
+            </>
+          )}
         </dl>
         <div className="actions-row">
           <button type="button" onClick={() => refresh(id)} disabled={refreshing}>

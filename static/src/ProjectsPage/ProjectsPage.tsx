@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent } from "react";
-import { apiError, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
+import { apiError, useAllowDeletesMutation, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
 
@@ -12,6 +12,7 @@ export function ProjectsPage({ admin }: { admin: boolean }) {
   useEffect(() => setQueued(anyQueued), [anyQueued]);
   const [create, created] = useCreateProjectMutation();
   const [sync] = useSyncProjectMutation();
+  const [allowDeletes] = useAllowDeletesMutation();
   const [form, setForm] = useState({ name: "", gitlab_url: "https://gitlab.com", gitlab_project_id: "", api_token: "", trigger_token: "" });
   const err = apiError(created.error);
   const set = (k: keyof typeof form) => (v: string) => setForm({ ...form, [k]: v });
@@ -51,12 +52,30 @@ export function ProjectsPage({ admin }: { admin: boolean }) {
                 <td>
                   {when(p.last_sync_at)}
                   {p.last_sync_error && <div className="form-error">{p.last_sync_error}</div>}
+                  {!!p.file_error_count && (
+                    <div className="form-error" data-testid="file-errors">
+                      {p.file_error_count} file(s) in error in the repository
+                    </div>
+                  )}
                   {p.sync_requested && <div className="muted small" data-testid="refresh-queued">refresh queued</div>}
                 </td>
                 <td>
                   <button type="button" onClick={() => sync(p.id)} disabled={p.sync_requested}>
                     {p.sync_requested ? "Queued…" : "Refresh"}
                   </button>
+                  {admin && p.deletes_waiting != null && !p.allow_deletes && (
+                    <button
+                      type="button"
+                      className="danger"
+                      data-testid="allow-deletes"
+                      onClick={() => {
+                        if (window.confirm(`Mark ${p.deletes_waiting} instances of ${p.name} deleted? Their folders left the repository.`))
+                          allowDeletes(p.id);
+                      }}
+                    >
+                      Allow deleting {p.deletes_waiting}
+                    </button>
+                  )}
                 </td>
               </tr>
             ))}

@@ -154,6 +154,11 @@ export const api = createApi({
       query: (id) => ({ url: `/projects/${id}/sync`, method: "POST", body: {} }),
       invalidatesTags: ["Projects"],
     }),
+    // an admin's confirmation of the deletions a read refused; queues a refresh
+    allowDeletes: b.mutation<{ project_id: number; allow_deletes: boolean; sync_requested: boolean }, number>({
+      query: (id) => ({ url: `/projects/${id}/allow-deletes`, method: "POST", body: {} }),
+      invalidatesTags: ["Projects", "Audit"],
+    }),
     clusters: b.query<Page<Cluster>, void>({
       query: () => "/clusters?limit=200",
       providesTags: ["Fleet"],
@@ -230,6 +235,7 @@ export const {
   useProjectQuery,
   useCreateProjectMutation,
   useSyncProjectMutation,
+  useAllowDeletesMutation,
   useClustersQuery,
   useClusterQuery,
   useInstancesQuery,

@@ -79,6 +79,15 @@ export interface PipelineSummary {
   updated_at?: string;
 }
 
+/** A file (or instances/ folder) a tree read could not take, until it is fixed. */
+export interface FileError {
+  path: string;
+  instance?: string | null;
+  blob: string | null;
+  error: string;
+  seen_at: string;
+}
+
 export interface Project {
   id: number;
   name: string;
@@ -94,6 +103,13 @@ export interface Project {
   last_sync_at: string | null;
   last_sync_error: string | null;
   cluster_count: number;
+  /** an admin allowed the next read's deletions */
+  allow_deletes: boolean;
+  /** how many instances the last read would have deleted, refused by sync.max_delete_fraction */
+  deletes_waiting: number | null;
+  /** in the list: the files (or folders) the last reads could not take */
+  file_error_count?: number;
+  file_errors?: FileError[];
   webhook_url?: string;
   webhook_secret?: string;
 }
@@ -146,6 +162,8 @@ export interface Instance {
   health: string;
   latest_pipeline: PipelineSummary | null;
   last_error: string | null;
+  /** in GET /instances/:id: its files the last reads could not parse */
+  file_errors?: FileError[];
   updated_at: string;
   config_yml?: string | null;
   grove_yml?: string | null;
