@@ -95,9 +95,9 @@ def exec_lines(project, status, n, offset):
     the latest of their instance: their own values, or a new status."""
     st = "p.status" if status is None else "%s" % ("'" + status + "'")
     # the twelfth parameter: the final statuses of src/lib/states.c
-    return ("SELECT format('EXECUTE u(%%s, %%s, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L);', "
+    return ("SELECT format('EXECUTE u(%%s, %%s, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L, %%L);', "
             "p.project_id, p.gitlab_id, %s, p.ref, p.sha, p.web_url, p.message, p.created_at, i.name, "
-            "p.finished_at, p.action_kind, '{success,failed,canceled,skipped}') FROM pipelines p JOIN instances i ON i.latest_pipeline_id = p.id "
+            "p.finished_at, p.action_kind, '{success,failed,canceled,skipped}', p.started_at) FROM pipelines p JOIN instances i ON i.latest_pipeline_id = p.id "
             "WHERE p.project_id = %d ORDER BY p.id LIMIT %d OFFSET %d" % (st, project, n, offset))
 
 

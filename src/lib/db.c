@@ -207,20 +207,27 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint", 0 },
 	/* $9: instance name from the pipeline's variables or commit message.
 	 * A final status ($12: states.c) never goes back to a waiting one,
-	 * however late the news of the waiting one arrives */
+	 * however late the news of the waiting one arrives, and keeps its
+	 * finish time and last message ($7: the failed job, or the detailed
+	 * status); news without a time or a message ($13 started_at, $10
+	 * finished_at, $7) keeps the stored one */
 	[STMT_PIPELINE_UPSERT] = { "pipeline_upsert",
 		"INSERT INTO pipelines (project_id, gitlab_id, status, ref, sha, web_url, message, created_at, "
-		"finished_at, action_kind, instance_id, cluster_id, updated_at) "
-		"SELECT $1::bigint, $2::bigint, $3, $4, $5, $6, left($7, 2000), $8::timestamptz, $10::timestamptz, $11, "
+		"started_at, finished_at, action_kind, instance_id, cluster_id, updated_at) "
+		"SELECT $1::bigint, $2::bigint, $3, $4, $5, $6, left($7, 2000), $8::timestamptz, $13::timestamptz, "
+		"$10::timestamptz, $11, "
 		"i.id, i.cluster_id, now() FROM (SELECT 1) one LEFT JOIN "
 		"(SELECT i.id, i.cluster_id FROM instances i JOIN clusters c ON c.id = i.cluster_id "
 		" WHERE c.project_id = $1::bigint AND i.name = $9 ORDER BY i.id LIMIT 1) i ON true "
 		"ON CONFLICT (project_id, gitlab_id) DO UPDATE SET "
 		"status = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
 		"THEN pipelines.status ELSE EXCLUDED.status END, ref = EXCLUDED.ref, "
-		"sha = EXCLUDED.sha, web_url = EXCLUDED.web_url, message = coalesce(EXCLUDED.message, pipelines.message), "
+		"sha = EXCLUDED.sha, web_url = EXCLUDED.web_url, "
+		"message = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
+		"THEN pipelines.message ELSE coalesce(EXCLUDED.message, pipelines.message) END, "
+		"started_at = coalesce(EXCLUDED.started_at, pipelines.started_at), "
 		"finished_at = CASE WHEN pipelines.status = ANY($12::text[]) AND NOT (EXCLUDED.status = ANY($12::text[])) "
-		"THEN pipelines.finished_at ELSE EXCLUDED.finished_at END, "
+		"THEN pipelines.finished_at ELSE coalesce(EXCLUDED.finished_at, pipelines.finished_at) END, "
 		"action_kind = coalesce(EXCLUDED.action_kind, pipelines.action_kind), "
 		"instance_id = coalesce(EXCLUDED.instance_id, pipelines.instance_id), "
 		"cluster_id = coalesce(EXCLUDED.cluster_id, pipelines.cluster_id), updated_at = now() "
@@ -238,6 +245,14 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"AND n.gitlab_id > p.gitlab_id) "
 		"AND (i.state_action_id IS NULL OR NOT (i.state = ANY($5::text[])) "
 		"OR EXISTS (SELECT 1 FROM actions a WHERE a.id = i.state_action_id AND a.pipeline_id = p.id))", 0 },
+	/* an instance's newest pipeline ($2) whose kind moves no state (an
+	 * unknown one, or a status no state follows) is still its latest */
+	[STMT_INSTANCE_LATEST_PIPELINE] = { "instance_latest_pipeline",
+		"UPDATE instances i SET latest_pipeline_id = $2::bigint, updated_at = now() "
+		"FROM pipelines p WHERE i.id = $1::bigint AND p.id = $2::bigint "
+		"AND i.latest_pipeline_id IS DISTINCT FROM p.id "
+		"AND NOT EXISTS (SELECT 1 FROM pipelines n WHERE n.instance_id = i.id AND n.project_id = p.project_id "
+		"AND n.gitlab_id > p.gitlab_id)", 0 },
 	[STMT_ACTION_PIPELINE] = { "action_pipeline",
 		"UPDATE actions SET pipeline_id = $2::bigint, state = 'dispatched', updated_at = now() "
 		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind", 0 },

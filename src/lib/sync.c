@@ -659,16 +659,89 @@ pipelines_path(const struct project_sync *ps, int page, char *path, size_t size)
 	         ps->gitlab_id, page, ps->since ? "&updated_after=" : "", ps->since ? ps->since : "");
 }
 
-/* Pipelines updated since the last run; the variables of those Ocim does
- * not know yet are read so they can be linked to their instance. */
+/* What read_pipelines asks GitLab about one pipeline of a page. */
+enum pipeline_ask { ASK_VARIABLES, ASK_DETAIL, ASK_FAILED_JOBS };
+
+struct pipeline_request {
+	size_t ev;                      /* index into the events */
+	enum pipeline_ask what;
+};
+
+/* What the detail and the failed jobs of a pipeline said (borrowed from
+ * answers kept in keep). */
+struct pipeline_detail {
+	const char *detailed, *job, *stage;
+};
+
+/* Adds a GET of path to reqs[*n] for event ev. */
+static int
+ask(struct project_sync *ps, struct fetch *reqs, struct pipeline_request *what, size_t *n, size_t ev,
+    enum pipeline_ask kind, const char *path)
+{
+	size_t size = strlen(ps->base) + strlen(path) + 16;
+	char *url = malloc(size);
+
+	if (url == NULL) {
+		snprintf(ps->err, sizeof ps->err, "out of memory");
+		return -1;
+	}
+	gitlab_url(url, size, ps->base, path);
+	reqs[*n] = (struct fetch){ .url = url, .token = ps->token };
+	what[(*n)++] = (struct pipeline_request){ .ev = ev, .what = kind };
+	return 0;
+}
+
+/* Takes the answer of a detail or failed-jobs request into d; the JSON is
+ * kept in keep, as the strings point into it. */
+static void
+take_detail(struct project_sync *ps, struct pipeline_event *ev, struct pipeline_detail *d, enum pipeline_ask what,
+            struct fetch *r, json_t *keep)
+{
+	json_t *j;
+	size_t i;
+	json_t *job;
+
+	if (!answer_ok(ps, r) || (j = answer_json(ps, &r->answer, what == ASK_FAILED_JOBS)) == NULL)
+		return;
+	json_array_append_new(keep, j);
+	if (what == ASK_DETAIL) {
+		const json_t *ds = json_object_get(j, "detailed_status");
+
+		ev->started_at = pipeline_time(json_string_value(json_object_get(j, "started_at")));
+		ev->finished_at = pipeline_time(json_string_value(json_object_get(j, "finished_at")));
+		d->detailed = json_string_value(json_object_get(ds, "label"));
+		if (d->detailed == NULL)
+			d->detailed = json_string_value(json_object_get(ds, "text"));
+		return;
+	}
+	json_array_foreach(j, i, job) {
+		const char *name = json_string_value(json_object_get(job, "name"));
+
+		if (name != NULL && !json_is_true(json_object_get(job, "allow_failure"))) {
+			d->job = name;
+			d->stage = json_string_value(json_object_get(job, "stage"));
+			return;
+		}
+	}
+}
+
+/* Pipelines updated since the last run.  Of those Ocim does not know yet,
+ * or whose status changed, GitLab is asked (all together) for the details
+ * the list lacks: the variables of those not linked to an instance yet (to
+ * link them), the pipeline itself (started_at, finished_at,
+ * detailed_status) and, for a failed one, its failed jobs (the last
+ * message names the job and its stage).  An unchanged pipeline costs
+ * nothing more. */
 static int
 read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipeline_event **out, size_t *nout)
 {
 	char path[600], pid[24];
 	struct fetch_answer a;
-	struct fetch *vars;
+	struct fetch *reqs;
+	struct pipeline_request *what;
+	struct pipeline_detail *details;
 	struct pipeline_event *grown;
-	size_t nvars, *todo;
+	size_t nreqs, first;
 	int page = 1;
 
 	snprintf(pid, sizeof pid, "%ld", ps->id);
@@ -676,7 +749,7 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 	*nout = 0;
 	for (; page <= MAX_PAGES; page++) {
 		json_t *items, *item;
-		size_t i;
+		size_t i, n;
 		char next[16];
 
 		if (page == 1) {
@@ -696,28 +769,32 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 			return -1;
 		json_array_append(keep, items);
 		json_decref(items);
-		/* what is new on this page; the variables of pipelines not yet
-		 * linked to an instance are asked for together */
-		grown = realloc(*out, (*nout + json_array_size(items) + 1) * sizeof *grown);
-		vars = calloc(json_array_size(items) + 1, sizeof *vars);
-		todo = calloc(json_array_size(items) + 1, sizeof *todo);
-		if (grown == NULL || vars == NULL || todo == NULL) {
+		/* what is new on this page; what GitLab is asked about it goes
+		 * out together */
+		n = json_array_size(items);
+		grown = realloc(*out, (*nout + n + 1) * sizeof *grown);
+		reqs = calloc(3 * n + 1, sizeof *reqs);
+		what = calloc(3 * n + 1, sizeof *what);
+		details = calloc(n + 1, sizeof *details);
+		if (grown == NULL || reqs == NULL || what == NULL || details == NULL) {
 			if (grown != NULL)
 				*out = grown;
-			free(vars);
-			free(todo);
+			free(reqs);
+			free(what);
+			free(details);
 			snprintf(ps->err, sizeof ps->err, "out of memory");
 			return -1;
 		}
 		*out = grown;
-		nvars = 0;
+		first = *nout;
+		nreqs = 0;
 		json_array_foreach(items, i, item) {
 			struct pipeline_event ev = { 0 };
 			json_t *gid = json_object_get(item, "id");
-			char cg[24];
+			char cg[24], vpath[160];
 			const char *kp[2] = { pid, cg };
 			PGresult *known;
-			int linked = 0;
+			int linked = 0, changed = 1;
 
 			ev.status = json_string_value(json_object_get(item, "status"));
 			if (!json_is_integer(gid) || ev.status == NULL || strlen(ev.status) > 64)
@@ -726,43 +803,53 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 			ev.ref = json_string_value(json_object_get(item, "ref"));
 			ev.sha = json_string_value(json_object_get(item, "sha"));
 			ev.url = json_string_value(json_object_get(item, "web_url"));
-			ev.created_at = json_string_value(json_object_get(item, "created_at"));
+			ev.created_at = pipeline_time(json_string_value(json_object_get(item, "created_at")));
 			snprintf(cg, sizeof cg, "%lld", ev.gitlab_id);
 			known = db_exec(db, STMT_SYNC_PIPELINE_KNOWN, 2, kp);
 			if (db_result_status(known) == DB_OK && PQntuples(known) == 1) {
 				linked = PQgetvalue(known, 0, 1)[0] == 't';
-				if (linked && strcmp(PQgetvalue(known, 0, 0), ev.status) == 0) {
+				/* a waiting status read after a final one is old news:
+				 * it would change nothing (STMT_PIPELINE_UPSERT) */
+				changed = strcmp(PQgetvalue(known, 0, 0), ev.status) != 0 &&
+				          !(pipeline_status_final(PQgetvalue(known, 0, 0)) && !pipeline_status_final(ev.status));
+				if (linked && !changed) {
 					PQclear(known);
 					continue;       /* nothing new */
 				}
 			}
 			PQclear(known);
 			if (!linked) {
-				/* GET .../variables to learn the instance and the action */
-				char vpath[100], *url;
-				size_t size = strlen(ps->base) + sizeof vpath + 16;
-
-				if ((url = malloc(size)) == NULL) {
-					snprintf(ps->err, sizeof ps->err, "out of memory");
-					break;
-				}
+				/* the variables name the instance and the action */
 				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/variables", ps->gitlab_id, ev.gitlab_id);
-				gitlab_url(url, size, ps->base, vpath);
-				vars[nvars] = (struct fetch){ .url = url, .token = ps->token };
-				todo[nvars++] = *nout;
+				if (ask(ps, reqs, what, &nreqs, *nout, ASK_VARIABLES, vpath) < 0)
+					break;
+			}
+			if (changed) {
+				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld", ps->gitlab_id, ev.gitlab_id);
+				if (ask(ps, reqs, what, &nreqs, *nout, ASK_DETAIL, vpath) < 0)
+					break;
+				if (strcmp(ev.status, "failed") == 0) {
+					snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/jobs?scope%%5B%%5D=failed&per_page=100",
+					         ps->gitlab_id, ev.gitlab_id);
+					if (ask(ps, reqs, what, &nreqs, *nout, ASK_FAILED_JOBS, vpath) < 0)
+						break;
+				}
 			}
 			(*out)[(*nout)++] = ev;
 		}
 		if (ps->err[0] == '\0')
-			fetch_run(vars, nvars, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
-		for (size_t v = 0; v < nvars; v++) {
-			struct pipeline_event *ev = &(*out)[todo[v]];
+			fetch_run(reqs, nreqs, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+		/* the variables first: they make the event anew */
+		for (size_t v = 0; v < nreqs; v++) {
+			struct pipeline_event *ev = &(*out)[what[v].ev];
 			json_t *list, *body;
 			char why[200];
 
-			ps->st->requests += vars[v].attempts;
-			if (ps->err[0] == '\0' && answer_ok(ps, &vars[v]) &&
-			    (list = answer_json(ps, &vars[v].answer, 1)) != NULL) {
+			ps->st->requests += reqs[v].attempts;
+			if (what[v].what != ASK_VARIABLES)
+				continue;
+			if (ps->err[0] == '\0' && answer_ok(ps, &reqs[v]) &&
+			    (list = answer_json(ps, &reqs[v].answer, 1)) != NULL) {
 				body = json_pack("{s:{s:I, s:s, s:o}}", "object_attributes", "id", (json_int_t)ev->gitlab_id,
 				                 "status", ev->status, "variables", list);
 				json_array_append_new(keep, body);
@@ -778,14 +865,25 @@ read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipe
 					}
 				}
 			}
-			fetch_answer_free(&vars[v].answer);
-			free((char *)vars[v].url);
 		}
-		free(vars);
-		free(todo);
+		for (size_t v = 0; v < nreqs; v++)
+			if (what[v].what != ASK_VARIABLES && ps->err[0] == '\0')
+				take_detail(ps, &(*out)[what[v].ev], &details[what[v].ev - first], what[v].what, &reqs[v], keep);
+		for (size_t e = first; e < *nout; e++) {
+			struct pipeline_detail *d = &details[e - first];
+
+			pipeline_last_message(&(*out)[e], d->job, d->stage, d->detailed);
+		}
+		for (size_t v = 0; v < nreqs; v++) {
+			fetch_answer_free(&reqs[v].answer);
+			free((char *)reqs[v].url);
+		}
+		free(reqs);
+		free(what);
+		free(details);
 		if (ps->err[0] != '\0')
 			return -1;
-		if (json_array_size(items) == 0 || next[0] == '\0')
+		if (n == 0 || next[0] == '\0')
 			break;
 	}
 	return 0;

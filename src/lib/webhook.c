@@ -54,6 +54,64 @@ parse_commit_message(const char *msg, const char **kind, char *name, size_t name
 	}
 }
 
+void
+pipeline_last_message(struct pipeline_event *ev, const char *job, const char *stage, const char *detailed)
+{
+	char j[121], st[121];
+
+	if (job != NULL && job[0] != '\0' && stage != NULL && stage[0] != '\0')
+		snprintf(ev->last_message, sizeof ev->last_message, "job %s failed in stage %s",
+		         utf8_clip(j, sizeof j, job), utf8_clip(st, sizeof st, stage));
+	else if (job != NULL && job[0] != '\0')
+		snprintf(ev->last_message, sizeof ev->last_message, "job %s failed", utf8_clip(j, sizeof j, job));
+	else if (detailed != NULL && detailed[0] != '\0')
+		utf8_clip(ev->last_message, sizeof ev->last_message, detailed);
+	else
+		ev->last_message[0] = '\0';
+}
+
+const char *
+pipeline_time(const char *t)
+{
+	if (t == NULL || strlen(t) > 40 || strspn(t, "0123456789-:TZ+. UTC") != strlen(t))
+		return NULL;
+	return t;
+}
+
+/* The first failed job of a hook's builds (not one allowed to fail), or NULL. */
+static const json_t *
+failed_build(const json_t *builds)
+{
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(builds, i, b) {
+		const char *status = json_string_value(json_object_get(b, "status"));
+
+		if (status != NULL && strcmp(status, "failed") == 0 && !json_is_true(json_object_get(b, "allow_failure")))
+			return b;
+	}
+	return NULL;
+}
+
+/* The earliest started_at of a hook's builds (the hook has none of its own). */
+static const char *
+first_start(const json_t *builds)
+{
+	const char *first = NULL;
+	size_t i;
+	json_t *b;
+
+	json_array_foreach(builds, i, b) {
+		const char *t = pipeline_time(json_string_value(json_object_get(b, "started_at")));
+
+		/* one format throughout a body: the text sorts as the time */
+		if (t != NULL && (first == NULL || strcmp(t, first) < 0))
+			first = t;
+	}
+	return first;
+}
+
 int
 webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why, size_t whysz)
 {
@@ -77,7 +135,21 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 	ev->url = json_string_value(json_object_get(oa, "url"));
 	ev->created_at = json_string_value(json_object_get(oa, "created_at"));
 	ev->finished_at = json_string_value(json_object_get(oa, "finished_at"));
+	ev->started_at = json_string_value(json_object_get(oa, "started_at"));
+	if (ev->started_at == NULL)
+		ev->started_at = first_start(json_object_get(body, "builds"));
 	ev->message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
+	{
+		const json_t *job = strcmp(ev->status, "failed") == 0 ? failed_build(json_object_get(body, "builds")) : NULL;
+		const json_t *detailed = json_object_get(oa, "detailed_status");
+
+		/* a string in hooks, an object ({text, label, ...}) in the API */
+		if (json_is_object(detailed))
+			detailed = json_string_value(json_object_get(detailed, "label")) ? json_object_get(detailed, "label")
+			                                                                 : json_object_get(detailed, "text");
+		pipeline_last_message(ev, json_string_value(json_object_get(job, "name")),
+		                      json_string_value(json_object_get(job, "stage")), json_string_value(detailed));
+	}
 	/* the trigger variable names the action (states.c) */
 	for (size_t i = 0; i < action_kind_count && ev->kind == NULL; i++)
 		if (action_kinds[i].trigger != NULL && variable(vars, action_kinds[i].trigger) != NULL)
@@ -104,17 +176,16 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 	if (ev->url != NULL && strlen(ev->url) > 2000)
 		ev->url = NULL;
 	/* timestamps that PostgreSQL would refuse are dropped, not fatal */
-	if (ev->created_at != NULL && (strlen(ev->created_at) > 40 || strspn(ev->created_at, "0123456789-:TZ+. UTC") != strlen(ev->created_at)))
-		ev->created_at = NULL;
-	if (ev->finished_at != NULL && (strlen(ev->finished_at) > 40 || strspn(ev->finished_at, "0123456789-:TZ+. UTC") != strlen(ev->finished_at)))
-		ev->finished_at = NULL;
+	ev->created_at = pipeline_time(ev->created_at);
+	ev->started_at = pipeline_time(ev->started_at);
+	ev->finished_at = pipeline_time(ev->finished_at);
 	return 0;
 }
 
 const char *
 webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev, char *why, size_t whysz)
 {
-	const char *kind, *state, *params[12];
+	const char *kind, *state, *params[13];
 	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24], status[65];
 	PGresult *res;
 	long dbpid, instance = 0;
@@ -130,13 +201,14 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[3] = ev->ref;
 	params[4] = ev->sha;
 	params[5] = ev->url;
-	params[6] = ev->message;
+	params[6] = ev->last_message[0] ? ev->last_message : NULL;
 	params[7] = ev->created_at;
 	params[8] = ev->instance[0] ? ev->instance : NULL;
 	params[9] = ev->finished_at;
 	params[10] = ev->kind;
 	params[11] = pipeline_final_array();
-	res = db_exec(db, STMT_PIPELINE_UPSERT, 12, params);
+	params[12] = ev->started_at;
+	res = db_exec(db, STMT_PIPELINE_UPSERT, 13, params);
 	if (db_result_status(res) != DB_OK) {
 		char shown[101];
 
@@ -167,8 +239,20 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	if (instance == 0)
 		return NULL;
 	state = pipeline_next_state(kind, status, &failed);
-	if (state == NULL)
-		return NULL;
+	if (state == NULL) {
+		/* no state follows from it, but it is the instance's latest */
+		char iid[24];
+		const char *lp[2] = { iid, ipid };
+		char shown[101];
+
+		snprintf(iid, sizeof iid, "%ld", instance);
+		res = db_exec(db, STMT_INSTANCE_LATEST_PIPELINE, 2, lp);
+		if (db_result_status(res) != DB_OK)
+			snprintf(why, whysz, "instance's latest pipeline not updated: %s",
+			         utf8_clip(shown, sizeof shown, db_error(db)));
+		PQclear(res);
+		return why[0] ? why : NULL;
+	}
 	snprintf(reason, sizeof reason, "pipeline #%s %s", gid, failed ? status : "");
 	{
 		char iid[24];

@@ -2,24 +2,33 @@
 """A fake GitLab (REST API v4 and webhooks) for Ocim's tests; loopback only.
 
 Usage: gitlab.py STATE_DIR [--port N] [--repo DIR] [--project-id N | --project-ids A-B]
-                 [--token T] [--trigger-token T] [--step-seconds S]
+                 [--token T] [--trigger-token T] [--step-seconds S] [--grove-commits]
                  [--webhook-url URL --webhook-token T]
 Prints "port N" once listening.
 
 Routes (PRIVATE-TOKEN must be --token, except for the trigger):
   GET  /api/v4/projects/:id
-  GET  /api/v4/projects/:id/repository/branches/:name   (main only; commit.id is the head)
-  GET  /api/v4/projects/:id/repository/tree?recursive=true&per_page&pagination=keyset&page_token&ref
-       next page only through Link: <...>; rel="next"
-  GET  /api/v4/projects/:id/repository/files/:path/raw?ref
+  GET  /api/v4/projects/:id/repository/branches and /branches/:name   (main only; commit.id is the head)
+  GET  /api/v4/projects/:id/repository/tree?recursive&path&per_page&ref
+       with pagination=keyset (&page_token): next page only through Link: <...>; rel="next";
+       without it, as GitLab: offset pagination (page, x-page, x-next-page, ..., Link)
+  GET  /api/v4/projects/:id/repository/files/:path/raw?ref and /files/:path?ref (JSON, base64)
        ref: main or the head commit (the fake keeps no history; others are 404)
-  GET  /api/v4/projects/:id/pipelines?updated_after&status&ref&page&per_page
-       offset pagination headers x-page, x-per-page, x-next-page, x-total, x-total-pages
-  GET  /api/v4/projects/:id/pipelines/:pid and /pipelines/:pid/variables
-  POST /api/v4/projects/:id/trigger/pipeline (form: token, ref, variables[NAME]=value)
-       each request is appended to STATE_DIR/triggers.jsonl as {"form": {...}, "pipeline": id};
+  GET  /api/v4/projects/:id/pipelines?updated_after&updated_before&status&ref&order_by&sort&page&per_page
+       times parsed as ISO 8601 (400 if not); order_by id|status|ref|updated_at|user_id, sort asc|desc
+       (GitLab's defaults: id, desc); offset pagination headers x-page, x-per-page, x-next-page,
+       x-total, x-total-pages, Link
+  GET  /api/v4/projects/:id/pipelines/:pid (started_at, finished_at, detailed_status {text, label, ...}),
+       /pipelines/:pid/variables, /pipelines/:pid/jobs?scope[]=... (one job, "deploy-instance"
+       in stage "deploy", with the pipeline's status)
+  POST /api/v4/projects/:id/trigger/pipeline: token, ref and variables as a form
+       (variables[NAME]=value), as JSON ({"variables": {NAME: value}}) or in the query, as GitLab
+       takes them; each request is appended to STATE_DIR/triggers.jsonl as {"form": {...}, "pipeline": id};
        the pipeline moves created -> pending -> running -> success (failed with
-       variables[FAIL]=1) every --step-seconds, calling --webhook-url on each change.
+       variables[FAIL]=1, its job failing in stage "deploy") every --step-seconds, calling
+       --webhook-url on each change.  With --grove-commits a successful create pipeline commits
+       instances/NAME/config.yml and grove.yml (as Grove's pipelines do) and a delete pipeline
+       removes the folder.
 Test control (no auth):
   POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link|long_link,
                             "ms", "status", "message" (of a status fault), "retry_after", "seconds" (timeout),
@@ -35,6 +44,8 @@ Test control (no auth):
        or modes), until the next call
 """
 import argparse
+import base64
+import calendar
 import hashlib
 import json
 import os
@@ -56,6 +67,63 @@ def now_iso():
 
 def hook_time():
     return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())
+
+
+ISO_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d+)?)?)?"
+                      r"\s*(Z|UTC|[+-]\d{2}:?\d{2})?")
+
+
+def parse_time(text):
+    """Seconds since the epoch of an ISO 8601 time as GitLab takes it
+    (2026-01-02T03:04:05.678Z, +01:00, a date alone), or None."""
+    m = ISO_TIME.fullmatch(text.strip())
+    if not m:
+        return None
+    y, mo, d, h, mi, sec, frac, zone = m.groups()
+    try:
+        t = calendar.timegm((int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(sec or 0), 0, 0, 0))
+    except (ValueError, OverflowError):
+        return None
+    if not (1 <= int(mo) <= 12 and 1 <= int(d) <= 31 and int(h or 0) < 24 and int(mi or 0) < 60):
+        return None
+    t += float(frac or 0)
+    if zone and zone not in ("Z", "UTC"):
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        t += sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return t
+
+
+# GitLab's detailed_status text for each status
+DETAILED = {"success": "passed", "failed": "failed", "canceled": "canceled", "skipped": "skipped",
+            "running": "running", "pending": "pending", "created": "created", "manual": "manual",
+            "scheduled": "scheduled", "preparing": "preparing", "canceling": "canceling",
+            "waiting_for_resource": "waiting"}
+
+
+# what Grove's create pipeline writes into instances/NAME/ (as in tests/fixtures)
+CONFIG_YML = [
+    ("PLATFORM_NAME", 'PLATFORM_NAME: "{title}"\n'),
+    ("LMS_HOST", "LMS_HOST: {name}.grove.example.com\n"),
+    ("CMS_HOST", "CMS_HOST: studio.{name}.grove.example.com\n"),
+    ("CONTACT_EMAIL", "CONTACT_EMAIL: support@example.com\n"),
+    ("ENABLE_HTTPS", "ENABLE_HTTPS: true\n"),
+    ("LANGUAGE_CODE", "LANGUAGE_CODE: en\n"),
+    ("PLUGINS", "PLUGINS:\n  - forum\n  - mfe\n"),
+]
+GROVE_YML = 'TUTOR_VERSION: "17.0.1"\nGROVE_ENABLE_SHARED_ELASTICSEARCH: true\nGROVE_SITE_THEME: indigo\n'
+
+
+def grove_config(name, overrides):
+    """config.yml of a new instance: the defaults, then the overrides (YAML,
+    as the create action sends them); a key the overrides set is left out of
+    the defaults, so that no key is there twice."""
+    given = set(re.findall(r"^([A-Za-z_][A-Za-z0-9_]*)\s*:", overrides, re.M))
+    text = "".join(t.format(name=name, title=name.replace("-", " ").title())
+                   for key, t in CONFIG_YML if key not in given)
+    if overrides.strip():
+        text += overrides if overrides.endswith("\n") else overrides + "\n"
+    return text
 
 
 def blob_id(content, fmt="sha1"):
@@ -197,6 +265,7 @@ class Handler(BaseHTTPRequestHandler):
         self.body()
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
+        self.multi = urllib.parse.parse_qs(url.query, keep_blank_values=True)
         if path.startswith("/_control/"):
             return self.control(method, path)
         with self.st.lock:
@@ -219,6 +288,8 @@ class Handler(BaseHTTPRequestHandler):
                                    "description": "A Grove repository for tests",
                                    "web_url": "http://gitlab.test/grove/grove-demo", "default_branch": "main",
                                    "last_activity_at": now_iso()})
+        if rest == "/repository/branches":
+            return self.send(200, [self.branch_json()], self.offset_headers(1, 20, 1, rest, query))
         m = re.fullmatch(r"/repository/branches/([^/]+)", rest)
         if m:
             return self.branch(urllib.parse.unquote(m.group(1)))
@@ -233,15 +304,29 @@ class Handler(BaseHTTPRequestHandler):
             if fpath not in self.st.files:
                 return self.send(404, {"message": "404 File Not Found"})
             return self.send(200, raw=self.st.files[fpath].encode())
+        m = re.fullmatch(r"/repository/files/([^/]+)", rest)
+        if m:
+            fpath = urllib.parse.unquote(m.group(1))
+            if fpath not in self.st.files or not query.get("ref"):
+                return self.send(404 if query.get("ref") else 400,
+                                 {"message": "404 File Not Found" if query.get("ref") else "400 ref is missing"})
+            data = self.st.files[fpath].encode()
+            return self.send(200, {"file_name": fpath.rsplit("/", 1)[-1], "file_path": fpath, "size": len(data),
+                                   "encoding": "base64", "content": base64.b64encode(data).decode(),
+                                   "content_sha256": hashlib.sha256(data).hexdigest(), "ref": query["ref"],
+                                   "blob_id": blob_id(self.st.files[fpath]), "commit_id": self.st.sha,
+                                   "last_commit_id": self.st.sha})
         if rest == "/pipelines":
             return self.pipelines(query)
-        m = re.fullmatch(r"/pipelines/(\d+)(/variables)?", rest)
+        m = re.fullmatch(r"/pipelines/(\d+)(/variables|/jobs)?", rest)
         if m:
             p = self.st.pipelines.get(int(m.group(1)))
             if p is None:
                 return self.send(404, {"message": "404 Not found"})
-            if m.group(2):
+            if m.group(2) == "/variables":
                 return self.send(200, [{"key": k, "variable_type": "env_var", "value": v} for k, v in p["variables"].items()])
+            if m.group(2) == "/jobs":
+                return self.jobs(p)
             return self.send(200, self.public(p, detail=True))
         return self.send(404, {"message": "404 Not Found"})
 
@@ -258,20 +343,61 @@ class Handler(BaseHTTPRequestHandler):
     def branch(self, name):
         if name != "main":
             return self.send(404, {"message": "404 Branch Not Found"})
+        return self.send(200, self.branch_json())
+
+    def branch_json(self):
         sha = self.st.sha
-        return self.send(200, {"name": "main", "merged": False, "protected": True, "default": True,
+        return {"name": "main", "merged": False, "protected": True, "default": True,
                                "developers_can_push": False, "developers_can_merge": False, "can_push": True,
                                "web_url": "http://gitlab.test/grove/grove-demo/-/tree/main",
                                "commit": {"id": sha, "short_id": sha[:8], "title": "[AutoDeploy] fake commit",
                                           "message": "[AutoDeploy] fake commit", "parent_ids": [],
                                           "author_name": "Grove", "committed_date": self.st.committed_at,
-                                          "created_at": self.st.committed_at}})
+                                          "created_at": self.st.committed_at}}
+
+    def offset_headers(self, page, per_page, total, rest, query):
+        """GitLab's offset pagination headers, Link included."""
+        total_pages = max((total + per_page - 1) // per_page, 1)
+        host = self.headers.get("Host") or "127.0.0.1:%d" % self.server.server_address[1]
+        base = "http://%s/api/v4/projects/%d%s?" % (host, self.project, rest)
+        links = []
+        for rel, n in (("prev", page - 1), ("next", page + 1), ("first", 1), ("last", total_pages)):
+            if 1 <= n <= total_pages:
+                links.append('<%s%s>; rel="%s"' % (base, urllib.parse.urlencode(dict(query, page=n, per_page=per_page)), rel))
+        return {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(total),
+                "x-total-pages": str(total_pages), "x-next-page": str(page + 1) if page < total_pages else "",
+                "x-prev-page": str(page - 1) if page > 1 else "", "Link": ", ".join(links)}
+
+    def page_args(self, query):
+        """page and per_page as GitLab reads them (per_page at most 100), or
+        None after a 400."""
+        try:
+            per_page = min(int(query.get("per_page") or 20), 100)
+            page = max(int(query.get("page") or 1), 1)
+        except ValueError:
+            self.send(400, {"error": "page or per_page is invalid"})
+            return None
+        return page, max(per_page, 1)
 
     def tree(self, query):
-        if query.get("pagination") != "keyset":
-            return self.send(400, {"message": "pagination=keyset is required for the tree in this fake"})
-        per_page = min(int(query.get("per_page") or 20), 100)
         items = self.st.tree()
+        top = query.get("path", "").strip("/")
+        if top:
+            if not any(it["path"] == top and it["type"] == "tree" for it in items):
+                return self.send(404, {"message": "404 Tree Not Found"})
+            items = [it for it in items if it["path"].startswith(top + "/")]
+        if query.get("recursive", "false").lower() not in ("true", "1"):
+            depth = top.count("/") + 1 if top else 0
+            items = [it for it in items if it["path"].count("/") == depth]
+        if query.get("pagination") != "keyset":
+            # GitLab's default for the tree: numbered pages
+            args = self.page_args(query)
+            if args is None:
+                return None
+            page, per_page = args
+            chunk = items[(page - 1) * per_page:page * per_page]
+            return self.send(200, chunk, self.offset_headers(page, per_page, len(items), "/repository/tree", query))
+        per_page = min(int(query.get("per_page") or 20), 100)
         after = query.get("page_token")
         start = 0
         if after:
@@ -292,29 +418,85 @@ class Handler(BaseHTTPRequestHandler):
                                   "created_at", "updated_at")}
         out["name"] = None
         if detail:
+            text = DETAILED.get(p["status"], p["status"])
             out.update({"started_at": p.get("started_at"), "finished_at": p.get("finished_at"),
                         "duration": None, "user": {"username": "ocim"}, "yaml_errors": None,
-                        "detailed_status": {"text": p["status"]}})
+                        "detailed_status": {"icon": "status_" + text, "text": text, "label": text, "group": p["status"],
+                                            "tooltip": text, "has_details": True,
+                                            "details_path": "/grove/grove-demo/-/pipelines/%d" % p["id"]}})
         return out
 
+    def jobs(self, p):
+        """The pipeline's one job, with its status; scope[] filters by status."""
+        job = {"id": p["id"] * 10, "name": "deploy-instance", "stage": "deploy", "status": p["status"],
+               "ref": p["ref"], "created_at": p["created_at"], "started_at": p.get("started_at"),
+               "finished_at": p.get("finished_at"), "allow_failure": False,
+               "web_url": "http://gitlab.test/grove/grove-demo/-/jobs/%d" % (p["id"] * 10),
+               "pipeline": {"id": p["id"], "project_id": p["project_id"], "ref": p["ref"], "sha": p["sha"],
+                            "status": p["status"]}}
+        scope = self.multi.get("scope[]", []) + self.multi.get("scope", [])
+        return self.send(200, [job] if not scope or job["status"] in scope else [],
+                         self.offset_headers(1, 20, 1, "/pipelines/%d/jobs" % p["id"], {}))
+
     def pipelines(self, query):
-        items = sorted(self.st.pipelines.values(), key=lambda p: p["id"], reverse=True)
-        if query.get("updated_after"):
-            items = [p for p in items if p["updated_at"] > query["updated_after"]]
+        order_by, sort = query.get("order_by") or "id", query.get("sort") or "desc"
+        if order_by not in ("id", "status", "ref", "updated_at", "user_id") or sort not in ("asc", "desc"):
+            return self.send(400, {"error": "order_by, sort does not have a valid value"})
+        bounds = {}
+        for key in ("updated_after", "updated_before"):
+            if query.get(key):
+                bounds[key] = parse_time(query[key])
+                if bounds[key] is None:
+                    return self.send(400, {"error": "%s is invalid" % key})
+        args = self.page_args(query)
+        if args is None:
+            return None
+        page, per_page = args
+        with self.st.lock:
+            items = [dict(p) for p in self.st.pipelines.values()]
+        if "updated_after" in bounds:
+            items = [p for p in items if parse_time(p["updated_at"]) > bounds["updated_after"]]
+        if "updated_before" in bounds:
+            items = [p for p in items if parse_time(p["updated_at"]) < bounds["updated_before"]]
         for key in ("status", "ref"):
             if query.get(key):
                 items = [p for p in items if p[key] == query[key]]
-        per_page = min(int(query.get("per_page") or 20), 100)
-        page = max(int(query.get("page") or 1), 1)
-        total_pages = max((len(items) + per_page - 1) // per_page, 1)
+        field = {"user_id": "id", "updated_at": "updated_time"}.get(order_by, order_by)
+        for p in items:
+            p["updated_time"] = parse_time(p["updated_at"])
+        items.sort(key=lambda p: (p[field], p["id"]), reverse=sort == "desc")
         chunk = items[(page - 1) * per_page:page * per_page]
-        headers = {"x-page": str(page), "x-per-page": str(per_page), "x-total": str(len(items)),
-                   "x-total-pages": str(total_pages), "x-next-page": str(page + 1) if page < total_pages else ""}
-        return self.send(200, [self.public(p) for p in chunk], headers)
+        return self.send(200, [self.public(p) for p in chunk],
+                         self.offset_headers(page, per_page, len(items), "/pipelines", query))
+
+    def trigger_params(self):
+        """token, ref and variables as GitLab takes them: from the query,
+        then a form or a JSON body; a flat dict with variables[NAME] keys,
+        or None after a 400."""
+        form = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(self.path).query, keep_blank_values=True))
+        raw = self.body()
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip().lower() == "application/json":
+            try:
+                data = json.loads(raw or b"{}")
+            except ValueError:
+                self.send(400, {"error": "The provided content-type 'application/json' is invalid JSON"})
+                return None
+            if not isinstance(data, dict) or not isinstance(data.get("variables", {}), dict):
+                self.send(400, {"error": "variables is invalid"})
+                return None
+            for k, v in data.items():
+                if k != "variables":
+                    form[k] = v if isinstance(v, str) else json.dumps(v)
+            for k, v in data.get("variables", {}).items():
+                form["variables[%s]" % k] = v if isinstance(v, str) else json.dumps(v)
+        else:
+            form.update(urllib.parse.parse_qsl(raw.decode(errors="replace"), keep_blank_values=True))
+        return form
 
     def trigger(self):
-        raw = self.body().decode()
-        form = dict(urllib.parse.parse_qsl(raw, keep_blank_values=True))
+        form = self.trigger_params()
+        if form is None:
+            return None
         if form.get("token") != self.st.args.trigger_token:
             return self.send(404, {"message": "404 Not Found"})
         if not form.get("ref"):
@@ -392,8 +574,29 @@ class Server(ThreadingHTTPServer):
                 p["started_at"] = now_iso()
             if status in ("success", "failed", "canceled", "skipped"):
                 p["finished_at"] = now_iso()
+            if self.state.args.grove_commits:
+                self.grove_commit(p)
             snapshot = dict(p)
         self.webhook(snapshot)
+
+    def grove_commit(self, p):
+        """What Grove's pipelines do to the repository (the lock is held): a
+        create pipeline commits the instance's folder once it runs, a delete
+        pipeline removes it when it succeeds."""
+        v = p["variables"]
+        name = v.get("INSTANCE_NAME") or ""
+        if not re.fullmatch(r"[a-z][a-z0-9_-]{0,49}", name):
+            return
+        folder = "instances/%s/" % name
+        files = self.state.files
+        if v.get("NEW_INSTANCE_TRIGGER") and p["status"] in ("running", "success") and folder + "config.yml" not in files:
+            files[folder + "config.yml"] = grove_config(name, v.get("CONFIG_OVERRIDES") or "")
+            files[folder + "grove.yml"] = GROVE_YML
+            self.state.touch()
+        elif v.get("DELETE_INSTANCE_TRIGGER") and p["status"] == "success":
+            for path in [f for f in files if f.startswith(folder)]:
+                del files[path]
+            self.state.touch()
 
     def advance(self, pid):
         """Moves a triggered pipeline on, one status per step."""
@@ -413,13 +616,17 @@ class Server(ThreadingHTTPServer):
                 "object_attributes": {"id": p["id"], "iid": p["iid"], "name": None, "ref": p["ref"], "tag": False,
                                       "sha": p["sha"], "before_sha": "0" * 40, "source": "trigger",
                                       "status": p["status"], "stages": ["deploy"],
+                                      "detailed_status": DETAILED.get(p["status"], p["status"]),
                                       "created_at": hook_time(),
                                       "finished_at": hook_time() if p.get("finished_at") else None,
                                       "duration": None, "url": p["web_url"],
                                       "variables": [{"key": k, "value": v} for k, v in p["variables"].items()]},
                 "project": {"id": p["project_id"], "name": "grove-demo", "web_url": "http://gitlab.test/grove/grove-demo",
                             "path_with_namespace": "grove/grove-demo"},
-                "user": {"username": "ocim"}, "commit": {"message": "Triggered by Ocim"}, "builds": []}
+                "user": {"username": "ocim"}, "commit": {"message": "Triggered by Ocim"},
+                "builds": [{"id": p["id"] * 10, "stage": "deploy", "name": "deploy-instance", "status": p["status"],
+                            "created_at": hook_time(), "started_at": hook_time() if p.get("started_at") else None,
+                            "finished_at": hook_time() if p.get("finished_at") else None, "allow_failure": False}]}
         req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={
             "Content-Type": "application/json", "X-Gitlab-Event": "Pipeline Hook",
             "X-Gitlab-Token": self.state.args.webhook_token or "", "X-Gitlab-Event-UUID": str(uuid.uuid4()),
@@ -440,6 +647,8 @@ def main():
     ap.add_argument("--token", default="test-token")
     ap.add_argument("--trigger-token", default="trigger-token")
     ap.add_argument("--step-seconds", type=float, default=1.0)
+    ap.add_argument("--grove-commits", action="store_true",
+                    help="create pipelines commit the instance folder, delete pipelines remove it (the demo)")
     ap.add_argument("--webhook-url")
     ap.add_argument("--webhook-token")
     args = ap.parse_args()

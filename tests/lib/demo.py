@@ -82,7 +82,7 @@ def main():
                                     os.path.join(rundir, "gitlab-" + name), "--port", str(port),
                                     "--repo", os.path.join(stacklib.SRCDIR, "tests", "fixtures", name),
                                     "--project-id", str(gid), "--token", "demo-api-token",
-                                    "--trigger-token", "demo-trigger-token", "--step-seconds", "5",
+                                    "--trigger-token", "demo-trigger-token", "--step-seconds", "5", "--grove-commits",
                                     "--webhook-url", st.url + "/hooks/gitlab", "--webhook-token=" + secret])
         stacklib.wait_port(port, what="the fake GitLab for " + name)
     sync = [st.program("ocim-sync"), "--config", st.config]

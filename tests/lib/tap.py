@@ -8,6 +8,10 @@ import traceback
 _tests = []
 
 
+class Skip(Exception):
+    """Raised by a test that cannot run here: TAP "ok N - name # SKIP why"."""
+
+
 def test(fn):
     _tests.append(fn)
     return fn
@@ -26,6 +30,8 @@ def run(setup=None, teardown=None, only=None):
             try:
                 fn(ctx) if setup else fn()
                 print("ok %d - %s (%.2fs)" % (n, name, time.time() - start), flush=True)
+            except Skip as e:
+                print("ok %d - %s # SKIP %s" % (n, name, e), flush=True)
             except Exception as e:
                 failed += 1
                 print("not ok %d - %s" % (n, name), flush=True)
