@@ -99,7 +99,7 @@ gitarchive_read(const void *data, size_t len, const struct gitarchive_caps *caps
 	if (a == NULL || archive_read_support_filter_gzip(a) != ARCHIVE_OK ||
 	    archive_read_support_format_tar(a) != ARCHIVE_OK ||
 	    archive_read_open_memory(a, data, len) != ARCHIVE_OK) {
-		snprintf(err, errsz, "the archive cannot be opened: %s",
+		snprintf(err, errsz, "the archive is damaged: %s",
 		         a ? archive_error_string(a) ? archive_error_string(a) : "not a tar.gz" : "out of memory");
 		goto out;
 	}
