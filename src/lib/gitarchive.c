@@ -48,7 +48,7 @@ safe_path(const char *path)
 static char *
 read_data(struct archive *a, size_t max, size_t *len, char *err, size_t errsz)
 {
-	size_t cap = 4096, n = 0;
+	size_t cap = max < 4096 ? max : 4096, n = 0;
 	char *data = malloc(cap + 1), *grown;
 	la_ssize_t got;
 
@@ -146,7 +146,8 @@ gitarchive_read(const void *data, size_t len, const struct gitarchive_caps *caps
 			total += size;
 		}
 		rest = path + prefix_len;
-		if (*rest == '\0' || !want(rest, ctx))
+		/* folders are no files, as the tree's "tree" items are not */
+		if (*rest == '\0' || archive_entry_filetype(entry) == AE_IFDIR || !want(rest, ctx))
 			continue;       /* libarchive skips its data */
 		if (archive_entry_filetype(entry) != AE_IFREG || archive_entry_hardlink(entry) != NULL) {
 			snprintf(err, errsz, "%.120s is not a regular file in the archive", rest);

@@ -34,8 +34,8 @@ enum gitarchive_rc {
 /* Reads the tar.gz in data[0..len).  Every entry must sit under one prefix
  * folder (GitLab's "<project>-<ref>-<sha>/"); absolute paths, "..", "." and
  * empty path components are refused.  want(path, ctx) says which files to
- * keep (path without the prefix); a wanted path that is not a regular file
- * (a link, a folder) is refused too.  On GITARCHIVE_OK, out holds the kept
+ * keep (path without the prefix; folders are not offered); a wanted path
+ * that is not a regular file (a link) is refused too.  On GITARCHIVE_OK, out holds the kept
  * files (free with gitarchive_free); otherwise out is empty and err says
  * why. */
 enum gitarchive_rc gitarchive_read(const void *data, size_t len, const struct gitarchive_caps *caps,
