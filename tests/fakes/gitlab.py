@@ -78,6 +78,7 @@ class State:
         self.next_pipeline = 1000
         self.faults = []
         self.requests = []
+        self.archives = {}       # (sha, path) -> tar.gz
         self.sha = "0" * 40
         if args.repo:
             for root, _, names in os.walk(args.repo):
@@ -304,6 +305,11 @@ class Handler(BaseHTTPRequestHandler):
         sha = self.st.sha
         sub = (query.get("path") or "").strip("/")
         prefix = "grove-demo-%s%s" % (sha, "-" + sub.replace("/", "-") if sub else "")
+        headers = {"Content-Disposition": 'attachment; filename="%s.tar.gz"' % prefix}
+        # GitLab keeps the archives it made; so does the fake (not the faulty ones)
+        cached = self.st.archives.get((sha, sub)) if self.archive_fault is None else None
+        if cached is not None:
+            return self.send(200, raw=cached, ctype="application/octet-stream", headers=headers)
         with self.st.lock:
             files = {p: c for p, c in self.st.files.items() if not sub or p.startswith(sub + "/")}
         buf = io.BytesIO()
@@ -335,8 +341,10 @@ class Handler(BaseHTTPRequestHandler):
         data = buf.getvalue()
         if self.archive_fault == "corrupt_archive":
             data = data[:len(data) // 2]
-        return self.send(200, raw=data, ctype="application/octet-stream",
-                         headers={"Content-Disposition": 'attachment; filename="%s.tar.gz"' % prefix})
+        elif self.archive_fault is None:
+            with self.st.lock:
+                self.st.archives[(sha, sub)] = data
+        return self.send(200, raw=data, ctype="application/octet-stream", headers=headers)
 
     # -- pipelines -------------------------------------------------------------
     def public(self, p, detail=False):
