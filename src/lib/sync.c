@@ -367,7 +367,7 @@ fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fet
 		return -2;
 	/* no retries for the archive: a 429 is read otherwise, not waited for */
 	fetch_run(reqs, n, ps->opt->timeout, 2, NULL);
-	ps->st->requests += reqs[0].attempts;
+	ps->st->requests += reqs[0].attempts + (n > 1 ? reqs[1].attempts : 0);
 	if (a->status == 429 || a->rate_remaining == 0) {
 		long wait = a->rate_reset >= 0 ? a->rate_reset : a->retry_after >= 0 ? a->retry_after : 60;
 		archive_paused_until = time(NULL) + (wait < 3600 ? wait : 3600);
@@ -391,7 +391,6 @@ fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fet
 	}
 	if (cluster == NULL)
 		return 0;
-	ps->st->requests += reqs[1].attempts;
 	if (reqs[1].answer.status != 200 && reqs[1].answer.status != 404) {
 		/* cluster.yml alone, with the retries the archive went without */
 		fetch_run(&reqs[1], 1, ps->opt->timeout, 1, ps->opt->retry);
