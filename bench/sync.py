@@ -2,7 +2,10 @@
 """Benchmark of ocim-sync against the fake GitLab with latency added to
 every request: P projects of I instances each (the same synthetic Grove
 repository served under P project ids).  Prints wall time and requests of a
-first run and of a run with nothing changed, and the first run again with
+first run (GitLab's repository archive), of a run with nothing changed, of
+one project after a commit changing 40 files (ocim-sync --project), of a
+first run with the archive refused (429: file by file, as GitLab.com does
+past 5 archives a minute), and of the first run again with
 sync.concurrency = 1, with the ratio.  It prints figures; it does not pass
 or fail.
 
@@ -36,9 +39,10 @@ def make_repo(path, instances):
             f.write("TUTOR_VERSION: '17.0.1'\n")
 
 
-def run_sync(st):
+def run_sync(st, *args):
     start = time.time()
-    r = subprocess.run([st.program("ocim-sync"), "--config", st.config], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    r = subprocess.run([st.program("ocim-sync"), "--config", st.config] + list(args),
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     wall = time.time() - start
     m = re.search(r"(\d+) request\(s\), (\d+) file\(s\)", r.stdout.decode())
     if r.returncode != 0 or not m:
@@ -59,9 +63,13 @@ def main():
                                os.path.join(tmp, "gitlab"), "--repo", os.path.join(tmp, "repo"),
                                "--project-ids", "1-%d" % args.projects], stdout=subprocess.PIPE)
     port = int(gitlab.stdout.readline().decode().split()[1])
-    urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d/_control/faults" % port, method="POST",
-                           data=json.dumps({"route": ".", "kind": "latency", "ms": args.latency_ms, "times": 0}).encode()),
-                           timeout=10).read()
+
+    def control(method, path, body=None):
+        urllib.request.urlopen(urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), method=method,
+                               data=json.dumps(body).encode() if body is not None else None), timeout=10).read()
+
+    latency = {"route": ".", "kind": "latency", "ms": args.latency_ms, "times": 0}
+    control("POST", "/_control/faults", latency)
     st = stacklib.Stack(os.path.join(tmp, "run"), pool=1)
     rows = []
     try:
@@ -76,6 +84,23 @@ def main():
             assert r.status == 201, r
         rows.append(("first run, concurrency 8", run_sync(st)))
         rows.append(("nothing changed", run_sync(st)))
+        changed = 0
+        for i in range(args.instances):
+            for name in ("config.yml", "grove.yml"):
+                if changed < 40:
+                    control("POST", "/_control/commit", {"path": "instances/inst-%d/%s" % (i, name),
+                                                         "content": "PLATFORM_NAME: Changed %d\n" % i})
+                    changed += 1
+        pid = st.psql("SELECT id FROM projects WHERE name = 'p1'")
+        rows.append(("40 files changed, 1 project", run_sync(st, "--project", pid)))
+        st.psql("DELETE FROM clusters; UPDATE projects SET last_sync_at = NULL, synced_commit = NULL")
+        # the archive refused, as GitLab.com past 5 a minute: file by file
+        control("DELETE", "/_control/faults")
+        control("POST", "/_control/faults", {"route": "/repository/archive", "kind": "rate_limit", "times": 0})
+        control("POST", "/_control/faults", latency)
+        rows.append(("first run, archive 429", run_sync(st)))
+        control("DELETE", "/_control/faults")
+        control("POST", "/_control/faults", latency)
         st.psql("DELETE FROM clusters; UPDATE projects SET last_sync_at = NULL, synced_commit = NULL")
         with open(st.config) as f:
             text = f.read()
@@ -91,8 +116,9 @@ def main():
           (args.projects, args.instances, args.latency_ms))
     print("%-28s %9s %9s %7s %14s" % ("", "wall s", "requests", "files", "requests/proj"))
     for name, (wall, req, files) in rows:
-        print("%-28s %9.2f %9d %7d %14.1f" % (name, wall, req, files, req / args.projects))
-    print("first run: concurrency 8 is %.1fx faster than concurrency 1" % (rows[2][1][0] / rows[0][1][0]))
+        per = req if name.endswith("1 project") else req / args.projects
+        print("%-28s %9.2f %9d %7d %14.1f" % (name, wall, req, files, per))
+    print("first run: concurrency 8 is %.1fx faster than concurrency 1" % (rows[-1][1][0] / rows[0][1][0]))
 
 
 if __name__ == "__main__":

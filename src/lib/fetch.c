@@ -91,6 +91,21 @@ fetch_header(struct fetch_answer *a, const char *line, size_t n)
 		snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num - 1 ? len : sizeof num - 1), v);
 		if (len < sizeof num && parse_long(num, &secs) == 0 && secs >= 0)
 			a->retry_after = secs;
+	} else if (header_is(line, n, "RateLimit-Remaining", &v, &len) ||
+	           header_is(line, n, "RateLimit-Reset", &v, &len)) {
+		char num[24];
+		long value;
+		int remaining = strncasecmp(line, "RateLimit-Remaining", 19) == 0;
+
+		snprintf(num, sizeof num, "%.*s", (int)(len < sizeof num - 1 ? len : sizeof num - 1), v);
+		if (len >= sizeof num || parse_long(num, &value) < 0 || value < 0)
+			return;
+		if (remaining)
+			a->rate_remaining = value;
+		else if (value > 1000000000L)   /* a Unix time, as GitLab sends it */
+			a->rate_reset = value > (long)time(NULL) ? value - (long)time(NULL) : 0;
+		else
+			a->rate_reset = value;
 	}
 }
 
@@ -169,6 +184,78 @@ nap(double seconds)
 		;
 }
 
+/* Hosts that said they have few requests left: no request to one starts
+ * before its until, and each start pushes until on by spacing.  Kept
+ * between batches, like the connections. */
+#define PACE_HOSTS 16
+#define PACE_MAX_WAIT 60.0
+static struct pace {
+	char host[256];                 /* scheme://authority of the URLs */
+	double until, spacing;
+} paces[PACE_HOSTS];
+static int pacing;                      /* some host is paced */
+
+/* The scheme://authority part of url into host ("" when too long). */
+static void
+url_host(const char *url, char *host, size_t size)
+{
+	const char *p = strstr(url, "://");
+	size_t n = p ? (size_t)(p + 3 - url) + strcspn(p + 3, "/?#") : strlen(url);
+
+	if (n >= size)
+		n = 0;
+	memcpy(host, url, n);
+	host[n] = '\0';
+}
+
+static struct pace *
+pace_find(const char *url, int make)
+{
+	char host[256];
+	struct pace *free_one = NULL;
+
+	url_host(url, host, sizeof host);
+	if (host[0] == '\0')
+		return NULL;
+	for (int i = 0; i < PACE_HOSTS; i++) {
+		if (strcmp(paces[i].host, host) == 0)
+			return &paces[i];
+		if (paces[i].host[0] == '\0' && free_one == NULL)
+			free_one = &paces[i];
+	}
+	if (!make || free_one == NULL)
+		return NULL;
+	snprintf(free_one->host, sizeof free_one->host, "%s", host);
+	return free_one;
+}
+
+/* Takes what an answer said of its rate limit: below twice the
+ * concurrency, the next requests to its host are spread over the time to
+ * the reset (all after it when none is left); above, no more pacing. */
+static void
+pace_note(const struct fetch *req, long status, int concurrency, double now)
+{
+	const struct fetch_answer *a = &req->answer;
+	struct pace *p;
+	double reset;
+
+	/* a 429 is the retries' business (Retry-After); this is to avoid one */
+	if (status < 200 || status >= 400 || a->rate_remaining < 0 || a->rate_reset < 0)
+		return;
+	if (a->rate_remaining >= 2L * concurrency) {
+		if ((p = pace_find(req->url, 0)) != NULL)
+			p->spacing = 0;
+		return;
+	}
+	if ((p = pace_find(req->url, 1)) == NULL)
+		return;
+	reset = (double)a->rate_reset < PACE_MAX_WAIT ? (double)a->rate_reset : PACE_MAX_WAIT;
+	p->spacing = reset / (double)(a->rate_remaining + 1);
+	if (a->rate_remaining == 0 && now + reset > p->until)
+		p->until = now + reset;
+	pacing = 1;
+}
+
 /* One transfer in flight. */
 struct transfer {
 	CURL *easy;
@@ -188,6 +275,8 @@ transfer_start(struct transfer *t, struct fetch *req, long timeout)
 	memset(a, 0, sizeof *a);
 	a->status = -1;
 	a->retry_after = -1;
+	a->rate_remaining = -1;
+	a->rate_reset = -1;
 	memset(&t->state, 0, sizeof t->state);
 	t->state.a = a;
 	t->req = req;
@@ -277,6 +366,8 @@ fetch_run(struct fetch *reqs, size_t n, long timeout, int concurrency, const str
 		memset(&reqs[i].answer, 0, sizeof reqs[i].answer);
 		reqs[i].answer.status = -1;
 		reqs[i].answer.retry_after = -1;
+		reqs[i].answer.rate_remaining = -1;
+		reqs[i].answer.rate_reset = -1;
 		reqs[i].attempts = 0;
 		reqs[i].state = 0;
 		reqs[i].not_before = 0;
@@ -307,14 +398,19 @@ fetch_run(struct fetch *reqs, size_t n, long timeout, int concurrency, const str
 		for (size_t i = 0; i < n && running < concurrency; i++) {
 			struct fetch *r = &reqs[i];
 			struct transfer *t = NULL;
+			struct pace *pace = NULL;
 
 			if (r->state != 0)
 				continue;
+			if (pacing && (pace = pace_find(r->url, 0)) != NULL && pace->until > r->not_before)
+				r->not_before = pace->until;
 			if (r->not_before > now) {
 				if (next_due < 0 || r->not_before < next_due)
 					next_due = r->not_before;
 				continue;
 			}
+			if (pace != NULL && pace->spacing > 0)
+				pace->until = now + pace->spacing;
 			for (int k = 0; k < concurrency; k++)
 				if (slots[k].req == NULL)
 					t = &slots[k];
@@ -346,6 +442,12 @@ fetch_run(struct fetch *reqs, size_t n, long timeout, int concurrency, const str
 			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
 			curl_multi_remove_handle(multi, t->easy);
 			running--;
+			if (msg->data.result == CURLE_OK) {
+				long status = -1;
+
+				curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+				pace_note(t->req, status, concurrency, now_seconds());
+			}
 			if (transfer_end(t, msg->data.result, retry, now_seconds())) {
 				t->req->state = 2;
 				done++;

@@ -15,6 +15,8 @@ struct fetch_answer {
 	int bad_link;                   /* a rel="next" too long to keep: the list is not whole */
 	char next_page[16];             /* x-next-page, or "" */
 	long retry_after;               /* seconds, or -1 */
+	long rate_remaining;            /* RateLimit-Remaining, or -1 */
+	long rate_reset;                /* RateLimit-Reset, as seconds from now (0 up), or -1 */
 };
 
 /* Retries inside one batch: a request that got no answer, 429 or 5xx
@@ -45,14 +47,19 @@ struct fetch {
 };
 
 /* Runs the n requests, at most concurrency at a time, retrying as retry
- * says (NULL: one attempt each).  The connections stay open for the next
+ * says (NULL: one attempt each).  A host whose answers say it has few
+ * requests left (RateLimit-Remaining below twice the concurrency) gets the
+ * next ones spread over the time to its RateLimit-Reset, and none before
+ * that reset once it says 0 (at most 60 s), in this batch and the next:
+ * slower rather than 429.  The connections stay open for the next
  * batch until fetch_cleanup.  Returns how many got no answer. */
 int fetch_run(struct fetch *reqs, size_t n, long timeout, int concurrency, const struct fetch_retry *retry);
 
 void fetch_answer_free(struct fetch_answer *a);
 
 /* Reads one header line of an answer (n bytes, not NUL-terminated) into a:
- * Link rel="next", x-next-page, Retry-After. */
+ * Link rel="next", x-next-page, Retry-After, RateLimit-Remaining,
+ * RateLimit-Reset (a Unix time, as GitLab sends it, or seconds). */
 void fetch_header(struct fetch_answer *a, const char *line, size_t n);
 
 /* Closes the connections kept open. */

@@ -3,12 +3,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <curl/curl.h>
 #include <sodium.h>
 
 #include "actions.h"
 #include "fetch.h"
+#include "gitarchive.h"
 #include "gitlab.h"
 #include "log.h"
 #include "openfaas.h"
@@ -83,6 +85,7 @@ struct project_sync {
 	int requested;                  /* marked for refresh (push webhook, user) */
 	int skipped;                    /* another run holds its lock */
 	int read_tree;                  /* the tree is read (the head moved, or asked to) */
+	int no_archive;                 /* the archive failed: file by file */
 	char token[512];
 	struct fetch *first;   /* project, branch, pipelines: sent with every project's */
 	char urls[3][2400];
@@ -352,13 +355,160 @@ take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 	return 0;
 }
 
+/* Big reads.  A raw read costs a request per file; GitLab's archive of
+ * instances/ at the commit holds them all in one request, but GitLab.com
+ * allows 5 a minute per user and it carries every file.  So:
+ *  - a first read (no commit read yet) or a project of ARCHIVE_MIN_INSTANCES
+ *    instances or more (its tree alone takes several pages of 100) reads no
+ *    tree: the archive and cluster.yml's raw file, 2 requests side by side
+ *    whatever changed, the blob ids computed from the bytes as git does;
+ *  - else the tree is read, and the changed files raw, a request each,
+ *    unless more than ARCHIVE_MAX_RAW instance files changed: the archive.
+ * An archive GitLab does not give (429, another status, no answer, over
+ * the caps) falls back to the tree and raw reads; after a 429 or a
+ * RateLimit-Remaining of 0 no archive is asked until GitLab's reset.  An
+ * archive that is damaged or holds an unsafe path fails the project, which
+ * keeps what was stored. */
+#define ARCHIVE_MIN_INSTANCES 25
+#define ARCHIVE_MAX_RAW 8
+static const struct gitarchive_caps archive_caps = {
+	.max_total = 256 * 1024 * 1024, .max_file = MAX_FILE, .max_entries = 200000,
+};
+static time_t archive_paused_until;     /* GitLab said no more archives before then */
+
+static int
+archive_usable(const struct project_sync *ps)
+{
+	return !ps->no_archive && time(NULL) >= archive_paused_until;
+}
+
+/* Which of the archive's files Ocim reads: the instances' (the archive is
+ * of instances/ only). */
+static int
+archive_want(const char *path, void *ctx)
+{
+	char instance[64];
+	int grove;
+
+	(void)ctx;
+	return sync_tree_path(path, instance, sizeof instance, &grove) == 2;
+}
+
+/* Keeps an entry's text (taken, len bytes) and its YAML, as take_file does
+ * for a raw read. */
+static void
+take_text(struct project_sync *ps, struct entry *e, char *text, size_t len)
+{
+	char file[120], yerr[300], sfile[101], syerr[191];
+	struct ynode *root;
+	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
+
+	entry_file(e, file, sizeof file);
+	ps->st->files++;
+	e->text = text;
+	root = ydoc_parse(e->text, len, &lim, yerr, sizeof yerr);
+	if (root == NULL)
+		snprintf(e->error, sizeof e->error, "%s: %s", utf8_clip(sfile, sizeof sfile, file),
+		         utf8_clip(syerr, sizeof syerr, yerr));
+	else if (root->kind != YNODE_MAP)
+		snprintf(e->error, sizeof e->error, "%s: line %u, column %u: must be a mapping",
+		         utf8_clip(sfile, sizeof sfile, file), root->line, root->col);
+	else
+		e->parsed = ynode_to_json(root);
+	ynode_free(root);
+}
+
+/* Asks for the archive of instances/ at the commit, and with cluster for
+ * cluster.yml's raw file beside it.  Returns 0 with the archive's files in
+ * files (the caller frees them) and, with cluster, cluster.yml's answer
+ * (taken; body.data NULL when there is no cluster.yml); -1 with ps->err when
+ * the project fails; -2 when the archive is not to be had (read otherwise). */
+static int
+fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fetch_answer *cluster)
+{
+	char urls[2][2400], path[700], why[300];
+	struct fetch reqs[2] = { { .url = urls[0], .token = ps->token }, { .url = urls[1], .token = ps->token } };
+	struct fetch_answer *a = &reqs[0].answer;
+	size_t n = cluster != NULL ? 2 : 1;
+	enum gitarchive_rc rc;
+
+	files->files = NULL;
+	files->n = 0;
+	snprintf(path, sizeof path, "/projects/%ld/repository/archive.tar.gz?sha=%s&path=instances", ps->gitlab_id, ps->commit);
+	if (gitlab_url(urls[0], sizeof urls[0], ps->base, path) < 0)
+		return -2;
+	snprintf(path, sizeof path, "/projects/%ld/repository/files/cluster.yml/raw?ref=%s", ps->gitlab_id, ps->commit);
+	if (gitlab_url(urls[1], sizeof urls[1], ps->base, path) < 0)
+		return -2;
+	/* no retries for the archive: a 429 is read otherwise, not waited for */
+	fetch_run(reqs, n, ps->opt->timeout, 2, NULL);
+	ps->st->requests += reqs[0].attempts + (n > 1 ? reqs[1].attempts : 0);
+	if (a->status == 429 || a->rate_remaining == 0) {
+		long wait = a->rate_reset >= 0 ? a->rate_reset : a->retry_after >= 0 ? a->retry_after : 60;
+		archive_paused_until = time(NULL) + (wait < 3600 ? wait : 3600);
+	}
+	if (a->status != 200 && gitlab_check(&reqs[0], 200, why, sizeof why) < 0) {
+		log_info("project %s: %s; reading file by file", ps->name, why);
+		fetch_answer_free(a);
+		fetch_answer_free(&reqs[1].answer);
+		return -2;
+	}
+	rc = gitarchive_read(a->body.data, a->body.len, &archive_caps, archive_want, NULL, files, why, sizeof why);
+	fetch_answer_free(a);
+	if (rc != GITARCHIVE_OK) {
+		fetch_answer_free(&reqs[1].answer);
+		if (rc == GITARCHIVE_TOO_BIG) {
+			log_info("project %s: %s; reading file by file", ps->name, why);
+			return -2;
+		}
+		utf8_snprintf(ps->err, sizeof ps->err, "GitLab's repository archive at %.12s: %s", ps->commit, why);
+		return -1;
+	}
+	if (cluster == NULL)
+		return 0;
+	if (reqs[1].answer.status != 200 && reqs[1].answer.status != 404) {
+		/* cluster.yml alone, with the retries the archive went without */
+		fetch_run(&reqs[1], 1, ps->opt->timeout, 1, ps->opt->retry);
+		ps->st->requests += reqs[1].attempts;
+	}
+	if (reqs[1].answer.status == 404) {
+		fetch_answer_free(&reqs[1].answer);
+	} else if (!answer_ok(ps, &reqs[1])) {
+		fetch_answer_free(&reqs[1].answer);
+		gitarchive_free(files);
+		return -1;
+	}
+	*cluster = reqs[1].answer;
+	return 0;
+}
+
+/* The archive's file of a changed instance entry, read from there. */
+static void
+take_from_archive(struct project_sync *ps, struct gitarchive_list *files)
+{
+	for (size_t i = 0; i < ps->n; i++) {
+		struct entry *e = &ps->entries[i];
+		char file[120];
+
+		if (!e->changed || e->instance[0] == '\0')
+			continue;
+		entry_file(e, file, sizeof file);
+		for (size_t k = 0; k < files->n; k++)
+			if (files->files[k].data != NULL && strcmp(files->files[k].path, file) == 0) {
+				take_text(ps, e, files->files[k].data, files->files[k].len);
+				files->files[k].data = NULL;
+				break;
+			}
+	}
+}
+
 /* Fetches every changed file, concurrency at a time. */
 static int
 fetch_changed(struct project_sync *ps)
 {
 	struct entry **todo = calloc(ps->n + 1, sizeof *todo);
 	struct fetch *reqs = calloc(ps->n + 1, sizeof *reqs);
-	size_t m = 0;
+	size_t m = 0, changed = 0;
 	int rc = 0;
 
 	if (todo == NULL || reqs == NULL) {
@@ -366,12 +516,26 @@ fetch_changed(struct project_sync *ps)
 		rc = -1;
 		goto out;
 	}
+	for (size_t i = 0; i < ps->n; i++)
+		changed += ps->entries[i].changed && ps->entries[i].instance[0] != '\0';
+	if (changed > ARCHIVE_MAX_RAW && archive_usable(ps)) {
+		/* many changed: the archive has them in one request */
+		struct gitarchive_list files;
+
+		rc = fetch_archive(ps, &files, NULL);
+		if (rc == -1)
+			goto out;
+		if (rc == 0)
+			take_from_archive(ps, &files);
+		gitarchive_free(&files);
+		rc = 0;
+	}
 	for (size_t i = 0; i < ps->n; i++) {
 		char file[120], *escaped, *url, path[700];
 		size_t size = strlen(ps->base) + sizeof path + 16;
 
-		if (!ps->entries[i].changed)
-			continue;
+		if (!ps->entries[i].changed || ps->entries[i].text != NULL)
+			continue;       /* unchanged, or read from the archive */
 		entry_file(&ps->entries[i], file, sizeof file);
 		escaped = curl_easy_escape(NULL, file, 0);
 		url = malloc(size);
@@ -1128,6 +1292,122 @@ mark_changed(struct project_sync *ps, struct db *db)
 	PQclear(res);
 }
 
+/* How many instances the project has stored (with a file read), for the
+ * choice of read. */
+static int
+stored_instances(struct project_sync *ps, struct db *db)
+{
+	char pid[24];
+	const char *params[1] = { pid };
+	PGresult *cl, *res = NULL;
+	int n = 0;
+
+	snprintf(pid, sizeof pid, "%ld", ps->id);
+	cl = db_exec(db, STMT_SYNC_CLUSTER_FIND, 1, params);
+	if (db_result_status(cl) == DB_OK && PQntuples(cl) == 1) {
+		const char *cp[1] = { PQgetvalue(cl, 0, 0) };
+		res = db_exec(db, STMT_SYNC_INSTANCES_BLOBS, 1, cp);
+		for (int k = 0; db_result_status(res) == DB_OK && k < PQntuples(res); k++)
+			n += PQgetvalue(res, k, 1)[0] != '\0' || PQgetvalue(res, k, 2)[0] != '\0';
+	}
+	PQclear(cl);
+	PQclear(res);
+	return n;
+}
+
+/* Adds an entry for a file of the archive (or cluster.yml), its text taken
+ * and its blob id computed; 0, or -1 out of memory (text freed). */
+static int
+add_archive_entry(struct project_sync *ps, const char *path, char *text, size_t len, size_t **lens)
+{
+	struct entry e = { 0 }, *grown;
+	size_t *glens;
+	char blob[41];
+
+	if (sync_tree_path(path, e.instance, sizeof e.instance, &e.grove) == 0) {
+		free(text);
+		return 0;
+	}
+	gitarchive_blob_id(text, len, blob);
+	snprintf(e.blob, sizeof e.blob, "%s", blob);
+	e.text = text;
+	grown = realloc(ps->entries, (ps->n + 1) * sizeof *grown);
+	if (grown != NULL)
+		ps->entries = grown;
+	glens = realloc(*lens, (ps->n + 1) * sizeof *glens);
+	if (glens != NULL)
+		*lens = glens;
+	if (grown == NULL || glens == NULL) {
+		free(text);
+		return -1;
+	}
+	(*lens)[ps->n] = len;
+	ps->entries[ps->n++] = e;
+	return 0;
+}
+
+/* Reads the files from the archive and cluster.yml, without the tree: the
+ * archive lists every file there is (so what it lacks is gone), and only
+ * the files whose blob id changed are parsed and stored.  Returns 0, -1
+ * with ps->err, or -2 when the archive is not to be had (nothing kept). */
+static int
+read_archive_only(struct project_sync *ps, struct db *db)
+{
+	struct gitarchive_list files;
+	struct fetch_answer cluster = { 0 };
+	size_t *lens = NULL;
+	int rc = fetch_archive(ps, &files, &cluster);
+
+	if (rc < 0)
+		return rc;
+	for (size_t k = 0; k < files.n && rc == 0; k++) {
+		rc = add_archive_entry(ps, files.files[k].path, files.files[k].data, files.files[k].len, &lens);
+		files.files[k].data = NULL;
+	}
+	if (rc == 0 && cluster.body.data != NULL)
+		rc = add_archive_entry(ps, "cluster.yml", cluster.body.data, cluster.body.len, &lens);
+	else
+		fetch_answer_free(&cluster);
+	cluster.body.data = NULL;
+	gitarchive_free(&files);
+	if (rc < 0) {
+		free(lens);
+		snprintf(ps->err, sizeof ps->err, "out of memory");
+		return -1;
+	}
+	mark_changed(ps, db);
+	for (size_t i = 0; i < ps->n; i++) {
+		struct entry *e = &ps->entries[i];
+		char *text = e->text;
+
+		e->text = NULL;
+		if (e->changed)
+			take_text(ps, e, text, lens[i]);
+		else
+			free(text);
+	}
+	free(lens);
+	return 0;
+}
+
+/* Reads the repository's files at ps->commit, by the rule above
+ * fetch_archive: 0, or -1 with ps->err. */
+static int
+read_repository(struct project_sync *ps, struct db *db)
+{
+	if (archive_usable(ps) && (ps->synced_commit == NULL || stored_instances(ps, db) >= ARCHIVE_MIN_INSTANCES)) {
+		int rc = read_archive_only(ps, db);
+
+		if (rc != -2)
+			return rc;
+		ps->no_archive = 1;
+	}
+	if (read_tree(ps) < 0)
+		return -1;
+	mark_changed(ps, db);
+	return fetch_changed(ps);
+}
+
 /* Everything after the first three answers: the tree when the branch
  * moved, the changed files, more pipelines, then one transaction. */
 static void
@@ -1162,13 +1442,8 @@ finish(struct project_sync *ps, struct db *db)
 	}
 	ps->read_tree = opt->force || ps->requested || ps->synced_commit == NULL ||
 	                strcmp(ps->synced_commit, ps->commit) != 0;
-	if (ps->read_tree) {
-		if (read_tree(ps) < 0)
-			goto done;
-		mark_changed(ps, db);
-		if (fetch_changed(ps) < 0)
-			goto done;
-	}
+	if (ps->read_tree && read_repository(ps, db) < 0)
+		goto done;
 	for (size_t i = 0; i < ps->n; i++)
 		changed += ps->entries[i].changed;
 	if (read_pipelines(ps, db, keep, &events, &nevents) < 0)

@@ -14,6 +14,10 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        without it, as GitLab: offset pagination (page, x-page, x-next-page, ..., Link)
   GET  /api/v4/projects/:id/repository/files/:path/raw?ref and /files/:path?ref (JSON, base64)
        ref: main or the head commit (the fake keeps no history; others are 404)
+  GET  /api/v4/projects/:id/repository/archive[.tar.gz]?sha&path
+       a tar.gz (made with tarfile, a pax global header with the commit as git
+       writes it) whose entries sit under GitLab's prefix folder
+       "grove-demo-<sha>[-<path>]/"; sha: main or the head commit
   GET  /api/v4/projects/:id/pipelines?updated_after&updated_before&status&ref&order_by&sort&page&per_page
        times parsed as ISO 8601 (400 if not); order_by id|status|ref|updated_at|user_id, sort asc|desc
        (GitLab's defaults: id, desc); offset pagination headers x-page, x-per-page, x-next-page,
@@ -30,10 +34,14 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        instances/NAME/config.yml and grove.yml (as Grove's pipelines do) and a delete pipeline
        removes the folder.
 Test control (no auth):
-  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|timeout|malformed|truncated|foreign_link|long_link,
+  POST   /_control/faults  {"route": regex, "kind": latency|status|rate_limit|rate_low|timeout|malformed|truncated|foreign_link|long_link|
+                                    corrupt_archive|traversal_archive|absolute_archive,
                             "ms", "status", "message" (of a status fault), "retry_after", "seconds" (timeout),
                             "times" (0 = forever),
                             "after": true (the trigger makes its pipeline, then the fault replaces its answer)}
+           rate_low answers as usual with RateLimit-Remaining "remaining" and RateLimit-Reset
+           "reset_seconds" from now; corrupt_archive sends the archive cut in its middle,
+           traversal_archive adds an entry "<prefix>/../evil.yml", absolute_archive "/etc/evil.yml"
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
   POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
@@ -47,10 +55,12 @@ import argparse
 import base64
 import calendar
 import hashlib
+import io
 import json
 import os
 import re
 import socket
+import tarfile
 import threading
 import time
 import urllib.parse
@@ -140,6 +150,7 @@ class State:
         self.next_pipeline = 1000
         self.faults = []
         self.requests = []
+        self.archives = {}       # (sha, path) -> tar.gz
         self.sha = "0" * 40
         self.object_format = "sha1"
         self.extra = []          # tree items served as given
@@ -203,13 +214,13 @@ class Handler(BaseHTTPRequestHandler):
     def st(self):
         return self.server.state
 
-    def send(self, status, body=None, headers=None, raw=None):
+    def send(self, status, body=None, headers=None, raw=None, ctype=None):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else b"")
         self.send_response(status)
-        ctype = "application/json" if raw is None else "text/plain; charset=utf-8"
+        ctype = ctype or ("application/json" if raw is None else "text/plain; charset=utf-8")
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(data)))
-        for k, v in (headers or {}).items():
+        for k, v in dict(getattr(self, "extra_headers", {}), **(headers or {})).items():
             self.send_header(k, v)
         self.end_headers()
         self.wfile.write(data)
@@ -229,6 +240,13 @@ class Handler(BaseHTTPRequestHandler):
         kind = f["kind"]
         if kind == "latency":
             time.sleep(f.get("ms", 100) / 1000)
+            return False
+        if kind == "rate_low":
+            self.extra_headers = {"RateLimit-Limit": "600", "RateLimit-Remaining": str(f.get("remaining", 0)),
+                                  "RateLimit-Reset": str(int(time.time() + f.get("reset_seconds", 1)))}
+            return False
+        if kind in ("corrupt_archive", "traversal_archive", "absolute_archive"):
+            self.archive_fault = kind
             return False
         if kind == "status":
             self.send(f.get("status", 500), {"message": f.get("message", "%d fault injected" % f.get("status", 500))})
@@ -262,6 +280,8 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, method):
         if hasattr(self, "_body"):
             del self._body      # the handler object serves every request of a connection
+        self.extra_headers = {}
+        self.archive_fault = None
         self.body()
         url = urllib.parse.urlsplit(self.path)
         path, query = url.path, dict(urllib.parse.parse_qsl(url.query, keep_blank_values=True))
@@ -293,11 +313,13 @@ class Handler(BaseHTTPRequestHandler):
         m = re.fullmatch(r"/repository/branches/([^/]+)", rest)
         if m:
             return self.branch(urllib.parse.unquote(m.group(1)))
-        if rest.startswith("/repository/") and query.get("ref") not in (None, "main", self.st.sha):
+        if rest.startswith("/repository/") and (query.get("ref") or query.get("sha")) not in (None, "main", self.st.sha):
             # only the head of main is kept: another ref is unknown, as GitLab says it
             return self.send(404, {"message": "404 Tree Not Found" if rest.endswith("tree") else "404 File Not Found"})
         if rest == "/repository/tree":
             return self.tree(query)
+        if rest in ("/repository/archive", "/repository/archive.tar.gz"):
+            return self.archive(query)
         m = re.fullmatch(r"/repository/files/(.+)/raw", rest)
         if m:
             fpath = urllib.parse.unquote(m.group(1))
@@ -411,6 +433,51 @@ class Handler(BaseHTTPRequestHandler):
             headers["Link"] = '<http://%s/api/v4/projects/%d/repository/tree?%s>; rel="next"' % (
                 host, self.project, urllib.parse.urlencode(q))
         return self.send(200, page, headers)
+
+    def archive(self, query):
+        sha = self.st.sha
+        sub = (query.get("path") or "").strip("/")
+        prefix = "grove-demo-%s%s" % (sha, "-" + sub.replace("/", "-") if sub else "")
+        headers = {"Content-Disposition": 'attachment; filename="%s.tar.gz"' % prefix}
+        # GitLab keeps the archives it made; so does the fake (not the faulty ones)
+        cached = self.st.archives.get((sha, sub)) if self.archive_fault is None else None
+        if cached is not None:
+            return self.send(200, raw=cached, ctype="application/octet-stream", headers=headers)
+        with self.st.lock:
+            files = {p: c for p, c in self.st.files.items() if not sub or p.startswith(sub + "/")}
+        buf = io.BytesIO()
+        # as git archive: pax, the commit in a global header, folders before their files
+        with tarfile.open(fileobj=buf, mode="w:gz", format=tarfile.PAX_FORMAT, pax_headers={"comment": sha}) as tar:
+            def add(name, data=None):
+                info = tarfile.TarInfo(name)
+                info.mtime = 1700000000
+                if data is None:
+                    info.type, info.mode = tarfile.DIRTYPE, 0o775
+                    tar.addfile(info)
+                else:
+                    info.size, info.mode = len(data), 0o664
+                    tar.addfile(info, io.BytesIO(data))
+            add(prefix + "/")
+            dirs = set()
+            for path in sorted(files):
+                parts = path.split("/")
+                for i in range(1, len(parts)):
+                    d = "/".join(parts[:i])
+                    if d not in dirs:
+                        dirs.add(d)
+                        add("%s/%s/" % (prefix, d))
+                add("%s/%s" % (prefix, path), files[path].encode())
+            if self.archive_fault == "traversal_archive":
+                add(prefix + "/../evil.yml", b"A: 1\n")
+            elif self.archive_fault == "absolute_archive":
+                add("/etc/evil.yml", b"A: 1\n")
+        data = buf.getvalue()
+        if self.archive_fault == "corrupt_archive":
+            data = data[:len(data) // 2]
+        elif self.archive_fault is None:
+            with self.st.lock:
+                self.st.archives[(sha, sub)] = data
+        return self.send(200, raw=data, ctype="application/octet-stream", headers=headers)
 
     # -- pipelines -------------------------------------------------------------
     def public(self, p, detail=False):
