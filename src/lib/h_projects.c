@@ -11,6 +11,7 @@
 #include "audit.h"
 #include "handler.h"
 #include "input.h"
+#include "log.h"
 #include "token.h"
 #include "util.h"
 
@@ -219,6 +220,33 @@ h_projects_delete(struct app *app, struct request *req, struct response *resp)
 	PQclear(res);
 }
 
+/* Answers 202 with the queued refresh the statement (row of exec_path_id)
+ * returned in its second column, and has the responder start `ocim-sync
+ * --project ID` once the answer is out.  audit_action, when not NULL, is
+ * recorded first.  Frees res. */
+static void
+answer_queued(struct app *app, struct request *req, struct response *resp, PGresult *res, const char *cid,
+              const char *audit_action)
+{
+	json_error_t jerr;
+	json_t *queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
+
+	PQclear(res);
+	if (queued == NULL) {
+		log_error("a queued refresh that is not JSON: %s", jerr.text);
+		response_error(resp, 500, "internal", NULL, "internal error");
+		return;
+	}
+	if (audit_action != NULL) {
+		char object[40];
+
+		snprintf(object, sizeof object, "project:%s", cid);
+		audit(app->db, app->caller.user_id, req->remote_addr, audit_action, object, NULL);
+	}
+	parse_long(cid, &app->after_project);
+	response_json(resp, 202, queued);
+}
+
 /* Queues a refresh and answers at once (202, the queued state); a detached
  * ocim-sync --project reads GitLab after the answer, under the project's
  * lock (or the next cron run does).  The client polls the project until
@@ -228,19 +256,9 @@ h_projects_sync(struct app *app, struct request *req, struct response *resp)
 {
 	char cid[24];
 	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_SYNC, NULL, 404, "project", cid);
-	json_error_t jerr;
-	json_t *queued;
 
-	if (res == NULL)
-		return;
-	queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
-	if (queued == NULL) {
-		response_error(resp, 500, "internal", NULL, "internal error");
-	} else {
-		parse_long(cid, &app->after_project);
-		response_json(resp, 202, queued);
-	}
-	PQclear(res);
+	if (res != NULL)
+		answer_queued(app, req, resp, res, cid, NULL);
 }
 
 /* An admin's confirmation that a refused read may mark its instances
@@ -249,23 +267,11 @@ h_projects_sync(struct app *app, struct request *req, struct response *resp)
 void
 h_projects_allow_deletes(struct app *app, struct request *req, struct response *resp)
 {
-	char cid[24], object[40];
+	char cid[24];
 	PGresult *res = exec_path_id(app, req, resp, STMT_PROJECT_ALLOW_DELETES, NULL, 404, "project", cid);
-	json_error_t jerr;
-	json_t *queued;
 
-	if (res == NULL)
-		return;
-	queued = json_loads(PQgetvalue(res, 0, 1), 0, &jerr);
-	if (queued == NULL) {
-		response_error(resp, 500, "internal", NULL, "internal error");
-	} else {
-		snprintf(object, sizeof object, "project:%s", cid);
-		audit(app->db, app->caller.user_id, req->remote_addr, "project.allow_deletes", object, NULL);
-		parse_long(cid, &app->after_project);
-		response_json(resp, 202, queued);
-	}
-	PQclear(res);
+	if (res != NULL)
+		answer_queued(app, req, resp, res, cid, "project.allow_deletes");
 }
 
 /* The last runs of ocim-sync, newest first: "last synced N s ago" and what

@@ -325,36 +325,6 @@ entry_file(const struct entry *e, char *file, size_t size)
 		snprintf(file, size, "cluster.yml");
 }
 
-/* Keeps a fetched file and its YAML.  A file that cannot be parsed keeps
- * its error; one that could not be fetched fails the project. */
-static int
-take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
-{
-	struct fetch_answer *a = &r->answer;
-	char file[120], yerr[300], sfile[101], syerr[191];
-	struct ynode *root;
-	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000,
-	                       .max_alias_nodes = 100000, .max_alias_depth = 8 };
-
-	entry_file(e, file, sizeof file);
-	if (!answer_ok(ps, r))
-		return -1;
-	ps->st->files++;
-	e->text = a->body.data;     /* taken over from the answer */
-	a->body.data = NULL;
-	root = ydoc_parse(e->text, a->body.len, &lim, yerr, sizeof yerr);
-	if (root == NULL)
-		snprintf(e->error, sizeof e->error, "%s: %s", utf8_clip(sfile, sizeof sfile, file),
-		         utf8_clip(syerr, sizeof syerr, yerr));
-	else if (root->kind != YNODE_MAP)
-		snprintf(e->error, sizeof e->error, "%s: line %u, column %u: must be a mapping",
-		         utf8_clip(sfile, sizeof sfile, file), root->line, root->col);
-	else
-		e->parsed = ynode_to_json(root);
-	ynode_free(root);
-	return 0;
-}
-
 /* Big reads.  A raw read costs a request per file; GitLab's archive of
  * instances/ at the commit holds them all in one request, but GitLab.com
  * allows 5 a minute per user and it carries every file.  So:
@@ -394,14 +364,15 @@ archive_want(const char *path, void *ctx)
 	return sync_tree_path(path, instance, sizeof instance, &grove) == 2;
 }
 
-/* Keeps an entry's text (taken, len bytes) and its YAML, as take_file does
- * for a raw read. */
+/* Keeps an entry's text (taken, len bytes) and its YAML, read raw or from
+ * the archive: a file that cannot be parsed keeps its error. */
 static void
 take_text(struct project_sync *ps, struct entry *e, char *text, size_t len)
 {
 	char file[120], yerr[300], sfile[101], syerr[191];
 	struct ynode *root;
-	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000 };
+	struct ylimits lim = { .max_bytes = MAX_FILE, .max_depth = 32, .max_nodes = 100000,
+	                       .max_alias_nodes = 100000, .max_alias_depth = 8 };
 
 	entry_file(e, file, sizeof file);
 	ps->st->files++;
@@ -416,6 +387,22 @@ take_text(struct project_sync *ps, struct entry *e, char *text, size_t len)
 	else
 		e->parsed = ynode_to_json(root);
 	ynode_free(root);
+}
+
+/* Keeps a fetched file and its YAML.  A file that cannot be parsed keeps
+ * its error; one that could not be fetched fails the project. */
+static int
+take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
+{
+	struct fetch_answer *a = &r->answer;
+	char *text;
+
+	if (!answer_ok(ps, r))
+		return -1;
+	text = a->body.data;        /* taken over from the answer */
+	a->body.data = NULL;
+	take_text(ps, e, text, a->body.len);
+	return 0;
 }
 
 /* Asks for the archive of instances/ at the commit, and with cluster for
