@@ -7,6 +7,7 @@
 #include "conf.h"
 #include "db.h"
 #include "secret.h"
+#include "sync.h"
 
 enum dispatch_result {
 	DISPATCH_SENT,          /* GitLab made a pipeline; the action is dispatched */
@@ -29,5 +30,28 @@ enum dispatch_result action_dispatch(const struct conf *conf, struct db *db, con
 /* Seconds to wait before attempt number attempts+1: exponential with
  * jitter, at least retry_after when GitLab said so (>= 0). */
 double action_backoff(long attempts, long retry_after);
+
+/* The outbox loop of an ocim-sync run, in this order: due actions are
+ * sent first; after the projects are read, stale and unconfirmed actions
+ * are looked at, and pending states past their timeout fail. */
+
+/* Sends the actions that are due.  Returns how many were sent. */
+int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
+                      const struct sync_options *opt, struct sync_stats *st);
+
+/* Unconfirmed actions (a trigger whose outcome GitLab did not tell)
+ * that a complete read of their project's pipelines, begun more than
+ * actions.unconfirmed_grace_seconds after the attempt, did not link to a
+ * pipeline are queued again.  Returns how many. */
+int sync_resolve_unconfirmed(const struct conf *conf, struct db *db, const struct sync_options *opt);
+
+/* Queues again the actions left in "dispatching" by a process that died
+ * (after the refresh, which links the pipelines GitLab did make).
+ * Returns how many. */
+int sync_requeue_stale(struct db *db, const struct sync_options *opt);
+
+/* Turns *_pending states older than actions.pending_timeout_seconds into
+ * failures.  Returns how many. */
+int sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt);
 
 #endif

@@ -23,44 +23,6 @@
 #define MAX_FILE (1024 * 1024)
 #define MAX_PAGES 1000
 
-int
-sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
-                  const struct sync_options *opt, struct sync_stats *st)
-{
-	char pid[24], err[300];
-	const char *params[1] = { NULL };
-	PGresult *res;
-	int sent = 0;
-
-	if (opt->project_id > 0) {
-		snprintf(pid, sizeof pid, "%ld", opt->project_id);
-		params[0] = pid;
-	}
-	res = db_exec(db, STMT_ACTIONS_DUE, 1, params);
-	if (db_result_status(res) != DB_OK) {
-		PQclear(res);
-		return 0;
-	}
-	for (int i = 0; i < PQntuples(res); i++) {
-		long id;
-
-		parse_long(PQgetvalue(res, i, 0), &id);
-		if (opt->dry_run) {
-			if (opt->progress)
-				fprintf(opt->progress, "would send action %ld\n", id);
-			continue;
-		}
-		st->requests++;
-		if (action_dispatch(conf, db, key, id, opt->timeout, err, sizeof err) == DISPATCH_SENT)
-			sent++;
-		else if (err[0])
-			log_warning("action %ld: %s", id, err);
-	}
-	PQclear(res);
-	st->actions += sent;
-	return sent;
-}
-
 /* A file of the tree worth reading. */
 struct entry {
 	char instance[64];              /* "" for cluster.yml */
@@ -1571,69 +1533,4 @@ out:
 	free(first);
 	free(ps);
 	PQclear(res);
-}
-
-int
-sync_resolve_unconfirmed(const struct conf *conf, struct db *db, const struct sync_options *opt)
-{
-	char grace[24], pid[24];
-	const char *params[2] = { grace, NULL };
-	PGresult *res;
-	int n = 0;
-
-	if (opt->dry_run)
-		return 0;
-	snprintf(grace, sizeof grace, "%ld", conf->actions.unconfirmed_grace_seconds);
-	if (opt->project_id > 0) {
-		snprintf(pid, sizeof pid, "%ld", opt->project_id);
-		params[1] = pid;
-	}
-	res = db_exec(db, STMT_ACTIONS_UNCONFIRMED_RESOLVE, 2, params);
-	if (db_result_status(res) == DB_OK)
-		n = PQntuples(res);
-	else
-		log_error("resolving unconfirmed actions: %s", db_error(db));
-	for (int i = 0; i < n; i++)
-		log_warning("action %s: GitLab has no pipeline for its unconfirmed attempt; queued again",
-		            PQgetvalue(res, i, 0));
-	PQclear(res);
-	return n;
-}
-
-int
-sync_requeue_stale(struct db *db, const struct sync_options *opt)
-{
-	PGresult *res;
-	int n = 0;
-
-	if (opt->dry_run)
-		return 0;
-	res = db_exec(db, STMT_ACTIONS_STALE, 0, NULL);
-	if (db_result_status(res) == DB_OK)
-		n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		log_warning("action %s: its sender stopped before GitLab answered; looking for its pipeline",
-		            PQgetvalue(res, i, 0));
-	PQclear(res);
-	return n;
-}
-
-int
-sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt)
-{
-	char secs[24];
-	const char *params[2] = { secs, instance_pending_array() };
-	PGresult *res;
-	int n = 0;
-
-	if (opt->dry_run)
-		return 0;
-	snprintf(secs, sizeof secs, "%ld", conf->actions.pending_timeout_seconds);
-	res = db_exec(db, STMT_PENDING_TIMEOUT, 2, params);
-	if (db_result_status(res) == DB_OK)
-		n = PQntuples(res);
-	for (int i = 0; i < n; i++)
-		log_info("instance %s: pending for too long, now failure", PQgetvalue(res, i, 0));
-	PQclear(res);
-	return n;
 }

@@ -34,10 +34,6 @@ struct sync_options {
  * gets the folder's name, cut to size), 0 anything else. */
 int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
 
-/* Sends the actions that are due.  Returns how many were sent. */
-int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secret_key *key,
-                      const struct sync_options *opt, struct sync_stats *st);
-
 /* Refreshes every project (or opt->project_id).  The first requests of all
  * projects go out together: metadata, the default branch's head and the
  * pipelines updated since the last run.  The tree is read (at that head)
@@ -56,19 +52,7 @@ int sync_dispatch_due(const struct conf *conf, struct db *db, const struct secre
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 
-/* Unconfirmed actions (a trigger whose outcome GitLab did not tell)
- * that a complete read of their project's pipelines, begun more than
- * actions.unconfirmed_grace_seconds after the attempt, did not link to a
- * pipeline are queued again.  Returns how many. */
-int sync_resolve_unconfirmed(const struct conf *conf, struct db *db, const struct sync_options *opt);
-
-/* Queues again the actions left in "dispatching" by a process that died
- * (after the refresh, which links the pipelines GitLab did make).
- * Returns how many. */
-int sync_requeue_stale(struct db *db, const struct sync_options *opt);
-
-/* Turns *_pending states older than actions.pending_timeout_seconds into
- * failures.  Returns how many. */
-int sync_pending_timeouts(const struct conf *conf, struct db *db, const struct sync_options *opt);
+/* The outbox loop of a run (sending due actions, resolving unconfirmed
+ * ones, stale ones, pending timeouts) lives with the actions: actions.h. */
 
 #endif
