@@ -52,6 +52,12 @@ int sync_tree_path(const char *path, char *instance, size_t size, int *grove);
 void sync_projects(const struct conf *conf, struct db *db, const struct secret_key *key,
                    const struct sync_options *opt, struct sync_stats *st);
 
+/* Asks the OpenFaaS gateway of every cluster (of opt->project_id, or all)
+ * what runs, all clusters at once (sync_openfaas.c); sync_projects calls it
+ * after the projects. */
+void sync_openfaas(const struct conf *conf, struct db *db, const struct secret_key *key,
+                   const struct sync_options *opt, struct sync_stats *st);
+
 /* The outbox loop of a run (sending due actions, resolving unconfirmed
  * ones, stale ones, pending timeouts) lives with the actions: actions.h. */
 
