@@ -107,26 +107,54 @@ def alive(pid):
 
 
 def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
-    """Signals pid and, when it leads a process group (everything spawn()
-    starts does), the whole group, so that a shell loop's children go too;
-    waits until pid is gone.  Returns whether it was alive."""
-    def send(s):
-        try:
-            if os.getpgid(pid) == pid:
-                os.killpg(pid, s)
-            else:
-                os.kill(pid, s)
-        except ProcessLookupError:
-            pass
+    """Signals pid and waits until it is gone; then whatever is left of its
+    process group (everything spawn() starts leads one: a shell loop's
+    sleep, a supervisor's children) gets SIGTERM, and SIGKILL if it stays.
+    The leader is signalled alone first, so that a supervisor such as
+    multiwatch stops its children itself instead of respawning the ones
+    that died before it got its own signal.  Returns whether it was alive."""
+    def group_alive():
+        """A member of the group that is not a zombie."""
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            if len(fields) > 2 and fields[2] == str(pid) and fields[0] not in ("Z", "X"):
+                return True
+        return False
+
+    def wait(cond, seconds):
+        deadline = time.time() + seconds
+        while cond() and time.time() < deadline:
+            time.sleep(0.02)
+        return not cond()
+
     if not alive(pid):
         return False
-    send(sig)
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if not alive(pid):
-            return True
-        time.sleep(0.02)
-    send(signal.SIGKILL)
+    leads = False
+    try:
+        leads = os.getpgid(pid) == pid
+        os.kill(pid, sig)
+    except ProcessLookupError:
+        pass
+    if not wait(lambda: alive(pid), timeout):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        wait(lambda: alive(pid), 2.0)
+    if leads:
+        for s in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(pid, s)
+            except ProcessLookupError:
+                break
+            if wait(group_alive, 2.0):
+                break
     return True
 
 
