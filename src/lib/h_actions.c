@@ -146,11 +146,6 @@ insert_action(struct app *app, struct request *req, struct response *resp, const
 	long id = 0;
 
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
-	if (params[7] != NULL && strlen(params[7]) > 200) {
-		free(vtext);
-		response_error(resp, 400, "invalid_header", "Idempotency-Key", "Idempotency-Key is at most 200 characters");
-		return 0;
-	}
 	res = db_exec(app->db, STMT_ACTION_INSERT, 8, params);
 	if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
 		parse_long(PQgetvalue(res, 0, 0), &id);
