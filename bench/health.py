@@ -19,7 +19,8 @@ import stack as stacklib  # noqa: E402
 
 
 def wrk(url, duration, connections, threads=2, header=None):
-    extra = ["-H", header] if header else []
+    headers = [header] if isinstance(header, str) else (header or [])
+    extra = [a for h in headers for a in ("-H", h)]
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % duration, "--latency"] + extra + [url],
                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=True).stdout.decode()
     def ms(label):

@@ -2,8 +2,9 @@
 """Benchmark: an authenticated GET /api/v1/instances?status=running (50 a
 page) through nginx with wrk, on a database seeded with 50 clusters, 5 000
 instances and 20 000 pipelines, next to a minimal FastCGI responder behind
-the same nginx; then again at 50 000 instances.  Prints req/s, p50, p99 and
-the ratios.  It prints figures; it does not pass or fail.
+the same nginx; then again at 50 000 instances.  Also the revalidation a
+polling tab makes (If-None-Match with the page's ETag: a 304 from the change
+clock, no body built).  Prints req/s, p50, p99 and the ratios.  It prints figures; it does not pass or fail.
 
     OCIM_BUILDDIR=build bench/instances.py [--duration 10] [--connections 32] [--pool 2]
 """
@@ -79,6 +80,11 @@ def main():
         assert page.status == 200 and len(page.json["items"]) == 50, page
         wrk(url, 2, args.connections, header=auth)
         rows.append(("instances (5 000)", wrk(url, args.duration, args.connections, header=auth)))
+        etag = page.header("etag")
+        assert Client(st.port).get("/api/v1/instances?status=running&limit=50",
+                                   headers={"Authorization": "Bearer " + token, "If-None-Match": etag}).status == 304
+        rows.append(("revalidated (304)", wrk(url, args.duration, args.connections,
+                                              header=[auth, "If-None-Match: " + etag])))
         rows.append(("minimal responder", wrk(st.url + "/bench/minimal", args.duration, args.connections)))
         seed(st, 5001, 50000, 180000, 2)
         wrk(url, 2, args.connections, header=auth)
@@ -91,8 +97,10 @@ def main():
     print("%-22s %10s %9s %9s %8s" % ("", "req/s", "p50 ms", "p99 ms", "non-2xx"))
     for name, r in rows:
         print("%-22s %10.0f %9.2f %9.2f %8d" % (name, r["rps"], r["p50"], r["p99"], r["non2xx"]))
-    small, minimal, big = rows[0][1], rows[1][1], rows[2][1]
+    small, revalidated, minimal, big = rows[0][1], rows[1][1], rows[2][1], rows[3][1]
     print("instances/minimal: %.1f %% of the requests/s" % (100 * small["rps"] / minimal["rps"]))
+    print("revalidated (304)/minimal: %.1f %% of the requests/s (target: at least 50 %%)"
+          % (100 * revalidated["rps"] / minimal["rps"]))
     print("50 000 vs 5 000 instances: p99 x%.2f, req/s x%.2f" % (big["p99"] / small["p99"], big["rps"] / small["rps"]))
 
 

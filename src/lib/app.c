@@ -120,6 +120,37 @@ resolve_caller(struct app *app, struct request *req, struct response *resp)
 	return 0;
 }
 
+/* Polled answers are kept by the browser and revalidated each time; those
+ * with secrets keep the no-store every other answer gets. */
+#define POLLED_CACHE_CONTROL "private, no-cache"
+
+/* The entity tag of a polled read: the change clock (sql/016), the caller
+ * (what they may see differs) and the request URI, with the version so an
+ * upgrade that changes an answer's shape changes every tag.  Read before
+ * the body is built: a change committed in between makes the next tag
+ * differ, never a stale body under a current tag.  -1: no tag (the
+ * database did not answer; the handler will say so). */
+static int
+poll_etag(struct app *app, const struct request *req, char *etag, size_t size)
+{
+	unsigned char hash[8];
+	char hex[sizeof hash * 2 + 1];
+	const char *uri = request_env(req, "REQUEST_URI");
+	PGresult *res = db_exec(app->db, STMT_CHANGE_CLOCK, 0, NULL);
+	int ok = res != NULL && PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	if (ok) {
+		if (uri == NULL)
+			uri = req->path;
+		crypto_generichash(hash, sizeof hash, (const unsigned char *)uri, strlen(uri), NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+		snprintf(etag, size, "\"%s-%s-%ld-%s\"", PACKAGE_VERSION, PQgetvalue(res, 0, 0),
+		         app->caller.user_id, hex);
+	}
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
 static int
 is_unsafe(enum http_method m)
 {
@@ -164,7 +195,7 @@ void
 app_handle(struct app *app, struct request *req, struct response *resp)
 {
 	const struct route *route;
-	char allow[128], err[256];
+	char allow[128], err[256], etag[96] = "";
 	const char *header;
 
 	switch (route_find(app_routes, app_nroutes, req->method, req->path, &route, &req->params,
@@ -224,7 +255,18 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		return;
 	if (check_access(app, route, req, resp) < 0)
 		return;
+	if ((route->flags & ROUTE_POLLED) && poll_etag(app, req, etag, sizeof etag) == 0 &&
+	    http_etag_matches(request_env(req, "HTTP_IF_NONE_MATCH"), etag)) {
+		response_header(resp, "ETag", etag);
+		response_header(resp, "Cache-Control", POLLED_CACHE_CONTROL);
+		resp->status = 304;
+		return;
+	}
 	route->handler(app, req, resp);
+	if (etag[0] != '\0' && resp->status == 200) {
+		response_header(resp, "ETag", etag);
+		response_header(resp, "Cache-Control", POLLED_CACHE_CONTROL);
+	}
 	if (db_in_transaction(app->db)) {
 		/* a handler that left its unit open: nothing of it is kept, and
 		 * the next request does not run inside it */

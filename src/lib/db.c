@@ -18,6 +18,7 @@ struct stmt_def {
 /* Every SQL statement Ocim runs, in one place. */
 static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0 },
+	[STMT_CHANGE_CLOCK] = { "change_clock", "SELECT version FROM change_clock", 0 },
 	[STMT_MIGRATION_LIST] = { "migration_list",
 		"SELECT version, checksum FROM schema_migrations ORDER BY version", 0 },
 	[STMT_MIGRATION_RECORD] = { "migration_record",

@@ -233,6 +233,43 @@ is_token_char(unsigned char c)
 	return c > 0x20 && c < 0x7f && strchr("()<>@,;:\\\"/[]?={}", c) == NULL;
 }
 
+static const char *
+etag_opaque(const char *tag, size_t *len)
+{
+	if (strncmp(tag, "W/", 2) == 0)
+		tag += 2;
+	if (*tag != '"')
+		return NULL;
+	const char *end = strchr(tag + 1, '"');
+	if (end == NULL)
+		return NULL;
+	*len = (size_t)(end - tag) + 1;
+	return tag;
+}
+
+int
+http_etag_matches(const char *if_none_match, const char *etag)
+{
+	const char *want, *p = if_none_match;
+	size_t wantlen, len;
+
+	if (p == NULL || (want = etag_opaque(etag, &wantlen)) == NULL)
+		return 0;
+	for (;;) {
+		p += strspn(p, " \t,");
+		if (*p == '\0')
+			return 0;
+		if (*p == '*')
+			return 1;
+		const char *tag = etag_opaque(p, &len);
+		if (tag == NULL)
+			return 0;       /* not a list of entity tags: no match */
+		if (len == wantlen && memcmp(tag, want, len) == 0)
+			return 1;
+		p = tag + len;
+	}
+}
+
 int
 http_parse_cookies(const char *header, struct kvlist *out, char *err, size_t errsz)
 {
@@ -586,8 +623,11 @@ response_serialize(const struct response *resp, int head, struct buf *out)
 	if (body != NULL)
 		rc |= buf_printf(out, "Content-Type: application/json\r\nContent-Length: %zu\r\n",
 		                 strlen(body) + 1);
-	else
+	else if (status != 304)
 		rc |= buf_printf(out, "Content-Length: 0\r\n");
+	/* no answer is kept anywhere unless its route said how (polled reads) */
+	if (kv_get(&resp->headers, "Cache-Control") == NULL)
+		rc |= buf_printf(out, "Cache-Control: no-store\r\n");
 	for (size_t i = 0; i < resp->headers.n; i++)
 		rc |= buf_printf(out, "%s: %s\r\n", resp->headers.items[i].key, resp->headers.items[i].value);
 	rc |= buf_printf(out, "\r\n");

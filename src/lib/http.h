@@ -55,6 +55,11 @@ int http_parse_query(const char *qs, struct kvlist *out, char *err, size_t errsz
  * errors.  Returns 0 or -1 with a message in err. */
 int http_parse_cookies(const char *header, struct kvlist *out, char *err, size_t errsz);
 
+/* Whether an If-None-Match header value (a list of entity tags, or "*")
+ * names etag (a quoted entity tag).  The comparison is the weak one RFC
+ * 9110 asks for here: a W/ prefix on either side is ignored. */
+int http_etag_matches(const char *if_none_match, const char *etag);
+
 /* Parses a JSON request body of len bytes: object or array at the top,
  * no duplicate keys, no NUL, depth at most HTTP_MAX_JSON_DEPTH.  Returns a
  * new reference, or NULL with "line L, column C: ..." in err. */

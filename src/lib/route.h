@@ -15,6 +15,7 @@ enum route_flags {
 	ROUTE_LOGIN = 1u << 0,          /* needs a logged-in user */
 	ROUTE_ADMIN = 1u << 1,          /* needs an admin */
 	ROUTE_CSRF = 1u << 2,           /* browser sessions must send X-CSRF-Token */
+	ROUTE_POLLED = 1u << 3,         /* a polled read: ETag from the change clock, 304 */
 };
 
 struct route {

@@ -1,4 +1,5 @@
 import { configureStore } from "@reduxjs/toolkit";
+import { setupListeners } from "@reduxjs/toolkit/query";
 import { api } from "./api/api";
 import { csrfSlice } from "./api/csrf";
 
@@ -9,6 +10,9 @@ export const store = configureStore({
   },
   middleware: (getDefault) => getDefault().concat(api.middleware),
 });
+
+// focus and visibility tracking: polls pause in hidden tabs, refetch on return
+setupListeners(store.dispatch);
 
 export type RootState = ReturnType<typeof store.getState>;
 export type AppDispatch = typeof store.dispatch;

@@ -341,6 +341,23 @@ START_TEST(error_text_made_safe)
 }
 END_TEST
 
+START_TEST(etag_matching)
+{
+	ck_assert_int_eq(http_etag_matches("\"7.3\"", "\"7.3\""), 1);
+	ck_assert_int_eq(http_etag_matches("W/\"7.3\"", "\"7.3\""), 1);
+	ck_assert_int_eq(http_etag_matches("\"1.1\", W/\"7.3\"", "\"7.3\""), 1);
+	ck_assert_int_eq(http_etag_matches("*", "\"7.3\""), 1);
+	/* a prefix or a longer tag is another tag */
+	ck_assert_int_eq(http_etag_matches("\"7.\"", "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches("\"7.33\"", "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches("7.3", "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches("\"7.3", "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches("", "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches(NULL, "\"7.3\""), 0);
+	ck_assert_int_eq(http_etag_matches("\"1\", garbage, \"7.3\"", "\"7.3\""), 0);
+}
+END_TEST
+
 START_TEST(error_body_never_lost)
 {
 	struct response resp;
@@ -386,6 +403,7 @@ suite(void)
 	tcase_add_test(tc, headers_checked);
 	tcase_add_test(tc, error_text_made_safe);
 	tcase_add_test(tc, error_body_never_lost);
+	tcase_add_test(tc, etag_matching);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -2,10 +2,11 @@ import { Link, useParams } from "react-router-dom";
 import { apiError, useClusterQuery } from "../api/api";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
+import { poll } from "../api/poll";
 
 export function ClusterPage() {
   const id = Number(useParams().id);
-  const cluster = useClusterQuery(id, { pollingInterval: 15000 });
+  const cluster = useClusterQuery(id, poll(15000));
 
   if (cluster.isLoading) return <p className="muted">Loading…</p>;
   if (!cluster.data) return <p className="form-error">{apiError(cluster.error)?.message ?? "No such cluster."}</p>;

@@ -4,7 +4,7 @@ import { apiError, useClustersQuery, useCreateInstanceMutation } from "../api/ap
 import { useLiveAction } from "../api/liveAction";
 import type { Action } from "../api/types";
 import { Field, FormError } from "../Field/Field";
-import { newKey } from "../key";
+import { useIntentKeys } from "../key";
 
 export function DeployPage() {
   const [params] = useSearchParams();
@@ -12,17 +12,18 @@ export function DeployPage() {
   const [cluster, setCluster] = useState(params.get("cluster") ?? "");
   const [name, setName] = useState("");
   const [overrides, setOverrides] = useState("");
-  const [key, setKey] = useState(newKey);
+  const keys = useIntentKeys();
   const [deploy, deployed] = useCreateInstanceMutation();
   const err = apiError(deployed.error);
 
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
+    const intent = { cluster_id: Number(cluster), name, overrides };
     try {
-      await deploy({ cluster_id: Number(cluster), name, overrides, key }).unwrap();
-      setKey(newKey());
-    } catch {
-      /* shown below; the same key is reused for a retry */
+      await deploy({ ...intent, key: keys.keyFor(intent) }).unwrap();
+      keys.settle(intent);
+    } catch (e) {
+      keys.settle(intent, e); // shown below; a retry after no answer sends the same key
     }
   }
 

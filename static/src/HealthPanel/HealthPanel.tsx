@@ -1,9 +1,10 @@
 import { useHealthQuery } from "../api/api";
 import type { Health } from "../api/types";
+import { poll } from "../api/poll";
 
 /** Service and database status, refreshed every 10 seconds. */
 export function HealthPanel() {
-  const { data, error, isLoading } = useHealthQuery(undefined, { pollingInterval: 10000 });
+  const { data, error, isLoading } = useHealthQuery(undefined, poll(10000));
   // a 503 carries a health body too
   const health: Health | undefined =
     data ?? (error && "status" in error && error.status === 503 ? (error.data as Health) : undefined);

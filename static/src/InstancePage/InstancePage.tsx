@@ -6,8 +6,9 @@ import { ACTION_FROM, isPending } from "../api/states";
 import { useLiveAction } from "../api/liveAction";
 import type { Action } from "../api/types";
 import { when } from "../format";
-import { newKey } from "../key";
+import { useIntentKeys } from "../key";
 import { StateBadge } from "../StateBadge/StateBadge";
+import { poll } from "../api/poll";
 
 const ACTIONS: { kind: string; label: string; danger?: boolean; from: readonly string[] }[] = [
   { kind: "archive", label: "Archive", from: ACTION_FROM.archive },
@@ -34,22 +35,24 @@ function ActionResult({ answered }: { answered: Action }) {
 
 export function InstancePage() {
   const id = Number(useParams().id);
-  const inst = useInstanceQuery(id, { pollingInterval: 10000 });
+  const inst = useInstanceQuery(id, poll(10000));
   const [act, acted] = useInstanceActionMutation();
   const [plan, planned] = usePlanMutation();
   const [refresh, refreshed] = useRefreshInstanceMutation();
   const watch = useRefreshWatch(refreshed.data);
   const refreshing = refreshed.isLoading || watch.status === "queued";
   const [overrides, setOverrides] = useState("");
-  const [key, setKey] = useState(newKey);
+  const keys = useIntentKeys();
   const err = apiError(acted.error) ?? apiError(planned.error);
 
   async function run(kind: string, body: { overrides?: string } = {}) {
     if (kind === "delete" && !window.confirm(`Delete ${inst.data?.name}? Its data is removed for good.`)) return;
+    const intent = { id, kind, ...body };
     try {
-      await act({ id, kind, key, ...body }).unwrap();
-    } finally {
-      setKey(newKey());
+      await act({ ...intent, key: keys.keyFor(intent) }).unwrap();
+      keys.settle(intent);
+    } catch (e) {
+      keys.settle(intent, e); // shown below; a retry after no answer sends the same key
     }
   }
 

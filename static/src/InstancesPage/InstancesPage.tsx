@@ -4,6 +4,7 @@ import { apiError, useInstancesQuery } from "../api/api";
 import { INSTANCE_STATES } from "../api/states";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
+import { poll } from "../api/poll";
 
 const STATES = ["", ...INSTANCE_STATES];
 const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"] as const;
@@ -14,7 +15,7 @@ export function InstancesPage() {
   const [cursors, setCursors] = useState<string[]>([]);
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""]));
   const cursor = cursors.length ? cursors[cursors.length - 1] : null;
-  const list = useInstancesQuery({ ...filters, cursor, limit: 50 }, { pollingInterval: 15000 });
+  const list = useInstancesQuery({ ...filters, cursor, limit: 50 }, poll(15000));
   const err = apiError(list.error);
 
   function set(name: string, value: string) {

@@ -2,12 +2,13 @@ import { useEffect, useState, type FormEvent } from "react";
 import { apiError, useAllowDeletesMutation, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
+import { poll } from "../api/poll";
 
 /** The GitLab repositories Ocim follows; admins add them. */
 export function ProjectsPage({ admin }: { admin: boolean }) {
   // a queued refresh lands when ocim-sync has run it: poll until none is left
   const [queued, setQueued] = useState(false);
-  const list = useProjectsQuery(undefined, { pollingInterval: queued ? 2000 : 0 });
+  const list = useProjectsQuery(undefined, poll(queued ? 2000 : 0));
   const anyQueued = !!list.data?.items.some((p) => p.sync_requested);
   useEffect(() => setQueued(anyQueued), [anyQueued]);
   const [create, created] = useCreateProjectMutation();

@@ -1,11 +1,12 @@
 import { NavLink } from "react-router-dom";
 import { useClustersQuery, useProjectsQuery } from "../api/api";
 import type { Cluster } from "../api/types";
+import { poll } from "../api/poll";
 
 /** Repositories, their clusters and counts of instances by state. */
 export function Sidebar() {
-  const projects = useProjectsQuery(undefined, { pollingInterval: 30000 });
-  const clusters = useClustersQuery(undefined, { pollingInterval: 30000 });
+  const projects = useProjectsQuery(undefined, poll(30000));
+  const clusters = useClustersQuery(undefined, poll(30000));
   const byProject = new Map<number, Cluster[]>();
   for (const c of clusters.data?.items ?? []) byProject.set(c.project_id, [...(byProject.get(c.project_id) ?? []), c]);
 

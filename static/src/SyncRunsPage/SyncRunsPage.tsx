@@ -2,11 +2,12 @@ import { useState } from "react";
 import { apiError, useSyncRunsQuery } from "../api/api";
 import { duration, when } from "../format";
 import { Pager } from "../Pager/Pager";
+import { poll } from "../api/poll";
 
 /** The runs of ocim-sync, newest first, with their counts and errors. */
 export function SyncRunsPage() {
   const [cursor, setCursor] = useState<number | null>(null);
-  const list = useSyncRunsQuery({ cursor, limit: 50 }, { pollingInterval: 30000 });
+  const list = useSyncRunsQuery({ cursor, limit: 50 }, poll(30000));
 
   return (
     <section className="panel">

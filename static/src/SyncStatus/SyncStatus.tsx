@@ -2,11 +2,12 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 import { useSyncRunsQuery } from "../api/api";
 import { ago, when } from "../format";
+import { poll } from "../api/poll";
 
 /** "Synced 12 s ago" in the header: when ocim-sync last finished, and
  * whether that run had errors.  Links to the list of runs. */
 export function SyncStatus() {
-  const runs = useSyncRunsQuery({ limit: 1 }, { pollingInterval: 30000 });
+  const runs = useSyncRunsQuery({ limit: 1 }, poll(30000));
   const [now, setNow] = useState(Date.now());
   useEffect(() => {
     const t = window.setInterval(() => setNow(Date.now()), 5000);

@@ -49,6 +49,7 @@ function listParams(a: Record<string, string | number | null | undefined>): stri
 export const api = createApi({
   reducerPath: "api",
   baseQuery,
+  refetchOnFocus: true,
   tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects"],
   endpoints: (b) => ({
     health: b.query<Health, void>({

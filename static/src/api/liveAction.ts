@@ -2,6 +2,7 @@ import { skipToken } from "@reduxjs/toolkit/query/react";
 import { useEffect, useState } from "react";
 import { useActionQuery } from "./api";
 import type { Action } from "./types";
+import { poll } from "./poll";
 
 /** Polling intervals (ms) of the states in which an action may still move:
  * the responder answers at once and ocim-sync sends the action right after;
@@ -12,7 +13,7 @@ const MOVING: Record<string, number> = { queued: 1000, dispatching: 1000, unconf
  * it is dispatched or failed. */
 export function useLiveAction(answered: Action | undefined): Action | undefined {
   const [interval, setPolling] = useState(answered ? MOVING[answered.state] ?? 0 : 0);
-  const q = useActionQuery(answered ? answered.id : skipToken, { pollingInterval: interval });
+  const q = useActionQuery(answered ? answered.id : skipToken, poll(interval));
   const latest = q.data && answered && q.data.id === answered.id ? q.data : answered;
   const wanted = latest ? MOVING[latest.state] ?? 0 : 0;
   useEffect(() => {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from "react";
 import { useDispatch } from "react-redux";
 import { api, useProjectQuery } from "./api";
+import { poll } from "./poll";
 import type { RefreshQueued } from "./types";
 import type { AppDispatch } from "../store";
 
@@ -26,10 +27,10 @@ export function useRefreshWatch(queued: RefreshQueued | undefined): Outcome {
     setOutcome(null);
     setSince(Date.now());
   }, [queued]);
-  const poll = useProjectQuery(queued?.project_id ?? 0, { skip: !queued || outcome !== null, pollingInterval: POLL_MS });
-  const p = poll.data;
+  const watched = useProjectQuery(queued?.project_id ?? 0, { skip: !queued || outcome !== null, ...poll(POLL_MS) });
+  const p = watched.data;
   // an answer fetched before the request tells nothing about it
-  const fresh = !!queued && !!p && (poll.fulfilledTimeStamp ?? 0) > since;
+  const fresh = !!queued && !!p && (watched.fulfilledTimeStamp ?? 0) > since;
   const done = fresh && (!p.sync_requested || p.last_sync_at !== queued.last_sync_at);
   const failed = fresh && !done && !!p.last_sync_error && p.last_sync_error !== queued.last_sync_error;
 
