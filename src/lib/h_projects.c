@@ -21,7 +21,14 @@
 void
 h_projects_list(struct app *app, struct request *req, struct response *resp)
 {
-	respond_page(app, req, resp, STMT_PROJECT_LIST);
+	char limit[24], cursor[24];
+	const char *params[3] = { cursor, limit, app_visible_projects(app) };
+
+	if (page_params(resp, req, limit, cursor) < 0)
+		return;
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, STMT_PROJECT_LIST, 3, params, atol(limit), "id");
 }
 
 void

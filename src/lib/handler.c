@@ -149,3 +149,43 @@ respond_by_id(struct app *app, struct request *req, struct response *resp, enum 
 	else
 		respond_db_error(app, resp, st);
 }
+
+int
+input_role(struct response *resp, const json_t *body)
+{
+	const char *name;
+	int absent, admin;
+	enum role r;
+
+	name = input_string(resp, body, "role", 32, 0, &absent);
+	if (name == NULL && !absent)
+		return -1;
+	if ((admin = input_bool(resp, body, "is_admin", 0)) == -1)
+		return -1;
+	if (name != NULL && admin >= 0) {
+		response_error(resp, 400, "invalid_field", "is_admin", "give 'role' or the older 'is_admin', not both");
+		return -1;
+	}
+	if (name == NULL)
+		return admin == 1 ? ROLE_ADMIN : admin == 0 ? ROLE_OPERATOR : ROLE_NONE;
+	r = role_parse(name);
+	if (r == ROLE_NONE) {
+		response_error(resp, 422, "invalid_role", "role", "'role' must be viewer, operator or admin");
+		return -1;
+	}
+	return (int)r;
+}
+
+/* "{1,4}" (a PostgreSQL bigint[]) as the JSON list [1,4]; a new reference. */
+json_t *
+pg_array_json(const char *text)
+{
+	char buf[8192];
+	json_t *j;
+
+	snprintf(buf, sizeof buf, "%s", text);
+	for (char *p = buf; *p; p++)
+		*p = *p == '{' ? '[' : *p == '}' ? ']' : *p;
+	j = json_loads(buf, 0, NULL);
+	return j != NULL ? j : json_null();
+}

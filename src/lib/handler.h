@@ -46,4 +46,14 @@ int page_params(struct response *resp, const struct request *req, char limit[24]
 PGresult *exec_path_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
                        const char *extra, int status, const char *what, char cid[24]);
 
+/* The role a body asks for: "role" ("viewer", "operator", "admin"), or
+ * the older "is_admin" (true: admin, false: operator, what a user who was
+ * not an admin could do before roles).  Returns the role, ROLE_NONE when
+ * the body names none, or -1 with a 400/422 in resp. */
+int input_role(struct response *resp, const json_t *body);
+
+/* "{1,4}" (a PostgreSQL bigint[] as text) as the JSON list [1,4]; a new
+ * reference (null when the text is not such a list). */
+json_t *pg_array_json(const char *text);
+
 #endif

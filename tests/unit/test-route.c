@@ -10,11 +10,11 @@
 static void h(struct app *a, struct request *q, struct response *r) { (void)a; (void)q; (void)r; }
 
 static const struct route table[] = {
-	{ HTTP_GET, "/api/v1/things", h, 0 },
-	{ HTTP_POST, "/api/v1/things", h, ROUTE_LOGIN },
-	{ HTTP_GET, "/api/v1/things/:id", h, 0 },
-	{ HTTP_DELETE, "/api/v1/things/:id", h, 0 },
-	{ HTTP_POST, "/api/v1/things/:id/actions/:kind", h, 0 },
+	{ HTTP_GET, "/api/v1/things", h, 0, PERM_READ },
+	{ HTTP_POST, "/api/v1/things", h, ROUTE_CSRF, PERM_OPERATE },
+	{ HTTP_GET, "/api/v1/things/:id", h, 0, PERM_READ },
+	{ HTTP_DELETE, "/api/v1/things/:id", h, 0, PERM_READ },
+	{ HTTP_POST, "/api/v1/things/:id/actions/:kind", h, 0, PERM_READ },
 };
 #define N (sizeof table / sizeof table[0])
 
