@@ -4,6 +4,7 @@ import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation,
 import { useRefreshWatch } from "../api/refresh";
 import { ACTION_FROM, isPending } from "../api/states";
 import { useLiveAction } from "../api/liveAction";
+import { usePermissions } from "../api/permissions";
 import type { Action } from "../api/types";
 import { when } from "../format";
 import { newKey } from "../key";
@@ -43,6 +44,7 @@ export function InstancePage() {
   const [overrides, setOverrides] = useState("");
   const [key, setKey] = useState(newKey);
   const err = apiError(acted.error) ?? apiError(planned.error);
+  const operate = usePermissions().can("operate");
 
   async function run(kind: string, body: { overrides?: string } = {}) {
     if (kind === "delete" && !window.confirm(`Delete ${inst.data?.name}? Its data is removed for good.`)) return;
@@ -94,7 +96,7 @@ export function InstancePage() {
             </>
           )}
         </dl>
-        <div className="actions-row">
+        {operate && <div className="actions-row" data-testid="instance-actions">
           <button type="button" onClick={() => refresh(id)} disabled={refreshing}>
             {refreshing ? "Refresh queued…" : "Refresh"}
           </button>
@@ -104,7 +106,7 @@ export function InstancePage() {
               {a.label}
             </button>
           ))}
-        </div>
+        </div>}
         {err && <p className="form-error" role="alert">{err.message}</p>}
         {acted.data && <ActionResult answered={acted.data} />}
         {watch.status === "queued" && (
@@ -121,7 +123,7 @@ export function InstancePage() {
         {refreshed.error && <p className="form-error" role="alert">{apiError(refreshed.error)?.message}</p>}
       </section>
 
-      {(i.state === "running" || i.state === "failure") && (
+      {operate && (i.state === "running" || i.state === "failure") && (
         <section className="panel">
           <h2>Update with configuration overrides</h2>
           <textarea aria-label="Overrides (YAML)" rows={6} value={overrides} placeholder={"PLATFORM_NAME: My site\n"}
