@@ -216,9 +216,9 @@ app_sees_project(const struct app *app, long project_id)
 	return 0;
 }
 
-/* The resources whose :id decides the project a limited caller must see:
- * the first route segment after /api/v1/ and the statement that answers
- * its project (NULL: the id is the project's). */
+/* The routes whose :id names an object of one project, which a limited
+ * caller must see: the pattern's prefix and the statement that answers the
+ * object's project (own: the id is the project's). */
 static const struct {
 	const char *prefix;
 	enum db_stmt stmt;
