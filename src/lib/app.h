@@ -9,6 +9,11 @@
 #include "route.h"
 #include "secret.h"
 
+/* A user is limited to at most this many projects (PATCH /users/{id}
+ * refuses more), which fit in a bigint[]'s text of APP_PROJECTS_TEXT. */
+#define APP_MAX_PROJECTS 1000
+#define APP_PROJECTS_TEXT (APP_MAX_PROJECTS * 21 + 3)
+
 /* Who sends the request being served. */
 struct caller {
 	long user_id;                   /* 0: nobody logged in */
@@ -19,7 +24,7 @@ struct caller {
 	int can_reprovision;            /* the reprovision grant */
 	int read_only;                  /* a read-only API token: reads only */
 	int limited;                    /* sees only the projects listed in projects */
-	char projects[4096];            /* when limited: their ids as a PostgreSQL array, "{1,4}" */
+	char projects[APP_PROJECTS_TEXT]; /* when limited: their ids as a PostgreSQL array, "{1,4}" */
 	char email[256];
 	char display_name[256];
 	char csrf_token[64];

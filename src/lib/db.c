@@ -179,7 +179,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	/* what a user may do, locked for a change of it (role, grant, limit, projects) */
 	[STMT_USER_ACCESS] = { "user_access",
 		"SELECT u.role, u.can_reprovision, (SELECT coalesce(array_agg(m.project_id ORDER BY m.project_id), '{}') FROM project_members m WHERE m.user_id = u.id)::text, u.all_projects "
-		"FROM users u WHERE u.id = $1::bigint FOR UPDATE", 0 },
+		"FROM users u WHERE u.id = $1::bigint FOR UPDATE", 0, ACCESS__COLS },
 	/* $2 NULL: every project; else only these (an unknown id: 23503) */
 	[STMT_USER_SET_PROJECTS] = { "user_set_projects",
 		"WITH d AS (DELETE FROM project_members WHERE user_id = $1::bigint AND ($2::bigint[] IS NULL OR NOT (project_id = ANY($2::bigint[])))), "

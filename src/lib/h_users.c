@@ -85,9 +85,10 @@ input_projects(struct response *resp, const json_t *body, char *buf, size_t size
 	*out = NULL;
 	if (v == NULL || json_is_null(v))
 		return 0;
-	if (!json_is_array(v) || json_array_size(v) > 1000) {
+	if (!json_is_array(v) || json_array_size(v) > APP_MAX_PROJECTS) {
 		response_error(resp, 400, "invalid_type", "project_ids",
-		               "'project_ids' must be null (every project) or a list of at most 1000 project ids");
+		               "'project_ids' must be null (every project) or a list of at most %d project ids",
+		               APP_MAX_PROJECTS);
 		return -1;
 	}
 	n = (size_t)snprintf(buf, size, "{");
@@ -97,8 +98,10 @@ input_projects(struct response *resp, const json_t *body, char *buf, size_t size
 			return -1;
 		}
 		n += (size_t)snprintf(buf + n, size - n, "%s%lld", i ? "," : "", (long long)json_integer_value(item));
-		if (n >= size - 2)
-			return -1;      /* cannot happen: 1000 ids of 19 digits fit */
+		if (n >= size - 2) {    /* cannot happen: APP_MAX_PROJECTS ids of 19 digits fit */
+			response_error(resp, 400, "invalid_type", "project_ids", "'project_ids' is too long");
+			return -1;
+		}
 	}
 	snprintf(buf + n, size - n, "}");
 	*out = buf;
@@ -111,7 +114,7 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 	static const char *const fields[] = { "display_name", "role", "is_admin", "is_active", "can_reprovision",
 	                                      "project_ids", NULL };
 	const char *name, *params[5], *projects;
-	char cid[24], object[40], old_role[16], old_projects[8192], plist[1000 * 21 + 3];
+	char cid[24], object[40], old_role[16], old_projects[APP_PROJECTS_TEXT], plist[APP_PROJECTS_TEXT];
 	int role, active, reprov, absent, given, old_reprov, old_all;
 	long id;
 	enum db_status st;
@@ -157,10 +160,10 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 			respond_db_error(app, resp, st);
 		return;
 	}
-	snprintf(old_role, sizeof old_role, "%s", PQgetvalue(res, 0, 0));
-	old_reprov = PQgetvalue(res, 0, 1)[0] == 't';
-	snprintf(old_projects, sizeof old_projects, "%s", PQgetvalue(res, 0, 2));
-	old_all = PQgetvalue(res, 0, 3)[0] == 't';
+	snprintf(old_role, sizeof old_role, "%s", PQgetvalue(res, 0, ACCESS_ROLE));
+	old_reprov = PQgetvalue(res, 0, ACCESS_REPROVISION)[0] == 't';
+	snprintf(old_projects, sizeof old_projects, "%s", PQgetvalue(res, 0, ACCESS_PROJECTS));
+	old_all = PQgetvalue(res, 0, ACCESS_ALL_PROJECTS)[0] == 't';
 	PQclear(res);
 	if (given) {
 		const char *pp[2] = { cid, projects };

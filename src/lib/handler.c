@@ -176,16 +176,27 @@ input_role(struct response *resp, const json_t *body)
 	return (int)r;
 }
 
-/* "{1,4}" (a PostgreSQL bigint[]) as the JSON list [1,4]; a new reference. */
 json_t *
 pg_array_json(const char *text)
 {
-	char buf[8192];
-	json_t *j;
+	json_t *list = json_array();
+	const char *p = text;
 
-	snprintf(buf, sizeof buf, "%s", text);
-	for (char *p = buf; *p; p++)
-		*p = *p == '{' ? '[' : *p == '}' ? ']' : *p;
-	j = json_loads(buf, 0, NULL);
-	return j != NULL ? j : json_null();
+	if (p == NULL || *p != '{')
+		return json_null();
+	while (*p != '\0' && *p != '}') {
+		char *end;
+		long long id;
+
+		if (*p == '{' || *p == ',') {
+			p++;
+			continue;
+		}
+		id = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		json_array_append_new(list, json_integer(id));
+		p = end;
+	}
+	return list;
 }
