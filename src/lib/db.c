@@ -420,8 +420,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_SYNC_RUN_FINISH] = { "sync_run_finish",
 		"UPDATE sync_runs SET finished_at = now(), projects = $2::int, requests = $3::int, files_fetched = $4::int, pipelines_upserted = $5::int, actions_sent = $6::int, errors = $7::jsonb WHERE id = $1::bigint", 0 },
 	/* newest first; $1 the cursor (an id), $2 the limit */
+	/* $3: the projects a limited caller sees (NULL: all); the errors of
+	 * the others (named by project name) are left out */
 	[STMT_SYNC_RUN_LIST] = { "sync_run_list",
-		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT r.id, json_build_object('id', r.id, 'started_at', r.started_at, 'finished_at', r.finished_at, 'duration_ms', round(extract(epoch FROM r.finished_at - r.started_at) * 1000), 'projects', r.projects, 'requests', r.requests, 'files_fetched', r.files_fetched, 'pipelines_upserted', r.pipelines_upserted, 'actions_sent', r.actions_sent, 'error_count', jsonb_array_length(r.errors), 'errors', r.errors) AS j FROM sync_runs r WHERE ($1::bigint IS NULL OR r.id < $1::bigint) ORDER BY r.id DESC LIMIT $2::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT r.id, json_build_object('id', r.id, 'started_at', r.started_at, 'finished_at', r.finished_at, 'duration_ms', round(extract(epoch FROM r.finished_at - r.started_at) * 1000), 'projects', r.projects, 'requests', r.requests, 'files_fetched', r.files_fetched, 'pipelines_upserted', r.pipelines_upserted, 'actions_sent', r.actions_sent, 'error_count', jsonb_array_length(e.errors), 'errors', e.errors) AS j FROM sync_runs r CROSS JOIN LATERAL (SELECT CASE WHEN $3::bigint[] IS NULL THEN r.errors ELSE (SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM jsonb_array_elements(r.errors) WITH ORDINALITY AS t(x, n) WHERE x->>'project' IN (SELECT p.name FROM projects p WHERE p.id = ANY($3::bigint[]))) END AS errors) e WHERE ($1::bigint IS NULL OR r.id < $1::bigint) ORDER BY r.id DESC LIMIT $2::int) s", 1 },
 	[STMT_PROJECT_OF_CLUSTER] = { "project_of_cluster",
 		"SELECT project_id FROM clusters WHERE id = $1::bigint", 0 },
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",

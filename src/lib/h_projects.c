@@ -21,14 +21,7 @@
 void
 h_projects_list(struct app *app, struct request *req, struct response *resp)
 {
-	char limit[24], cursor[24];
-	const char *params[3] = { cursor, limit, app_visible_projects(app) };
-
-	if (page_params(resp, req, limit, cursor) < 0)
-		return;
-	if (cursor[0] == '\0')
-		params[0] = NULL;
-	respond_list(app, resp, STMT_PROJECT_LIST, 3, params, atol(limit), "id");
+	respond_page_visible(app, req, resp, STMT_PROJECT_LIST);
 }
 
 void
@@ -282,9 +275,9 @@ h_projects_allow_deletes(struct app *app, struct request *req, struct response *
 }
 
 /* The last runs of ocim-sync, newest first: "last synced N s ago" and what
- * went wrong where. */
+ * went wrong where (for a limited caller, in its projects only). */
 void
 h_sync_runs_list(struct app *app, struct request *req, struct response *resp)
 {
-	respond_page(app, req, resp, STMT_SYNC_RUN_LIST);
+	respond_page_visible(app, req, resp, STMT_SYNC_RUN_LIST);
 }

@@ -55,6 +55,19 @@ respond_page(struct app *app, struct request *req, struct response *resp, enum d
 }
 
 void
+respond_page_visible(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt)
+{
+	char limit[24], cursor[24];
+	const char *params[3] = { cursor, limit, app_visible_projects(app) };
+
+	if (page_params(resp, req, limit, cursor) < 0)
+		return;
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, stmt, 3, params, atol(limit), "id");
+}
+
+void
 respond_user(struct app *app, struct response *resp, int status, long id)
 {
 	char cid[24];

@@ -21,6 +21,10 @@ void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int
  * from the limit and cursor query parameters. */
 void respond_page(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
 
+/* Like respond_page for a statement whose $3 is the projects the caller
+ * sees (app_visible_projects: NULL for every project). */
+void respond_page_visible(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
+
 /* Answers the JSON row stmt gives for the path's id, or 404 "no such
  * <what>". */
 void respond_by_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
