@@ -25,13 +25,14 @@ BEGIN
 END
 $$;
 
--- Every table whose rows the polled answers show (users: names and roles).
+-- Every table whose rows the polled answers show (users: names and roles;
+-- project_members: which projects a user sees).
 DO $$
 DECLARE
     t text;
 BEGIN
     FOREACH t IN ARRAY ARRAY['projects', 'clusters', 'pipelines', 'instances', 'actions',
-                             'sync_runs', 'sync_file_errors', 'users'] LOOP
+                             'sync_runs', 'sync_file_errors', 'users', 'project_members'] LOOP
         EXECUTE format('CREATE CONSTRAINT TRIGGER change_clock AFTER INSERT OR UPDATE OR DELETE ON %I '
                        'DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION change_clock_bump()', t);
     END LOOP;

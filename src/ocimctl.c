@@ -20,6 +20,7 @@
 #include "lib/mail.h"
 #include "lib/migrate.h"
 #include "lib/password.h"
+#include "lib/route.h"
 #include "lib/secret.h"
 #include "lib/util.h"
 
@@ -141,12 +142,16 @@ run_user_add(struct conf *conf, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "admin", no_argument, NULL, 'a' },
+		{ "role", required_argument, NULL, 'r' },
+		{ "reprovision", no_argument, NULL, 'R' },
 		{ "name", required_argument, NULL, 'n' },
 		{ "password-stdin", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int admin = 0, from_stdin = 0, opt, rc = 1;
+	/* without --role: what user add made before roles (scripts keep working) */
+	enum role role = ROLE_OPERATOR;
+	int reprovision = 0, from_stdin = 0, opt, rc = 1;
 	const char *name = "", *email, *problem;
 	char pw[PASSWORD_MAX_CHARS * 4 + 8], hash[PASSWORD_HASH_LEN];
 	struct db *db = NULL;
@@ -154,7 +159,16 @@ run_user_add(struct conf *conf, int argc, char **argv)
 
 	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
 		switch (opt) {
-		case 'a': admin = 1; break;
+		/* --admin: what an admin could do before roles (reprovision too) */
+		case 'a': role = ROLE_ADMIN; reprovision = 1; break;
+		case 'r':
+			role = role_parse(optarg);
+			if (role == ROLE_NONE) {
+				fprintf(stderr, "ocimctl user add: --role must be viewer, operator or admin\n");
+				return 2;
+			}
+			break;
+		case 'R': reprovision = 1; break;
 		case 'n': name = optarg; break;
 		case 'p': from_stdin = 1; break;
 		}
@@ -195,16 +209,18 @@ run_user_add(struct conf *conf, int argc, char **argv)
 	if (db == NULL)
 		goto out;
 	{
-		const char *params[4] = { email, name, hash, admin ? "true" : "false" };
-		res = db_exec(db, STMT_USER_INSERT, 4, params);
+		const char *params[5] = { email, name, hash, role_name(role), reprovision ? "true" : "false" };
+		res = db_exec(db, STMT_USER_INSERT, 5, params);
 	}
 	switch (db_result_status(res)) {
 	case DB_OK: {
 		char object[64];
 
 		snprintf(object, sizeof object, "user:%s", PQgetvalue(res, 0, 0));
-		audit(db, 0, NULL, "user.create", object, json_pack("{s:s, s:b}", "via", "ocimctl", "admin", admin));
-		printf("created %s%s (id %s)\n", admin ? "admin " : "user ", email, PQgetvalue(res, 0, 0));
+		audit(db, 0, NULL, "user.create", object, json_pack("{s:s, s:s, s:b}", "via", "ocimctl", "role",
+		      role_name(role), "can_reprovision", reprovision));
+		printf("created %s %s%s (id %s)\n", role_name(role), email, reprovision ? " (may reprovision)" : "",
+		       PQgetvalue(res, 0, 0));
 		if (!from_stdin)
 			printf("password: %s\n", pw);
 		rc = 0;
@@ -228,17 +244,24 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "admin", no_argument, NULL, 'a' },
+		{ "role", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	int admin = 0, opt;
+	enum role role = ROLE_VIEWER;
 	enum db_status st;
 	struct db *db;
 	json_t *inv;
+	int opt;
 
-	while ((opt = sub_getopt(argc, argv, longopts)) != -1)
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
 		if (opt == 'a')
-			admin = 1;
+			role = ROLE_ADMIN;
+		if (opt == 'r' && (role = role_parse(optarg)) == ROLE_NONE) {
+			fprintf(stderr, "ocimctl invite create: --role must be viewer, operator or admin\n");
+			return 2;
+		}
+	}
 	if (optind != argc - 1) {
 		cmd_usage(current, stderr);
 		return 2;
@@ -250,7 +273,7 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 	db = open_db(conf);
 	if (db == NULL)
 		return 1;
-	inv = accounts_invite(conf, db, argv[optind], admin, 0, &st);
+	inv = accounts_invite(conf, db, argv[optind], role_name(role), 0, &st);
 	if (inv == NULL) {
 		fprintf(stderr, "ocimctl invite create: %s\n",
 		        st == DB_CONFLICT ? "a user with this email already exists" : db_error(db));
@@ -258,8 +281,8 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 		return 1;
 	}
 	audit(db, 0, NULL, "invite.create", NULL,
-	      json_pack("{s:s, s:b, s:s}", "email", argv[optind], "admin", admin, "via", "ocimctl"));
-	printf("invited %s%s; the link works once, until %s:\n%s\n", admin ? "admin " : "", argv[optind],
+	      json_pack("{s:s, s:s, s:s}", "email", argv[optind], "role", role_name(role), "via", "ocimctl"));
+	printf("invited %s as %s; the link works once, until %s:\n%s\n", argv[optind], role_name(role),
 	       json_string_value(json_object_get(inv, "expires_at")),
 	       json_string_value(json_object_get(inv, "link")));
 	if (json_object_get(inv, "mail_error") != NULL) {
@@ -592,15 +615,18 @@ static const struct cmd cmds[] = {
 	  "Migrations run without database.statement_timeout_ms, but a file that waits longer than\n"
 	  "--lock-timeout (default 10 s) for a lock another session holds is rolled back and fails.",
 	  run_migrate },
-	{ "user add", "EMAIL [--admin] [--name NAME] [--password-stdin]",
-	  "Creates a user (the password must pass the same rules as in the web UI).  The password is read from the first line of stdin with\n"
+	{ "user add", "EMAIL [--role viewer|operator|admin] [--reprovision] [--admin] [--name NAME] [--password-stdin]",
+	  "Creates a user (the password must pass the same rules as in the web UI).  --role gives its role (default\n"
+	  "operator, as before roles), --reprovision the reprovision grant; --admin is the older spelling of --role admin --reprovision.\n"
+	  "The password is read from the first line of stdin with\n"
 	  "--password-stdin; otherwise one is generated and printed once.",
 	  run_user_add },
 	{ "user reset-password", "EMAIL",
 	  "Prints a one-time link with which the user chooses a new password.",
 	  run_user_reset_password },
-	{ "invite create", "EMAIL [--admin]",
-	  "Creates an invitation, mails it when mail is configured, and prints its link.",
+	{ "invite create", "EMAIL [--role viewer|operator|admin] [--admin]",
+	  "Creates an invitation for a role (default viewer; --admin: --role admin), mails it when mail is\n"
+	  "configured, and prints its link.",
 	  run_invite_create },
 	{ "keygen", "", "Writes a new key for stored credentials to secrets.key_file (never overwrites one).",
 	  run_keygen },

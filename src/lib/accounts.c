@@ -25,11 +25,11 @@ make_link(const struct conf *conf, const char *path, const char *token, char *ou
 }
 
 json_t *
-accounts_invite(const struct conf *conf, struct db *db, const char *email, int admin, long inviter,
+accounts_invite(const struct conf *conf, struct db *db, const char *email, const char *role, long inviter,
                 enum db_status *st)
 {
 	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], by[24], secs[24], link[1024];
-	const char *params[7] = { hash, email, admin ? "true" : "false", NULL, secs, ACCOUNTS_INVITE_SUBJECT, NULL };
+	const char *params[7] = { hash, email, role, NULL, secs, ACCOUNTS_INVITE_SUBJECT, NULL };
 	struct buf body = { 0 };
 	char *msg = NULL;
 	json_t *inv;

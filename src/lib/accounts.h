@@ -17,8 +17,8 @@
  * JSON (new reference) with "link" (shown once) and "mail": "queued", or
  * "mail_error" when no mail is sent (mail.transport none); NULL with *st =
  * DB_CONFLICT when a user with this email exists, or another status when
- * the database refused. */
-json_t *accounts_invite(const struct conf *conf, struct db *db, const char *email, int admin,
+ * the database refused.  role is "viewer", "operator" or "admin". */
+json_t *accounts_invite(const struct conf *conf, struct db *db, const char *email, const char *role,
                         long inviter, enum db_status *st);
 
 /* Creates a reset link for user_id.  Returns 0 with the link in link, or

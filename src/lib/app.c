@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -108,7 +109,21 @@ resolve_caller(struct app *app, struct request *req, struct response *resp)
 		parse_long(PQgetvalue(res, 0, CALLER_USER_ID), &c->user_id);
 		copy_col(c->email, sizeof c->email, res, CALLER_EMAIL);
 		copy_col(c->display_name, sizeof c->display_name, res, CALLER_NAME);
-		c->is_admin = PQgetvalue(res, 0, CALLER_IS_ADMIN)[0] == 't';
+		c->role = role_parse(PQgetvalue(res, 0, CALLER_ROLE));
+		c->is_admin = c->role == ROLE_ADMIN;
+		c->can_reprovision = PQgetvalue(res, 0, CALLER_REPROVISION)[0] == 't';
+		c->read_only = PQgetvalue(res, 0, CALLER_READ_ONLY)[0] == 't';
+		if (!PQgetisnull(res, 0, CALLER_PROJECTS)) {
+			c->limited = 1;
+			if ((size_t)PQgetlength(res, 0, CALLER_PROJECTS) >= sizeof c->projects) {
+				/* fail closed: a limited user never sees more than the list */
+				log_error("user %ld is a member of too many projects to serve", c->user_id);
+				PQclear(res);
+				response_error(resp, 500, "internal", NULL, "too many project memberships");
+				return -1;
+			}
+			copy_col(c->projects, sizeof c->projects, res, CALLER_PROJECTS);
+		}
 		if (!bearer)
 			copy_col(c->csrf_token, sizeof c->csrf_token, res, CALLER_CSRF);
 		if (PQgetvalue(res, 0, CALLER_DUE_TOUCH)[0] == 't') {
@@ -157,14 +172,151 @@ is_unsafe(enum http_method m)
 	return m != HTTP_GET && m != HTTP_HEAD && m != HTTP_OPTIONS;
 }
 
-/* Applies the route's flags.  Returns 0 to go on, or -1 with the refusal
- * in resp (and the audit log for CSRF failures and denials). */
+int
+app_may(const struct app *app, enum perm p)
+{
+	const struct caller *c = &app->caller;
+
+	if (p == PERM_PUBLIC)
+		return 1;
+	if (c->user_id == 0 || c->role == ROLE_NONE)
+		return 0;
+	if (c->read_only && p != PERM_ACCOUNT && p != PERM_READ)
+		return 0;
+	if (p == PERM_REPROVISION && !c->can_reprovision)
+		return 0;
+	return c->role >= perm_role(p);
+}
+
+void
+app_forbid(struct app *app, struct request *req, struct response *resp, enum perm p)
+{
+	const struct caller *c = &app->caller;
+	const char *name = perm_name(p), *role = role_name(perm_role(p));
+	json_t *err;
+
+	audit(app->db, c->user_id, req->remote_addr, "access.denied", req->path,
+	      json_pack("{s:s, s:s, s:s, s:b}", "method", http_method_name(req->method), "permission", name,
+	                "role", role_name(c->role), "read_only_token", c->read_only));
+	if (c->read_only && (is_unsafe(req->method) || (p != PERM_ACCOUNT && p != PERM_READ)))
+		response_error(resp, 403, "forbidden", NULL,
+		               "a read-only API token only reads: this needs the permission '%s' and a token "
+		               "that is not read-only", name);
+	else if (p == PERM_REPROVISION)
+		response_error(resp, 403, "forbidden", NULL,
+		               "this needs the permission 'reprovision', which an administrator grants per user");
+	else
+		response_error(resp, 403, "forbidden", NULL, "this needs the permission '%s' (role %s or above)",
+		               name, role);
+	err = resp->json != NULL ? json_object_get(resp->json, "error") : NULL;
+	if (err != NULL) {
+		json_object_set_new(err, "permission", json_string(name));
+		json_object_set_new(err, "role", json_string(role));
+	}
+}
+
+const char *
+app_visible_projects(const struct app *app)
+{
+	return app->caller.limited ? app->caller.projects : NULL;
+}
+
+int
+app_sees_project(const struct app *app, long project_id)
+{
+	const char *p = app->caller.projects;
+
+	if (!app->caller.limited)
+		return 1;
+	/* "{1,4,9}", as PostgreSQL writes a bigint[] */
+	while (*p != '\0') {
+		char *end;
+		long id;
+
+		if (*p == '{' || *p == ',' || *p == '}') {
+			p++;
+			continue;
+		}
+		id = strtol(p, &end, 10);
+		if (end == p)
+			return 0;
+		if (id == project_id)
+			return 1;
+		p = end;
+	}
+	return 0;
+}
+
+/* The routes whose :id names an object of one project, which a limited
+ * caller must see: the pattern's prefix and the statement that answers the
+ * object's project (own: the id is the project's). */
+static const struct {
+	const char *prefix;
+	enum db_stmt stmt;
+	int own;
+	const char *what;
+} scoped[] = {
+	{ "/api/v1/projects/:id", 0, 1, "project" },
+	{ "/api/v1/clusters/:id", STMT_PROJECT_OF_CLUSTER, 0, "cluster" },
+	{ "/api/v1/instances/:id", STMT_PROJECT_OF_INSTANCE, 0, "instance" },
+	{ "/api/v1/actions/:id", STMT_PROJECT_OF_ACTION, 0, "action" },
+	{ "/api/v1/pipelines/:id", STMT_PROJECT_OF_PIPELINE, 0, "pipeline" },
+};
+
+/* A caller limited to some projects asks for an object of another: the
+ * answer is the handler's own 404, so that it tells nothing about what
+ * exists outside the caller's projects.  Returns 0 to go on, or -1 with
+ * the answer in resp. */
+static int
+check_project(struct app *app, const struct route *route, struct request *req, struct response *resp)
+{
+	const char *id = kv_get(&req->params, "id");
+	long pid = 0;
+
+	if (!app->caller.limited || id == NULL)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(scoped); i++) {
+		size_t n = strlen(scoped[i].prefix);
+
+		if (strncmp(route->pattern, scoped[i].prefix, n) != 0 ||
+		    (route->pattern[n] != '\0' && route->pattern[n] != '/'))
+			continue;
+		if (scoped[i].own) {
+			if (parse_long(id, &pid) < 0)
+				return 0;       /* the handler names the bad id */
+		} else {
+			const char *params[1] = { id };
+			PGresult *res;
+
+			if (parse_long(id, &pid) < 0)
+				return 0;
+			res = db_exec(app->db, scoped[i].stmt, 1, params);
+			if (db_result_status(res) != DB_OK) {
+				PQclear(res);
+				response_error(resp, 503, "database_unavailable", NULL, "the database is unavailable");
+				return -1;
+			}
+			pid = PQntuples(res) == 1 && !PQgetisnull(res, 0, 0) ? atol(PQgetvalue(res, 0, 0)) : 0;
+			PQclear(res);
+		}
+		if (!app_sees_project(app, pid)) {
+			response_error(resp, 404, "not_found", NULL, "no such %s", scoped[i].what);
+			return -1;
+		}
+		return 0;
+	}
+	return 0;
+}
+
+/* Applies the route's permission and flags: the one place where routes
+ * are allowed or refused.  Returns 0 to go on, or -1 with the refusal in
+ * resp (and the audit log for CSRF failures and denials). */
 static int
 check_access(struct app *app, const struct route *route, struct request *req, struct response *resp)
 {
 	const struct caller *c = &app->caller;
 
-	if (!(route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)))
+	if (route->perm == PERM_PUBLIC)
 		return 0;
 	if (c->user_id == 0) {
 		response_error(resp, 401, "unauthorized", NULL, "not logged in");
@@ -182,13 +334,12 @@ check_access(struct app *app, const struct route *route, struct request *req, st
 			return -1;
 		}
 	}
-	if ((route->flags & ROUTE_ADMIN) && !c->is_admin) {
-		audit(app->db, c->user_id, req->remote_addr, "access.denied", route->pattern,
-		      json_pack("{s:s}", "method", http_method_name(req->method)));
-		response_error(resp, 403, "forbidden", NULL, "this needs an administrator");
+	/* a read-only token reads, whatever the route's permission */
+	if (!app_may(app, route->perm) || (c->read_only && is_unsafe(req->method))) {
+		app_forbid(app, req, resp, route->perm);
 		return -1;
 	}
-	return 0;
+	return check_project(app, route, req, resp);
 }
 
 void
@@ -251,7 +402,7 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		}
 	}
 	memset(&app->caller, 0, sizeof app->caller);
-	if ((route->flags & (ROUTE_LOGIN | ROUTE_ADMIN)) && resolve_caller(app, req, resp) < 0)
+	if (route->perm != PERM_PUBLIC && resolve_caller(app, req, resp) < 0)
 		return;
 	if (check_access(app, route, req, resp) < 0)
 		return;

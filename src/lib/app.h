@@ -9,12 +9,22 @@
 #include "route.h"
 #include "secret.h"
 
+/* A user is limited to at most this many projects (PATCH /users/{id}
+ * refuses more), which fit in a bigint[]'s text of APP_PROJECTS_TEXT. */
+#define APP_MAX_PROJECTS 1000
+#define APP_PROJECTS_TEXT (APP_MAX_PROJECTS * 21 + 3)
+
 /* Who sends the request being served. */
 struct caller {
 	long user_id;                   /* 0: nobody logged in */
 	long session_id;                /* browser session, or 0 */
 	long api_token_id;              /* Bearer token, or 0 */
-	int is_admin;
+	int is_admin;                   /* role == ROLE_ADMIN */
+	enum role role;                 /* the owner's role, read at every request */
+	int can_reprovision;            /* the reprovision grant */
+	int read_only;                  /* a read-only API token: reads only */
+	int limited;                    /* sees only the projects listed in projects */
+	char projects[APP_PROJECTS_TEXT]; /* when limited: their ids as a PostgreSQL array, "{1,4}" */
 	char email[256];
 	char display_name[256];
 	char csrf_token[64];
@@ -53,6 +63,21 @@ void app_after(struct app *app);
  * when the key file changed (one stat a call).  NULL with a 503 in resp
  * when the key file cannot be read and no keys were read before. */
 const struct secret_key *app_key(struct app *app, struct response *resp);
+
+/* Whether the caller holds permission p: its role and grant, and for a
+ * read-only token no more than PERM_READ. */
+int app_may(const struct app *app, enum perm p);
+
+/* Answers 403 "forbidden" naming the permission p (error.permission) and
+ * the weakest role that holds it, and audits the denial. */
+void app_forbid(struct app *app, struct request *req, struct response *resp, enum perm p);
+
+/* The projects the caller may see as a PostgreSQL bigint[] literal for a
+ * statement's parameter, or NULL when the caller sees every project. */
+const char *app_visible_projects(const struct app *app);
+
+/* Whether the caller may see project id. */
+int app_sees_project(const struct app *app, long project_id);
 
 /* The name of the session cookie (__Host- prefixed with secure cookies). */
 const char *app_session_cookie(const struct app *app);

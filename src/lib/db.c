@@ -27,8 +27,8 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_MIGRATION_SETTINGS] = { "migration_settings",
 		"SELECT set_config('statement_timeout', '0', false), set_config('lock_timeout', $1, false)", 0 },
 	[STMT_USER_INSERT] = { "user_insert",
-		"INSERT INTO users (email, display_name, password_hash, is_admin) "
-		"VALUES ($1, $2, $3, $4::boolean) RETURNING id", 0 },
+		"INSERT INTO users (email, display_name, password_hash, role, can_reprovision) "
+		"VALUES ($1, $2, $3, $4, coalesce($5::boolean, false)) RETURNING id", 0 },
 	[STMT_AUDIT_INSERT] = { "audit_insert",
 		"INSERT INTO audit_log (user_id, address, action, object, details) "
 		"VALUES ($1::bigint, $2::inet, $3, $4, $5::jsonb)", 0 },
@@ -50,8 +50,11 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)", 0 },
 	/* a live session of an active user; the last column says it is due a touch */
 	[STMT_SESSION_LOOKUP] = { "session_lookup",
-		"SELECT s.id, u.id, u.email, u.display_name, u.is_admin, s.csrf_token, "
-		"s.last_seen_at < now() - interval '30 seconds' FROM sessions s JOIN users u ON u.id = s.user_id "
+		"SELECT s.id, u.id, u.email, u.display_name, u.role, s.csrf_token, "
+		"s.last_seen_at < now() - interval '30 seconds', u.can_reprovision, false, "
+		/* the projects a limited user sees; NULL: every project */
+		"CASE WHEN u.role = 'admin' OR u.all_projects THEN NULL ELSE (SELECT coalesce(array_agg(m.project_id ORDER BY m.project_id), '{}') FROM project_members m WHERE m.user_id = u.id)::text END "
+		"FROM sessions s JOIN users u ON u.id = s.user_id "
 		"WHERE s.token_hash = $1 AND u.is_active "
 		"AND s.expires_at > now() AND s.last_seen_at > now() - make_interval(secs => $2::int)", 0, CALLER__COLS },
 	/* once every 30 s at most: a busy session does not write on every request */
@@ -67,17 +70,18 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
 		"WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_LOOKUP] = { "apitoken_lookup",
-		"SELECT t.id, u.id, u.email, u.display_name, u.is_admin, NULL, "
-		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds' "
+		"SELECT t.id, u.id, u.email, u.display_name, u.role, NULL, "
+		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds', u.can_reprovision, t.read_only, "
+		"CASE WHEN u.role = 'admin' OR u.all_projects THEN NULL ELSE (SELECT coalesce(array_agg(m.project_id ORDER BY m.project_id), '{}') FROM project_members m WHERE m.user_id = u.id)::text END "
 		"FROM api_tokens t JOIN users u ON u.id = t.user_id "
 		"WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.is_active", 0, CALLER__COLS },
 	[STMT_APITOKEN_TOUCH] = { "apitoken_touch",
 		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
-		"INSERT INTO api_tokens (token_hash, user_id, name) VALUES ($1, $2::bigint, $3) "
-		"RETURNING json_build_object('id', id, 'name', name, 'created_at', created_at)", 0 },
+		"INSERT INTO api_tokens (token_hash, user_id, name, read_only) VALUES ($1, $2::bigint, $3, $4::boolean) "
+		"RETURNING json_build_object('id', id, 'name', name, 'read_only', read_only, 'created_at', created_at)", 0 },
 	[STMT_APITOKEN_LIST] = { "apitoken_list",
-		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'created_at', created_at, "
+		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'read_only', read_only, 'created_at', created_at, "
 		"'last_used_at', last_used_at) ORDER BY id), '[]') "
 		"FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS NULL", 0 },
 	[STMT_APITOKEN_REVOKE] = { "apitoken_revoke",
@@ -139,18 +143,18 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"message = CASE WHEN $5::boolean OR attempts >= $3::int THEN NULL ELSE message END "
 		"WHERE id = $1::bigint RETURNING next_attempt_at IS NULL", 0 },
 	[STMT_INVITE_INSERT] = { "invite_insert",
-		"WITH i AS (INSERT INTO invites (token_hash, email, is_admin, invited_by, expires_at) "
-		"VALUES ($1, $2, $3::boolean, $4::bigint, now() + make_interval(secs => $5::int)) RETURNING *), "
+		"WITH i AS (INSERT INTO invites (token_hash, email, role, invited_by, expires_at) "
+		"VALUES ($1, $2, $3, $4::bigint, now() + make_interval(secs => $5::int)) RETURNING *), "
 		/* its mail, in the same statement: $6 subject, $7 the message without its To line (NULL: none) */
 		"m AS (INSERT INTO mail_outbox (recipient, subject, message, expires_at) "
 		"  SELECT email, $6, 'To: ' || email || E'\\r\\n' || $7, expires_at FROM i WHERE $7::text IS NOT NULL) "
-		"SELECT json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) FROM i", 0 },
+		"SELECT json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'role', i.role, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) FROM i", 0 },
 	[STMT_INVITE_LOOKUP] = { "invite_lookup",
-		"SELECT email, is_admin FROM invites "
+		"SELECT email, is_admin, role FROM invites "
 		"WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now()", 0 },
 	[STMT_INVITE_LIST] = { "invite_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM ("
-		"SELECT i.id, json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) AS j FROM invites i "
+		"SELECT i.id, json_build_object('id', i.id, 'email', i.email, 'is_admin', i.is_admin, 'role', i.role, 'invited_by', i.invited_by, 'created_at', i.created_at, 'expires_at', i.expires_at, 'accepted_at', i.accepted_at, 'revoked_at', i.revoked_at, 'state', CASE WHEN i.revoked_at IS NOT NULL THEN 'revoked' WHEN i.accepted_at IS NOT NULL THEN 'accepted' WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END) AS j FROM invites i "
 		"WHERE ($1::bigint IS NULL OR i.id < $1::bigint) ORDER BY i.id DESC LIMIT $2::int) s", 1 },
 	[STMT_INVITE_REVOKE] = { "invite_revoke",
 		"UPDATE invites SET revoked_at = now() "
@@ -159,19 +163,29 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_REGISTER] = { "register",
 		"WITH i AS (UPDATE invites SET accepted_at = now() "
 		"  WHERE token_hash = $1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > now() "
-		"  RETURNING id, email, is_admin) "
-		"INSERT INTO users (email, display_name, password_hash, is_admin) "
-		"SELECT email, $2, $3, is_admin FROM i RETURNING id, email, display_name, is_admin", 0 },
+		"  RETURNING id, email, role) "
+		"INSERT INTO users (email, display_name, password_hash, role) "
+		"SELECT email, $2, $3, role FROM i RETURNING id, email, display_name, is_admin", 0 },
 	[STMT_USER_LIST] = { "user_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
-		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "
+		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "
 		"WHERE ($1::bigint IS NULL OR u.id > $1::bigint) ORDER BY u.id LIMIT $2::int) s", 1 },
 	[STMT_USER_GET] = { "user_get",
-		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint", 0 },
+		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint", 0 },
 	[STMT_USER_UPDATE] = { "user_update",
 		"UPDATE users u SET display_name = coalesce($2, display_name), "
-		"is_admin = coalesce($3::boolean, is_admin), is_active = coalesce($4::boolean, is_active) "
-		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))", 0 },
+		"role = coalesce($3, role), is_active = coalesce($4::boolean, is_active), "
+		"can_reprovision = coalesce($5::boolean, can_reprovision) "
+		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))", 0 },
+	/* what a user may do, locked for a change of it (role, grant, limit, projects) */
+	[STMT_USER_ACCESS] = { "user_access",
+		"SELECT u.role, u.can_reprovision, (SELECT coalesce(array_agg(m.project_id ORDER BY m.project_id), '{}') FROM project_members m WHERE m.user_id = u.id)::text, u.all_projects "
+		"FROM users u WHERE u.id = $1::bigint FOR UPDATE", 0, ACCESS__COLS },
+	/* $2 NULL: every project; else only these (an unknown id: 23503) */
+	[STMT_USER_SET_PROJECTS] = { "user_set_projects",
+		"WITH d AS (DELETE FROM project_members WHERE user_id = $1::bigint AND ($2::bigint[] IS NULL OR NOT (project_id = ANY($2::bigint[])))), "
+		"u AS (UPDATE users SET all_projects = $2::bigint[] IS NULL WHERE id = $1::bigint) "
+		"INSERT INTO project_members (user_id, project_id) SELECT $1::bigint, p FROM unnest($2::bigint[]) p ON CONFLICT DO NOTHING", 0 },
 	[STMT_SESSIONS_DELETE_USER] = { "sessions_delete_user",
 		"DELETE FROM sessions WHERE user_id = $1::bigint", 0 },
 	[STMT_USER_EXISTS] = { "user_exists",
@@ -183,7 +197,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PROJECT_LIST] = { "project_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
 		"SELECT p.id, json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at, 'allow_deletes', p.allow_deletes, 'deletes_waiting', p.deletes_waiting, 'file_error_count', (SELECT count(*) FROM sync_file_errors f WHERE f.project_id = p.id)) AS j FROM projects p "
-		"WHERE ($1::bigint IS NULL OR p.id > $1::bigint) ORDER BY p.id LIMIT $2::int) s", 1 },
+		"WHERE ($1::bigint IS NULL OR p.id > $1::bigint) AND ($3::bigint[] IS NULL OR p.id = ANY($3::bigint[])) ORDER BY p.id LIMIT $2::int) s", 1 },
 	[STMT_PROJECT_GET] = { "project_get",
 		"SELECT json_build_object('id', p.id, 'name', p.name, 'gitlab_url', p.gitlab_url, 'gitlab_project_id', p.gitlab_project_id, 'description', p.description, 'web_url', p.web_url, 'default_branch', p.default_branch, 'api_token_set', p.api_token_enc IS NOT NULL, 'trigger_token_set', p.trigger_token_enc IS NOT NULL, 'deploy_key_set', p.deploy_key_enc IS NOT NULL, 'sync_requested', p.sync_requested, 'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error, 'cluster_count', (SELECT count(*) FROM clusters c WHERE c.project_id = p.id), 'created_at', p.created_at, 'updated_at', p.updated_at, 'allow_deletes', p.allow_deletes, 'deletes_waiting', p.deletes_waiting, 'file_errors', (SELECT coalesce(json_agg(json_build_object('path', f.path, 'instance', f.instance, 'blob', f.blob, 'error', f.error, 'seen_at', f.seen_at) ORDER BY f.path), '[]') FROM sync_file_errors f WHERE f.project_id = p.id)) FROM projects p WHERE p.id = $1::bigint", 0 },
 	[STMT_PROJECT_UPDATE] = { "project_update",
@@ -258,7 +272,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE actions SET pipeline_id = $2::bigint, state = 'dispatched', updated_at = now() "
 		"WHERE id = $1::bigint AND project_id = $3::bigint RETURNING kind", 0 },
 	[STMT_CLUSTER_LIST] = { "cluster_list",
-		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM (SELECT c.id, json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at) AS j FROM clusters c JOIN projects p ON p.id = c.project_id WHERE ($1::text IS NULL OR strpos(c.name, $1) > 0) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR c.status = $3) AND ($4::bigint IS NULL OR c.project_id = $4::bigint) AND ($5::bigint IS NULL OR c.id > $5::bigint) ORDER BY c.id LIMIT $6::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM (SELECT c.id, json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at) AS j FROM clusters c JOIN projects p ON p.id = c.project_id WHERE ($1::text IS NULL OR strpos(c.name, $1) > 0) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR c.status = $3) AND ($4::bigint IS NULL OR c.project_id = $4::bigint) AND ($5::bigint IS NULL OR c.id > $5::bigint) AND ($7::bigint[] IS NULL OR c.project_id = ANY($7::bigint[])) ORDER BY c.id LIMIT $6::int) s", 1 },
 	[STMT_CLUSTER_GET] = { "cluster_get",
 		"SELECT json_build_object('id', c.id, 'project_id', c.project_id, 'project_name', p.name, 'name', c.name, 'provider', c.provider, 'region', c.region, 'status', c.status, 'online', c.online, 'online_checked_at', c.online_checked_at, 'max_node_count', c.max_node_count, 'node_size', c.node_size, 'mysql_size', c.mysql_size, 'mongodb_size', c.mongodb_size, 'links', c.links, 'openfaas_url', c.openfaas_url, 'openfaas_credentials_set', c.openfaas_credentials_enc IS NOT NULL, 'last_error', c.last_error, 'instance_counts', (SELECT coalesce(json_object_agg(state, n), '{}') FROM (SELECT state, count(*) n FROM instances WHERE cluster_id = c.id GROUP BY state) k), 'latest_pipeline', (SELECT CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END FROM pipelines lp WHERE lp.cluster_id = c.id ORDER BY lp.id DESC LIMIT 1), 'created_at', c.created_at, 'updated_at', c.updated_at, 'cluster_yml', c.cluster_yml, 'cluster', c.cluster_parsed) FROM clusters c JOIN projects p ON p.id = c.project_id WHERE c.id = $1::bigint", 0 },
 	[STMT_CLUSTER_UPDATE] = { "cluster_update",
@@ -266,21 +280,21 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_CLUSTER_DELETE] = { "cluster_delete",
 		"DELETE FROM clusters WHERE id = $1::bigint RETURNING name", 0 },
 	[STMT_INSTANCE_LIST_NAME] = { "instance_list_name",
-		"SELECT i.list_json, i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2)::bigint)) ORDER BY i.name, i.id LIMIT $10::int", 1 },
+		"SELECT i.list_json, i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2)::bigint)) AND ($11::bigint[] IS NULL OR c.project_id = ANY($11::bigint[])) ORDER BY i.name, i.id LIMIT $10::int", 1 },
 	/* the commonest pages (all or one status, by name) from a function
 	 * that keeps its plans (sql/005): $2|$3 the cursor, '' and 0 for none */
 	[STMT_INSTANCE_LIST_STATE] = { "instance_list_state",
 		"SELECT j, cursor FROM ocim_instance_page($1, $2, $3::bigint, $4::int)", 0 },
 	[STMT_INSTANCE_LIST_UPDATED] = { "instance_list_updated",
-		"SELECT i.list_json, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.updated_at, i.id) < (split_part($9, '|', 1)::timestamptz, split_part($9, '|', 2)::bigint)) ORDER BY i.updated_at DESC, i.id DESC LIMIT $10::int", 1 },
+		"SELECT i.list_json, to_char(i.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.updated_at, i.id) < (split_part($9, '|', 1)::timestamptz, split_part($9, '|', 2)::bigint)) AND ($11::bigint[] IS NULL OR c.project_id = ANY($11::bigint[])) ORDER BY i.updated_at DESC, i.id DESC LIMIT $10::int", 1 },
 	[STMT_INSTANCE_LIST_STATUS] = { "instance_list_status",
-		"SELECT i.list_json, i.state || '|' || i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.state, i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2), split_part($9, '|', 3)::bigint)) ORDER BY i.state, i.name, i.id LIMIT $10::int", 1 },
+		"SELECT i.list_json, i.state || '|' || i.name || '|' || i.id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE ($1::text IS NULL OR c.name = $1) AND ($2::text IS NULL OR c.provider = $2) AND ($3::text IS NULL OR strpos(i.name, $3) > 0) AND ($4::text IS NULL OR i.state = $4) AND ($5::text IS NULL OR i.config_parsed ->> $5 = $6 OR i.grove_parsed ->> $5 = $6) AND ($7::text IS NULL OR strpos(lower(i.name || ' ' || i.description || ' ' || coalesce(i.config_yml, '') || ' ' || coalesce(i.grove_yml, '')), lower($7)) > 0) AND ($8::bigint IS NULL OR c.project_id = $8::bigint) AND ($9::text IS NULL OR (i.state, i.name, i.id) > (split_part($9, '|', 1), split_part($9, '|', 2), split_part($9, '|', 3)::bigint)) AND ($11::bigint[] IS NULL OR c.project_id = ANY($11::bigint[])) ORDER BY i.state, i.name, i.id LIMIT $10::int", 1 },
 	[STMT_INSTANCE_GET] = { "instance_get",
 		"SELECT json_build_object('id', i.id, 'name', i.name, 'cluster_id', i.cluster_id, 'cluster_name', c.name, 'project_id', c.project_id, 'provider', c.provider, 'description', i.description, 'state', i.state, 'state_since', i.state_since, 'state_reason', i.state_reason, 'health', i.health, 'latest_pipeline', CASE WHEN lp.id IS NULL THEN NULL ELSE json_build_object('id', lp.id, 'gitlab_id', lp.gitlab_id, 'status', lp.status, 'action_kind', lp.action_kind, 'ref', lp.ref, 'web_url', lp.web_url, 'created_at', lp.created_at, 'finished_at', lp.finished_at, 'updated_at', lp.updated_at) END, 'last_error', i.last_error, 'file_errors', (SELECT coalesce(json_agg(json_build_object('path', f.path, 'blob', f.blob, 'error', f.error, 'seen_at', f.seen_at) ORDER BY f.path), '[]') FROM sync_file_errors f WHERE f.project_id = c.project_id AND f.instance = i.name), 'updated_at', i.updated_at, 'config_yml', i.config_yml, 'config', i.config_parsed, 'config_blob', i.config_blob, 'grove_yml', i.grove_yml, 'grove', i.grove_parsed, 'grove_blob', i.grove_blob, 'pods', i.pods, 'pods_fetched_at', i.pods_fetched_at, 'replication', i.replication, 'replication_fetched_at', i.replication_fetched_at, 'usage', i.usage, 'usage_fetched_at', i.usage_fetched_at, 'created_at', i.created_at, 'pipelines', (SELECT coalesce(json_agg(CASE WHEN h.id IS NULL THEN NULL ELSE json_build_object('id', h.id, 'gitlab_id', h.gitlab_id, 'status', h.status, 'action_kind', h.action_kind, 'ref', h.ref, 'web_url', h.web_url, 'created_at', h.created_at, 'finished_at', h.finished_at, 'updated_at', h.updated_at) END ORDER BY h.id DESC), '[]') FROM (SELECT * FROM pipelines WHERE instance_id = i.id ORDER BY id DESC LIMIT 20) h)) FROM instances i JOIN clusters c ON c.id = i.cluster_id LEFT JOIN pipelines lp ON lp.id = i.latest_pipeline_id WHERE i.id = $1::bigint", 0 },
 	[STMT_INSTANCE_DESCRIBE] = { "instance_describe",
 		"UPDATE instances SET description = $2, updated_at = now() WHERE id = $1::bigint RETURNING id", 0 },
 	[STMT_PIPELINE_LIST] = { "pipeline_list",
-		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT pl.id, json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) AS j FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE ($1::bigint IS NULL OR pl.project_id = $1::bigint) AND ($2::bigint IS NULL OR pl.cluster_id = $2::bigint) AND ($3::bigint IS NULL OR pl.instance_id = $3::bigint) AND ($4::text IS NULL OR pl.status = $4) AND ($5::text IS NULL OR pl.action_kind = $5) AND ($6::bigint IS NULL OR pl.id < $6::bigint) ORDER BY pl.id DESC LIMIT $7::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT pl.id, json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) AS j FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE ($1::bigint IS NULL OR pl.project_id = $1::bigint) AND ($2::bigint IS NULL OR pl.cluster_id = $2::bigint) AND ($3::bigint IS NULL OR pl.instance_id = $3::bigint) AND ($4::text IS NULL OR pl.status = $4) AND ($5::text IS NULL OR pl.action_kind = $5) AND ($6::bigint IS NULL OR pl.id < $6::bigint) AND ($8::bigint[] IS NULL OR pl.project_id = ANY($8::bigint[])) ORDER BY pl.id DESC LIMIT $7::int) s", 1 },
 	[STMT_PIPELINE_GET] = { "pipeline_get",
 		"SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'project_id', pl.project_id, 'cluster_id', pl.cluster_id, 'instance_id', pl.instance_id, 'instance_name', i.name, 'status', pl.status, 'action_kind', pl.action_kind, 'ref', pl.ref, 'sha', pl.sha, 'web_url', pl.web_url, 'message', pl.message, 'created_at', pl.created_at, 'started_at', pl.started_at, 'finished_at', pl.finished_at, 'updated_at', pl.updated_at) FROM pipelines pl LEFT JOIN instances i ON i.id = pl.instance_id WHERE pl.id = $1::bigint", 0 },
 	/* records the attempt before anything is sent: never two triggers for one action */
@@ -329,7 +343,7 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_ACTION_GET] = { "action_get",
 		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.id = $1::bigint", 0 },
 	[STMT_ACTION_LIST] = { "action_list",
-		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT a.id, json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) AS j FROM actions a WHERE ($1::text IS NULL OR a.state = $1) AND ($2::bigint IS NULL OR a.instance_id = $2::bigint) AND ($3::text IS NULL OR a.kind = $3) AND ($4::bigint IS NULL OR a.id < $4::bigint) ORDER BY a.id DESC LIMIT $5::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT a.id, json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) AS j FROM actions a WHERE ($1::text IS NULL OR a.state = $1) AND ($2::bigint IS NULL OR a.instance_id = $2::bigint) AND ($3::text IS NULL OR a.kind = $3) AND ($4::bigint IS NULL OR a.id < $4::bigint) AND ($6::bigint[] IS NULL OR a.project_id = ANY($6::bigint[])) ORDER BY a.id DESC LIMIT $5::int) s", 1 },
 	[STMT_ACTION_RETRY] = { "action_retry",
 		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id", 0 },
 	/* the projects to refresh: the ones a push marked first */
@@ -407,12 +421,18 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_SYNC_RUN_FINISH] = { "sync_run_finish",
 		"UPDATE sync_runs SET finished_at = now(), projects = $2::int, requests = $3::int, files_fetched = $4::int, pipelines_upserted = $5::int, actions_sent = $6::int, errors = $7::jsonb WHERE id = $1::bigint", 0 },
 	/* newest first; $1 the cursor (an id), $2 the limit */
+	/* $3: the projects a limited caller sees (NULL: all); the errors of
+	 * the others (named by project name) are left out */
 	[STMT_SYNC_RUN_LIST] = { "sync_run_list",
-		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT r.id, json_build_object('id', r.id, 'started_at', r.started_at, 'finished_at', r.finished_at, 'duration_ms', round(extract(epoch FROM r.finished_at - r.started_at) * 1000), 'projects', r.projects, 'requests', r.requests, 'files_fetched', r.files_fetched, 'pipelines_upserted', r.pipelines_upserted, 'actions_sent', r.actions_sent, 'error_count', jsonb_array_length(r.errors), 'errors', r.errors) AS j FROM sync_runs r WHERE ($1::bigint IS NULL OR r.id < $1::bigint) ORDER BY r.id DESC LIMIT $2::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT r.id, json_build_object('id', r.id, 'started_at', r.started_at, 'finished_at', r.finished_at, 'duration_ms', round(extract(epoch FROM r.finished_at - r.started_at) * 1000), 'projects', r.projects, 'requests', r.requests, 'files_fetched', r.files_fetched, 'pipelines_upserted', r.pipelines_upserted, 'actions_sent', r.actions_sent, 'error_count', jsonb_array_length(e.errors), 'errors', e.errors) AS j FROM sync_runs r CROSS JOIN LATERAL (SELECT CASE WHEN $3::bigint[] IS NULL THEN r.errors ELSE (SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM jsonb_array_elements(r.errors) WITH ORDINALITY AS t(x, n) WHERE x->>'project' IN (SELECT p.name FROM projects p WHERE p.id = ANY($3::bigint[]))) END AS errors) e WHERE ($1::bigint IS NULL OR r.id < $1::bigint) ORDER BY r.id DESC LIMIT $2::int) s", 1 },
 	[STMT_PROJECT_OF_CLUSTER] = { "project_of_cluster",
 		"SELECT project_id FROM clusters WHERE id = $1::bigint", 0 },
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",
 		"SELECT c.project_id FROM instances i JOIN clusters c ON c.id = i.cluster_id WHERE i.id = $1::bigint", 0 },
+	[STMT_PROJECT_OF_ACTION] = { "project_of_action",
+		"SELECT project_id FROM actions WHERE id = $1::bigint", 0 },
+	[STMT_PROJECT_OF_PIPELINE] = { "project_of_pipeline",
+		"SELECT project_id FROM pipelines WHERE id = $1::bigint", 0 },
 	[STMT_SYNC_FAAS_CLUSTERS] = { "sync_faas_clusters",
 		"SELECT id, openfaas_url, openfaas_credentials_enc FROM clusters WHERE ($1::bigint IS NULL OR project_id = $1::bigint) AND openfaas_url IS NOT NULL ORDER BY id", 0 },
 	[STMT_SYNC_CLUSTER_ONLINE] = { "sync_cluster_online",

@@ -226,6 +226,12 @@ h_instances_create(struct app *app, struct request *req, struct response *resp)
 	}
 	snprintf(cproject, sizeof cproject, "%s", PQgetvalue(res, 0, 1));
 	PQclear(res);
+	if (!app_sees_project(app, atol(cproject))) {
+		/* a cluster of a project the caller does not see: as if there were none */
+		response_error(resp, 422, "unknown_cluster", "cluster_id", "no cluster with this id");
+		rollback(app);
+		return;
+	}
 	params[1] = name;
 	res = db_exec(app->db, STMT_INSTANCE_CREATE_PENDING, 2, params);
 	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
@@ -333,9 +339,13 @@ h_instances_action(struct app *app, struct request *req, struct response *resp)
 		               "'kind' must be one of update, archive, unarchive, delete, build-images, reprovision, refresh");
 		return;
 	}
-	if (strcmp(kind, "reprovision") == 0 && (!app->conf->actions.reprovision_enabled || !app->caller.is_admin)) {
-		response_error(resp, 403, "forbidden", "kind", "%s", app->conf->actions.reprovision_enabled ?
-		               "reprovisioning is for administrators" : "reprovisioning is not enabled (actions.reprovision_enabled)");
+	if (strcmp(kind, "reprovision") == 0 && !app->conf->actions.reprovision_enabled) {
+		response_error(resp, 403, "forbidden", "kind", "reprovisioning is not enabled (actions.reprovision_enabled)");
+		return;
+	}
+	/* the one permission a route's table cannot name: it depends on the body */
+	if (strcmp(kind, "reprovision") == 0 && !app_may(app, PERM_REPROVISION)) {
+		app_forbid(app, req, resp, PERM_REPROVISION);
 		return;
 	}
 	if (read_overrides(resp, req->json, &yaml, &overrides) < 0)
@@ -477,7 +487,7 @@ void
 h_actions_list(struct app *app, struct request *req, struct response *resp)
 {
 	char limit[24], cursor[24], instance[24];
-	const char *params[5];
+	const char *params[6];
 	long inst;
 
 	if (page_params(resp, req, limit, cursor) < 0 ||
@@ -496,7 +506,8 @@ h_actions_list(struct app *app, struct request *req, struct response *resp)
 	params[2] = params[3];
 	params[3] = cursor[0] ? cursor : NULL;
 	params[4] = limit;
-	respond_list(app, resp, STMT_ACTION_LIST, 5, params, atol(limit), "id");
+	params[5] = app_visible_projects(app);
+	respond_list(app, resp, STMT_ACTION_LIST, 6, params, atol(limit), "id");
 }
 
 void

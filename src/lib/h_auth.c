@@ -175,7 +175,18 @@ h_auth_me(struct app *app, struct request *req, struct response *resp)
 {
 	const struct caller *c = &app->caller;
 	json_t *body = json_pack("{s:o}", "user", user_json(c->user_id, c->email, c->display_name, c->is_admin));
+	json_t *user = json_object_get(body, "user"), *perms = json_array();
 
+	/* what the UI may offer: the caller's role and what it allows now
+	 * (for a read-only token, reads only) */
+	for (int p = PERM_ACCOUNT; p < PERM__COUNT; p++)
+		if (app_may(app, (enum perm)p))
+			json_array_append_new(perms, json_string(perm_name((enum perm)p)));
+	json_object_set_new(user, "role", json_string(role_name(c->role)));
+	json_object_set_new(user, "can_reprovision", json_boolean(c->can_reprovision));
+	json_object_set_new(user, "project_ids", c->limited ? pg_array_json(c->projects) : json_null());
+	json_object_set_new(body, "permissions", perms);
+	json_object_set_new(body, "read_only", json_boolean(c->read_only));
 	if (c->session_id != 0)
 		json_object_set_new(body, "csrf_token", json_string(c->csrf_token));
 	response_json(resp, 200, body);
@@ -362,8 +373,9 @@ h_auth_invite_lookup(struct app *app, struct request *req, struct response *resp
 	if (PQntuples(res) != 1)
 		response_error(resp, 404, "invalid_invite", NULL, "this invitation is invalid, used or expired");
 	else
-		response_json(resp, 200, json_pack("{s:s, s:b}", "email", PQgetvalue(res, 0, 0),
-		                                   "is_admin", PQgetvalue(res, 0, 1)[0] == 't'));
+		response_json(resp, 200, json_pack("{s:s, s:b, s:s}", "email", PQgetvalue(res, 0, 0),
+		                                   "is_admin", PQgetvalue(res, 0, 1)[0] == 't', "role",
+		                                   PQgetvalue(res, 0, 2)));
 	PQclear(res);
 }
 

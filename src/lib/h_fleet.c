@@ -63,7 +63,7 @@ void
 h_clusters_list(struct app *app, struct request *req, struct response *resp)
 {
 	char limit[24], cursor[24], project[24];
-	const char *params[6];
+	const char *params[7];
 
 	if (page_params(resp, req, limit, cursor) < 0 ||
 	    text_param(resp, req, "name", 100, &params[0]) < 0 ||
@@ -73,7 +73,8 @@ h_clusters_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	params[4] = cursor[0] ? cursor : NULL;
 	params[5] = limit;
-	respond_list(app, resp, STMT_CLUSTER_LIST, 6, params, atol(limit), "id");
+	params[6] = app_visible_projects(app);
+	respond_list(app, resp, STMT_CLUSTER_LIST, 7, params, atol(limit), "id");
 }
 
 void
@@ -220,7 +221,7 @@ void
 h_instances_list(struct app *app, struct request *req, struct response *resp)
 {
 	char limit[24], project[24], key[128];
-	const char *params[10], *sort, *config, *cursor;
+	const char *params[11], *sort, *config, *cursor;
 	enum db_status st;
 	enum db_stmt stmt;
 	char *page;
@@ -256,10 +257,12 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	params[8] = cursor;
 	snprintf(limit, sizeof limit, "%ld", l);
 	params[9] = limit;
+	params[10] = app_visible_projects(app);
 	stmt = sort == NULL || strcmp(sort, "name") == 0 ? STMT_INSTANCE_LIST_NAME :
 	       strcmp(sort, "updated") == 0 ? STMT_INSTANCE_LIST_UPDATED : STMT_INSTANCE_LIST_STATUS;
 	if (stmt == STMT_INSTANCE_LIST_NAME && params[0] == NULL && params[1] == NULL &&
-	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL) {
+	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL &&
+	    params[10] == NULL) {
 		/* all, or one status, by name: the statement with plans of its own */
 		char cname[101] = "", cid[24] = "0";
 		const char *fast[4] = { params[3], cname, cid, limit };
@@ -272,7 +275,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 		}
 		page = db_page(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, l, &st);
 	} else {
-		page = db_page(app->db, stmt, 10, params, l, &st);
+		page = db_page(app->db, stmt, 11, params, l, &st);
 	}
 	if (page != NULL)
 		response_raw_json(resp, 200, page);
@@ -320,7 +323,7 @@ void
 h_pipelines_list(struct app *app, struct request *req, struct response *resp)
 {
 	char limit[24], cursor[24], project[24], cluster[24], instance[24];
-	const char *params[7];
+	const char *params[8];
 
 	if (page_params(resp, req, limit, cursor) < 0 ||
 	    id_param(resp, req, "project", project, &params[0]) < 0 ||
@@ -331,7 +334,8 @@ h_pipelines_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	params[5] = cursor[0] ? cursor : NULL;
 	params[6] = limit;
-	respond_list(app, resp, STMT_PIPELINE_LIST, 7, params, atol(limit), "id");
+	params[7] = app_visible_projects(app);
+	respond_list(app, resp, STMT_PIPELINE_LIST, 8, params, atol(limit), "id");
 }
 
 void

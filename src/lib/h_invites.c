@@ -19,22 +19,24 @@ h_invites_list(struct app *app, struct request *req, struct response *resp)
 void
 h_invites_create(struct app *app, struct request *req, struct response *resp)
 {
-	static const char *const fields[] = { "email", "is_admin", NULL };
-	const char *email;
+	static const char *const fields[] = { "email", "role", "is_admin", NULL };
+	const char *email, *role;
 	enum db_status st;
 	char object[40];
 	json_t *inv;
-	int admin;
+	int r;
 
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL ||
-	    (admin = input_bool(resp, req->json, "is_admin", 0)) == -1)
+	    (r = input_role(resp, req->json)) == -1)
 		return;
+	/* an invite gives the weakest role unless the admin says more */
+	role = role_name(r == ROLE_NONE ? ROLE_VIEWER : (enum role)r);
 	if (!email_valid(email)) {
 		response_error(resp, 422, "invalid_email", "email", "'%s' is not a valid email address", email);
 		return;
 	}
-	inv = accounts_invite(app->conf, app->db, email, admin == 1, app->caller.user_id, &st);
+	inv = accounts_invite(app->conf, app->db, email, role, app->caller.user_id, &st);
 	if (inv == NULL && st == DB_CONFLICT) {
 		response_error(resp, 409, "email_taken", "email", "a user with this email already exists");
 		return;
@@ -46,7 +48,7 @@ h_invites_create(struct app *app, struct request *req, struct response *resp)
 	snprintf(object, sizeof object, "invite:%lld",
 	         (long long)json_integer_value(json_object_get(inv, "id")));
 	audit(app->db, app->caller.user_id, req->remote_addr, "invite.create", object,
-	      json_pack("{s:s, s:b, s:b}", "email", email, "admin", admin == 1, "mailed",
+	      json_pack("{s:s, s:s, s:b}", "email", email, "role", role, "mailed",
 	                json_object_get(inv, "mail_error") == NULL));
 	/* the mail went into the outbox with the invite: sent after the answer */
 	app->after_mail = json_object_get(inv, "mail") != NULL;

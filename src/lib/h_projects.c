@@ -21,7 +21,7 @@
 void
 h_projects_list(struct app *app, struct request *req, struct response *resp)
 {
-	respond_page(app, req, resp, STMT_PROJECT_LIST);
+	respond_page_visible(app, req, resp, STMT_PROJECT_LIST);
 }
 
 void
@@ -275,9 +275,9 @@ h_projects_allow_deletes(struct app *app, struct request *req, struct response *
 }
 
 /* The last runs of ocim-sync, newest first: "last synced N s ago" and what
- * went wrong where. */
+ * went wrong where (for a limited caller, in its projects only). */
 void
 h_sync_runs_list(struct app *app, struct request *req, struct response *resp)
 {
-	respond_page(app, req, resp, STMT_SYNC_RUN_LIST);
+	respond_page_visible(app, req, resp, STMT_SYNC_RUN_LIST);
 }

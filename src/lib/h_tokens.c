@@ -30,14 +30,16 @@ h_tokens_list(struct app *app, struct request *req, struct response *resp)
 void
 h_tokens_create(struct app *app, struct request *req, struct response *resp)
 {
-	static const char *const fields[] = { "name", NULL };
+	static const char *const fields[] = { "name", "read_only", NULL };
 	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], uid[24], object[40];
-	const char *name, *params[3] = { hash, uid, NULL };
+	const char *name, *params[4] = { hash, uid, NULL, NULL };
 	enum db_status st;
 	json_t *tok;
+	int ro;
 
 	if (input_object(resp, req->json, fields) < 0 ||
-	    (name = input_string(resp, req->json, "name", 100, 1, NULL)) == NULL)
+	    (name = input_string(resp, req->json, "name", 100, 1, NULL)) == NULL ||
+	    (ro = input_bool(resp, req->json, "read_only", 0)) == -1)
 		return;
 	if (token_new(token, hash) < 0) {
 		response_error(resp, 500, "internal", NULL, "no randomness available");
@@ -45,7 +47,10 @@ h_tokens_create(struct app *app, struct request *req, struct response *resp)
 	}
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	params[2] = name;
-	tok = db_json(app->db, STMT_APITOKEN_INSERT, 3, params, &st);
+	/* a token never does more than its owner may do at the time of each
+	 * request; read_only takes writes away from it for good */
+	params[3] = ro == 1 ? "true" : "false";
+	tok = db_json(app->db, STMT_APITOKEN_INSERT, 4, params, &st);
 	if (tok == NULL) {
 		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
 		return;
@@ -53,7 +58,7 @@ h_tokens_create(struct app *app, struct request *req, struct response *resp)
 	snprintf(object, sizeof object, "api_token:%lld",
 	         (long long)json_integer_value(json_object_get(tok, "id")));
 	audit(app->db, app->caller.user_id, req->remote_addr, "api_token.create", object,
-	      json_pack("{s:s}", "name", name));
+	      json_pack("{s:s, s:b}", "name", name, "read_only", ro == 1));
 	/* the token itself is shown this once */
 	json_object_set_new(tok, "token", json_string(token));
 	sodium_memzero(token, sizeof token);

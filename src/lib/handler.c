@@ -55,6 +55,19 @@ respond_page(struct app *app, struct request *req, struct response *resp, enum d
 }
 
 void
+respond_page_visible(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt)
+{
+	char limit[24], cursor[24];
+	const char *params[3] = { cursor, limit, app_visible_projects(app) };
+
+	if (page_params(resp, req, limit, cursor) < 0)
+		return;
+	if (cursor[0] == '\0')
+		params[0] = NULL;
+	respond_list(app, resp, stmt, 3, params, atol(limit), "id");
+}
+
+void
 respond_user(struct app *app, struct response *resp, int status, long id)
 {
 	char cid[24];
@@ -148,4 +161,55 @@ respond_by_id(struct app *app, struct request *req, struct response *resp, enum 
 		response_error(resp, 404, "not_found", NULL, "no such %s", what);
 	else
 		respond_db_error(app, resp, st);
+}
+
+int
+input_role(struct response *resp, const json_t *body)
+{
+	const char *name;
+	int absent, admin;
+	enum role r;
+
+	name = input_string(resp, body, "role", 32, 0, &absent);
+	if (name == NULL && !absent)
+		return -1;
+	if ((admin = input_bool(resp, body, "is_admin", 0)) == -1)
+		return -1;
+	if (name != NULL && admin >= 0) {
+		response_error(resp, 400, "invalid_field", "is_admin", "give 'role' or the older 'is_admin', not both");
+		return -1;
+	}
+	if (name == NULL)
+		return admin == 1 ? ROLE_ADMIN : admin == 0 ? ROLE_OPERATOR : ROLE_NONE;
+	r = role_parse(name);
+	if (r == ROLE_NONE) {
+		response_error(resp, 422, "invalid_role", "role", "'role' must be viewer, operator or admin");
+		return -1;
+	}
+	return (int)r;
+}
+
+json_t *
+pg_array_json(const char *text)
+{
+	json_t *list = json_array();
+	const char *p = text;
+
+	if (p == NULL || *p != '{')
+		return json_null();
+	while (*p != '\0' && *p != '}') {
+		char *end;
+		long long id;
+
+		if (*p == '{' || *p == ',') {
+			p++;
+			continue;
+		}
+		id = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		json_array_append_new(list, json_integer(id));
+		p = end;
+	}
+	return list;
 }

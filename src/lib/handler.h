@@ -21,6 +21,10 @@ void respond_list(struct app *app, struct response *resp, enum db_stmt stmt, int
  * from the limit and cursor query parameters. */
 void respond_page(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
 
+/* Like respond_page for a statement whose $3 is the projects the caller
+ * sees (app_visible_projects: NULL for every project). */
+void respond_page_visible(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt);
+
 /* Answers the JSON row stmt gives for the path's id, or 404 "no such
  * <what>". */
 void respond_by_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
@@ -45,5 +49,15 @@ int page_params(struct response *resp, const struct request *req, char limit[24]
  * <what>", and returns NULL.  cid receives the id as text. */
 PGresult *exec_path_id(struct app *app, struct request *req, struct response *resp, enum db_stmt stmt,
                        const char *extra, int status, const char *what, char cid[24]);
+
+/* The role a body asks for: "role" ("viewer", "operator", "admin"), or
+ * the older "is_admin" (true: admin, false: operator, what a user who was
+ * not an admin could do before roles).  Returns the role, ROLE_NONE when
+ * the body names none, or -1 with a 400/422 in resp. */
+int input_role(struct response *resp, const json_t *body);
+
+/* "{1,4}" (a PostgreSQL bigint[] as text) as the JSON list [1,4]; a new
+ * reference (null when the text is not such a list). */
+json_t *pg_array_json(const char *text);
 
 #endif

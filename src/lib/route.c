@@ -93,3 +93,56 @@ route_find(const struct route *table, size_t n, enum http_method method, const c
 	}
 	return ROUTE_BAD_METHOD;
 }
+
+static const char *const perm_names[PERM__COUNT] = {
+	[PERM_PUBLIC] = "public",
+	[PERM_ACCOUNT] = "account",
+	[PERM_READ] = "read",
+	[PERM_OPERATE] = "operate",
+	[PERM_ADMIN] = "admin",
+	[PERM_REPROVISION] = "reprovision",
+};
+
+const char *
+perm_name(enum perm p)
+{
+	return (int)p > 0 && p < PERM__COUNT ? perm_names[p] : NULL;
+}
+
+static const char *const role_names[] = {
+	[ROLE_VIEWER] = "viewer",
+	[ROLE_OPERATOR] = "operator",
+	[ROLE_ADMIN] = "admin",
+};
+
+enum role
+role_parse(const char *name)
+{
+	for (size_t r = ROLE_VIEWER; name != NULL && r <= ROLE_ADMIN; r++)
+		if (strcmp(name, role_names[r]) == 0)
+			return (enum role)r;
+	return ROLE_NONE;
+}
+
+const char *
+role_name(enum role r)
+{
+	return r >= ROLE_VIEWER && r <= ROLE_ADMIN ? role_names[r] : "none";
+}
+
+enum role
+perm_role(enum perm p)
+{
+	switch (p) {
+	case PERM_ACCOUNT:
+	case PERM_READ:
+		return ROLE_VIEWER;
+	case PERM_OPERATE:
+	case PERM_REPROVISION:
+		return ROLE_OPERATOR;
+	case PERM_ADMIN:
+		return ROLE_ADMIN;
+	default:
+		return ROLE_NONE;
+	}
+}

@@ -1,4 +1,5 @@
-/* The router: literal and parameter segments, 404, 405 with Allow. */
+/* The router: literal and parameter segments, 404, 405 with Allow; the
+ * names of roles and permissions and which role holds which. */
 #include "config.h"
 
 #include <check.h>
@@ -10,11 +11,11 @@
 static void h(struct app *a, struct request *q, struct response *r) { (void)a; (void)q; (void)r; }
 
 static const struct route table[] = {
-	{ HTTP_GET, "/api/v1/things", h, 0 },
-	{ HTTP_POST, "/api/v1/things", h, ROUTE_LOGIN },
-	{ HTTP_GET, "/api/v1/things/:id", h, 0 },
-	{ HTTP_DELETE, "/api/v1/things/:id", h, 0 },
-	{ HTTP_POST, "/api/v1/things/:id/actions/:kind", h, 0 },
+	{ HTTP_GET, "/api/v1/things", h, 0, PERM_READ },
+	{ HTTP_POST, "/api/v1/things", h, ROUTE_CSRF, PERM_OPERATE },
+	{ HTTP_GET, "/api/v1/things/:id", h, 0, PERM_READ },
+	{ HTTP_DELETE, "/api/v1/things/:id", h, 0, PERM_READ },
+	{ HTTP_POST, "/api/v1/things/:id/actions/:kind", h, 0, PERM_READ },
 };
 #define N (sizeof table / sizeof table[0])
 
@@ -82,6 +83,29 @@ START_TEST(bad_path)
 }
 END_TEST
 
+START_TEST(roles_and_permissions)
+{
+	ck_assert_int_eq(role_parse("viewer"), ROLE_VIEWER);
+	ck_assert_int_eq(role_parse("operator"), ROLE_OPERATOR);
+	ck_assert_int_eq(role_parse("admin"), ROLE_ADMIN);
+	ck_assert_int_eq(role_parse("Admin"), ROLE_NONE);
+	ck_assert_int_eq(role_parse(""), ROLE_NONE);
+	ck_assert_int_eq(role_parse(NULL), ROLE_NONE);
+	ck_assert_str_eq(role_name(ROLE_OPERATOR), "operator");
+	ck_assert_str_eq(role_name(ROLE_NONE), "none");
+	ck_assert_ptr_null(perm_name((enum perm)0));
+	ck_assert_ptr_null(perm_name(PERM__COUNT));
+	ck_assert_str_eq(perm_name(PERM_REPROVISION), "reprovision");
+	/* each role holds the permissions of the roles before it */
+	ck_assert_int_eq(perm_role(PERM_PUBLIC), ROLE_NONE);
+	ck_assert_int_eq(perm_role(PERM_ACCOUNT), ROLE_VIEWER);
+	ck_assert_int_eq(perm_role(PERM_READ), ROLE_VIEWER);
+	ck_assert_int_eq(perm_role(PERM_OPERATE), ROLE_OPERATOR);
+	ck_assert_int_eq(perm_role(PERM_REPROVISION), ROLE_OPERATOR);
+	ck_assert_int_eq(perm_role(PERM_ADMIN), ROLE_ADMIN);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -92,6 +116,7 @@ suite(void)
 	tcase_add_test(tc, not_found);
 	tcase_add_test(tc, bad_method);
 	tcase_add_test(tc, bad_path);
+	tcase_add_test(tc, roles_and_permissions);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -6,6 +6,7 @@ import { when } from "../format";
 export function ApiTokensPage() {
   const list = useTokensQuery();
   const [name, setName] = useState("");
+  const [readOnly, setReadOnly] = useState(false);
   const [create, created] = useCreateTokenMutation();
   const [revoke] = useRevokeTokenMutation();
   const err = apiError(created.error);
@@ -13,8 +14,9 @@ export function ApiTokensPage() {
   async function onSubmit(e: FormEvent) {
     e.preventDefault();
     try {
-      await create({ name }).unwrap();
+      await create({ name, read_only: readOnly }).unwrap();
       setName("");
+      setReadOnly(false);
     } catch {
       /* shown below */
     }
@@ -25,9 +27,13 @@ export function ApiTokensPage() {
       <h1>API tokens</h1>
       <p className="muted">
         Scripts and the command line send a token as <code>Authorization: Bearer …</code>. A token is shown once.
+        It may do what you may do at the time it is used, never more; a read-only token only reads.
       </p>
       <form onSubmit={onSubmit} className="inline-form" noValidate>
         <Field label="Name" name="name" value={name} onChange={setName} error={err} required />
+        <label className="check">
+          <input type="checkbox" checked={readOnly} onChange={(e) => setReadOnly(e.target.checked)} /> read-only
+        </label>
         <button type="submit" className="primary" disabled={created.isLoading}>
           Create token
         </button>
@@ -51,7 +57,9 @@ export function ApiTokensPage() {
         <tbody>
           {list.data?.items.map((t) => (
             <tr key={t.id}>
-              <td>{t.name}</td>
+              <td>
+                {t.name} {t.read_only && <span className="muted small">read-only</span>}
+              </td>
               <td>{when(t.created_at)}</td>
               <td>{when(t.last_used_at)}</td>
               <td>

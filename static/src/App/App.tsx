@@ -57,11 +57,11 @@ export function App() {
       />
       <Route
         path="/deploy"
-        element={<RequireAuth>{(u) => <Layout user={u}><DeployPage /></Layout>}</RequireAuth>}
+        element={<RequireAuth perm="operate">{(u) => <Layout user={u}><DeployPage /></Layout>}</RequireAuth>}
       />
       <Route
         path="/projects"
-        element={<RequireAuth>{(u) => <Layout user={u}><ProjectsPage admin={u.is_admin} /></Layout>}</RequireAuth>}
+        element={<RequireAuth>{(u) => <Layout user={u}><ProjectsPage admin={u.role === "admin"} /></Layout>}</RequireAuth>}
       />
       <Route
         path="/sync"
@@ -77,15 +77,15 @@ export function App() {
       />
       <Route
         path="/admin/users"
-        element={<RequireAuth admin>{(u) => <Layout user={u}><UsersPage me={u} /></Layout>}</RequireAuth>}
+        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><UsersPage me={u} /></Layout>}</RequireAuth>}
       />
       <Route
         path="/admin/invites"
-        element={<RequireAuth admin>{(u) => <Layout user={u}><InvitesPage /></Layout>}</RequireAuth>}
+        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><InvitesPage /></Layout>}</RequireAuth>}
       />
       <Route
         path="/admin/audit"
-        element={<RequireAuth admin>{(u) => <Layout user={u}><AuditPage /></Layout>}</RequireAuth>}
+        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><AuditPage /></Layout>}</RequireAuth>}
       />
       <Route path="*" element={<Public><NotFoundPage /></Public>} />
     </Routes>

@@ -1,5 +1,6 @@
 import { Link, useParams } from "react-router-dom";
 import { apiError, useClusterQuery } from "../api/api";
+import { usePermissions } from "../api/permissions";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
 import { poll } from "../api/poll";
@@ -7,6 +8,7 @@ import { poll } from "../api/poll";
 export function ClusterPage() {
   const id = Number(useParams().id);
   const cluster = useClusterQuery(id, poll(15000));
+  const { can } = usePermissions();
 
   if (cluster.isLoading) return <p className="muted">Loading…</p>;
   if (!cluster.data) return <p className="form-error">{apiError(cluster.error)?.message ?? "No such cluster."}</p>;
@@ -76,9 +78,9 @@ export function ClusterPage() {
           ))}
           <Link to={`/instances?cluster=${encodeURIComponent(c.name)}`}>all</Link>
         </p>
-        <Link to={`/deploy?cluster=${c.id}`} className="button primary">
+        {can("operate") && <Link to={`/deploy?cluster=${c.id}`} className="button primary">
           Deploy an instance here
-        </Link>
+        </Link>}
       </section>
       {c.cluster_yml && (
         <section className="panel">

@@ -4,6 +4,7 @@ import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation,
 import { useRefreshWatch } from "../api/refresh";
 import { ACTION_FROM, isPending } from "../api/states";
 import { useLiveAction } from "../api/liveAction";
+import { usePermissions } from "../api/permissions";
 import type { Action } from "../api/types";
 import { when } from "../format";
 import { useIntentKeys } from "../key";
@@ -44,6 +45,7 @@ export function InstancePage() {
   const [overrides, setOverrides] = useState("");
   const keys = useIntentKeys();
   const err = apiError(acted.error) ?? apiError(planned.error);
+  const operate = usePermissions().can("operate");
 
   async function run(kind: string, body: { overrides?: string } = {}) {
     if (kind === "delete" && !window.confirm(`Delete ${inst.data?.name}? Its data is removed for good.`)) return;
@@ -97,7 +99,7 @@ export function InstancePage() {
             </>
           )}
         </dl>
-        <div className="actions-row">
+        {operate && <div className="actions-row" data-testid="instance-actions">
           <button type="button" onClick={() => refresh(id)} disabled={refreshing}>
             {refreshing ? "Refresh queued…" : "Refresh"}
           </button>
@@ -107,7 +109,7 @@ export function InstancePage() {
               {a.label}
             </button>
           ))}
-        </div>
+        </div>}
         {err && <p className="form-error" role="alert">{err.message}</p>}
         {acted.data && <ActionResult answered={acted.data} />}
         {watch.status === "queued" && (
@@ -124,7 +126,7 @@ export function InstancePage() {
         {refreshed.error && <p className="form-error" role="alert">{apiError(refreshed.error)?.message}</p>}
       </section>
 
-      {(i.state === "running" || i.state === "failure") && (
+      {operate && (i.state === "running" || i.state === "failure") && (
         <section className="panel">
           <h2>Update with configuration overrides</h2>
           <textarea aria-label="Overrides (YAML)" rows={6} value={overrides} placeholder={"PLATFORM_NAME: My site\n"}

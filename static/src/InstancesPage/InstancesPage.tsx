@@ -1,6 +1,7 @@
 import { useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiError, useInstancesQuery } from "../api/api";
+import { usePermissions } from "../api/permissions";
 import { INSTANCE_STATES } from "../api/states";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
@@ -12,6 +13,7 @@ const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"]
 /** Every instance, filtered by the query string (so filters can be shared as links). */
 export function InstancesPage() {
   const [params, setParams] = useSearchParams();
+  const { can } = usePermissions();
   const [cursors, setCursors] = useState<string[]>([]);
   const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""]));
   const cursor = cursors.length ? cursors[cursors.length - 1] : null;
@@ -30,9 +32,11 @@ export function InstancesPage() {
     <section className="panel">
       <div className="panel-head">
         <h1>Instances</h1>
-        <Link to="/deploy" className="button primary">
-          Deploy new instance
-        </Link>
+        {can("operate") && (
+          <Link to="/deploy" className="button primary">
+            Deploy new instance
+          </Link>
+        )}
       </div>
       <div className="filters">
         <input aria-label="Instance name" placeholder="Instance name" value={filters.name} onChange={(e) => set("name", e.target.value)} />

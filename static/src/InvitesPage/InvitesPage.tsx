@@ -1,5 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { apiError, useCreateInviteMutation, useInvitesQuery, useRevokeInviteMutation } from "../api/api";
+import { ROLES } from "../api/permissions";
+import type { Role } from "../api/types";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
 import { Pager } from "../Pager/Pager";
@@ -8,7 +10,7 @@ export function InvitesPage() {
   const [cursor, setCursor] = useState<number | null>(null);
   const list = useInvitesQuery({ cursor, limit: 50 });
   const [email, setEmail] = useState("");
-  const [admin, setAdmin] = useState(false);
+  const [role, setRole] = useState<Role>("viewer");
   const [create, created] = useCreateInviteMutation();
   const [revoke] = useRevokeInviteMutation();
   const [copied, setCopied] = useState(false);
@@ -18,9 +20,9 @@ export function InvitesPage() {
     e.preventDefault();
     setCopied(false);
     try {
-      await create({ email, is_admin: admin }).unwrap();
+      await create({ email, role }).unwrap();
       setEmail("");
-      setAdmin(false);
+      setRole("viewer");
     } catch {
       /* shown below */
     }
@@ -37,7 +39,12 @@ export function InvitesPage() {
       <form onSubmit={onSubmit} className="inline-form" noValidate>
         <Field label="Email" name="email" type="email" value={email} onChange={setEmail} error={err} required />
         <label className="check">
-          <input type="checkbox" checked={admin} onChange={(e) => setAdmin(e.target.checked)} /> administrator
+          Role{" "}
+          <select aria-label="Role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
+            {ROLES.map((r) => (
+              <option key={r} value={r}>{r}</option>
+            ))}
+          </select>
         </label>
         <button type="submit" className="primary" disabled={created.isLoading}>
           Invite
@@ -71,7 +78,7 @@ export function InvitesPage() {
           {list.data?.items.map((i) => (
             <tr key={i.id}>
               <td>{i.email}</td>
-              <td>{i.is_admin ? "admin" : "user"}</td>
+              <td>{i.role}</td>
               <td>{i.state}</td>
               <td>{when(i.expires_at)}</td>
               <td>

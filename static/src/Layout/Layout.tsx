@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLink, useNavigate } from "react-router-dom";
 import { api, useLogoutMutation } from "../api/api";
+import { usePermissions } from "../api/permissions";
 import { setCsrfToken } from "../api/csrf";
 import { Sidebar } from "../Sidebar/Sidebar";
 import { SyncStatus } from "../SyncStatus/SyncStatus";
@@ -12,6 +13,8 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
   const [logout, { isLoading }] = useLogoutMutation();
   const navigate = useNavigate();
   const dispatch = useDispatch();
+  const { can } = usePermissions();
+  const admin = can("admin");
 
   async function onLogout() {
     try {
@@ -36,13 +39,13 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           <NavLink to="/instances">Instances</NavLink>
           <NavLink to="/projects">Repositories</NavLink>
           <NavLink to="/sync">Sync runs</NavLink>
-          {user.is_admin && <NavLink to="/admin/users">Users</NavLink>}
-          {user.is_admin && <NavLink to="/admin/invites">Invites</NavLink>}
-          {user.is_admin && <NavLink to="/admin/audit">Audit log</NavLink>}
+          {admin && <NavLink to="/admin/users">Users</NavLink>}
+          {admin && <NavLink to="/admin/invites">Invites</NavLink>}
+          {admin && <NavLink to="/admin/audit">Audit log</NavLink>}
         </nav>
         <div className="user">
           <SyncStatus />
-          {user.is_admin && (
+          {admin && (
             <NavLink to="/projects" className="add-repo">
               Add GitLab repository
             </NavLink>
@@ -50,6 +53,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           <NavLink to="/account/password" data-testid="current-user">
             {user.display_name || user.email}
           </NavLink>
+          <span className="muted small" data-testid="current-role">{user.role}</span>
           <NavLink to="/account/tokens">API tokens</NavLink>
           <button type="button" className="link" onClick={onLogout} disabled={isLoading} data-testid="logout">
             Log out

@@ -1,5 +1,6 @@
 import { useEffect, useState, type FormEvent } from "react";
 import { apiError, useAllowDeletesMutation, useCreateProjectMutation, useProjectsQuery, useSyncProjectMutation } from "../api/api";
+import { usePermissions } from "../api/permissions";
 import { Field, FormError } from "../Field/Field";
 import { when } from "../format";
 import { poll } from "../api/poll";
@@ -8,6 +9,7 @@ import { poll } from "../api/poll";
 export function ProjectsPage({ admin }: { admin: boolean }) {
   // a queued refresh lands when ocim-sync has run it: poll until none is left
   const [queued, setQueued] = useState(false);
+  const { can } = usePermissions();
   const list = useProjectsQuery(undefined, poll(queued ? 2000 : 0));
   const anyQueued = !!list.data?.items.some((p) => p.sync_requested);
   useEffect(() => setQueued(anyQueued), [anyQueued]);
@@ -61,9 +63,11 @@ export function ProjectsPage({ admin }: { admin: boolean }) {
                   {p.sync_requested && <div className="muted small" data-testid="refresh-queued">refresh queued</div>}
                 </td>
                 <td>
-                  <button type="button" onClick={() => sync(p.id)} disabled={p.sync_requested}>
-                    {p.sync_requested ? "Queued…" : "Refresh"}
-                  </button>
+                  {can("operate") && (
+                    <button type="button" onClick={() => sync(p.id)} disabled={p.sync_requested}>
+                      {p.sync_requested ? "Queued…" : "Refresh"}
+                    </button>
+                  )}
                   {admin && p.deletes_waiting != null && !p.allow_deletes && (
                     <button
                       type="button"

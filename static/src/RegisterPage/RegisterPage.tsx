@@ -38,7 +38,7 @@ export function RegisterPage() {
       <h1>Join Ocim</h1>
       <p>
         You were invited as <strong data-testid="invite-email">{invite.data.email}</strong>
-        {invite.data.is_admin ? " (administrator)" : ""}.
+        {" "}as <strong data-testid="invite-role">{invite.data.role}</strong>.
       </p>
       <form onSubmit={onSubmit} noValidate>
         <Field label="Your name" name="name" autoComplete="name" value={name} onChange={setName} error={err} required />

@@ -1,12 +1,36 @@
 import { useState } from "react";
-import { apiError, useEndSessionsMutation, useUpdateUserMutation, useUsersQuery } from "../api/api";
-import type { User } from "../api/types";
+import { apiError, useEndSessionsMutation, useProjectsQuery, useUpdateUserMutation, useUsersQuery } from "../api/api";
+import { ROLES, ROLE_TEXT } from "../api/permissions";
+import type { Project, Role, User } from "../api/types";
 import { when } from "../format";
 import { Pager } from "../Pager/Pager";
+
+/** The repositories a user is limited to: every one, or the ones ticked. */
+function Memberships({ user, projects, onChange }: { user: User; projects: Project[];
+                                                     onChange: (ids: number[] | null) => void }) {
+  const limited = user.project_ids != null;
+  const ids = user.project_ids ?? [];
+  return (
+    <div className="memberships" data-testid={`projects-${user.email}`}>
+      <label className="check">
+        <input type="checkbox" checked={!limited} disabled={user.role === "admin"}
+               onChange={(e) => onChange(e.target.checked ? null : [])} /> every repository
+      </label>
+      {limited && projects.map((p) => (
+        <label key={p.id} className="check">
+          <input type="checkbox" checked={ids.includes(p.id)}
+                 onChange={(e) => onChange(e.target.checked ? [...ids, p.id] : ids.filter((x) => x !== p.id))} />{" "}
+          {p.name}
+        </label>
+      ))}
+    </div>
+  );
+}
 
 export function UsersPage({ me }: { me: User }) {
   const [cursor, setCursor] = useState<number | null>(null);
   const list = useUsersQuery({ cursor, limit: 50 });
+  const projects = useProjectsQuery();
   const [update, updated] = useUpdateUserMutation();
   const [endSessions, ended] = useEndSessionsMutation();
   const err = apiError(updated.error) ?? apiError(ended.error);
@@ -14,7 +38,10 @@ export function UsersPage({ me }: { me: User }) {
   return (
     <section className="panel">
       <h1>Users</h1>
-      <p className="muted">New people join through an invitation (see Invites).</p>
+      <p className="muted">
+        New people join through an invitation (see Invites). Roles: {ROLES.map((r) => `${r} ${ROLE_TEXT[r]}`).join("; ")}.
+        Reprovisioning is granted per user; admins always see every repository.
+      </p>
       {err && <p className="form-error" role="alert">{err.message}</p>}
       {ended.data && <p className="notice">{ended.data.ended} session(s) ended.</p>}
       {list.isError && <p className="form-error">{apiError(list.error)?.message}</p>}
@@ -24,6 +51,8 @@ export function UsersPage({ me }: { me: User }) {
             <th>Name</th>
             <th>Email</th>
             <th>Role</th>
+            <th>Reprovision</th>
+            <th>Repositories</th>
             <th>Status</th>
             <th>Last login</th>
             <th />
@@ -34,19 +63,37 @@ export function UsersPage({ me }: { me: User }) {
             <tr key={u.id} data-testid={`user-${u.email}`}>
               <td>{u.display_name}</td>
               <td>{u.email}</td>
-              <td>{u.is_admin ? "admin" : "user"}</td>
+              <td>
+                {u.id === me.id ? (
+                  u.role
+                ) : (
+                  <select aria-label={`Role of ${u.email}`} value={u.role}
+                          onChange={(e) => update({ id: u.id, role: e.target.value as Role })}>
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>{r}</option>
+                    ))}
+                  </select>
+                )}
+              </td>
+              <td>
+                <input type="checkbox" aria-label={`${u.email} may reprovision`} checked={!!u.can_reprovision}
+                       onChange={(e) => update({ id: u.id, can_reprovision: e.target.checked })} />
+              </td>
+              <td>
+                {u.role === "admin" ? (
+                  <span className="muted small">every repository</span>
+                ) : (
+                  <Memberships user={u} projects={projects.data?.items ?? []}
+                               onChange={(ids) => update({ id: u.id, project_ids: ids })} />
+                )}
+              </td>
               <td>{u.is_active ? (u.locked ? "locked" : "active") : "deactivated"}</td>
               <td>{when(u.last_login_at)}</td>
               <td className="actions">
                 {u.id !== me.id && (
-                  <>
-                    <button type="button" onClick={() => update({ id: u.id, is_admin: !u.is_admin })}>
-                      {u.is_admin ? "Make user" : "Make admin"}
-                    </button>
-                    <button type="button" className={u.is_active ? "danger" : ""} onClick={() => update({ id: u.id, is_active: !u.is_active })}>
-                      {u.is_active ? "Deactivate" : "Activate"}
-                    </button>
-                  </>
+                  <button type="button" className={u.is_active ? "danger" : ""} onClick={() => update({ id: u.id, is_active: !u.is_active })}>
+                    {u.is_active ? "Deactivate" : "Activate"}
+                  </button>
                 )}
                 <button type="button" onClick={() => endSessions(u.id)}>
                   End sessions

@@ -3,7 +3,7 @@ import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/to
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
   Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project,
-  RefreshQueued, Session, SyncRun, User,
+  RefreshQueued, Role, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
 
@@ -79,7 +79,7 @@ export const api = createApi({
     confirmReset: b.mutation<{ reset: boolean }, { token: string; new_password: string }>({
       query: (body) => ({ url: "/auth/password-reset/confirm", method: "POST", body }),
     }),
-    invite: b.query<{ email: string; is_admin: boolean }, string>({
+    invite: b.query<{ email: string; is_admin: boolean; role: Role }, string>({
       query: (token) => `/auth/invites/${encodeURIComponent(token)}`,
     }),
     register: b.mutation<Session, { token: string; name: string; password: string }>({
@@ -91,11 +91,12 @@ export const api = createApi({
       query: (a) => `/users${listParams({ ...a })}`,
       providesTags: ["Users"],
     }),
-    createUser: b.mutation<User, { email: string; display_name: string; password: string; is_admin: boolean }>({
+    createUser: b.mutation<User, { email: string; display_name: string; password: string; role: Role }>({
       query: (body) => ({ url: "/users", method: "POST", body }),
       invalidatesTags: ["Users", "Audit"],
     }),
-    updateUser: b.mutation<User, { id: number; display_name?: string; is_admin?: boolean; is_active?: boolean }>({
+    updateUser: b.mutation<User, { id: number; display_name?: string; role?: Role; is_active?: boolean;
+                                   can_reprovision?: boolean; project_ids?: number[] | null }>({
       query: ({ id, ...body }) => ({ url: `/users/${id}`, method: "PATCH", body }),
       invalidatesTags: ["Users", "Audit"],
     }),
@@ -107,7 +108,7 @@ export const api = createApi({
       query: (a) => `/invites${listParams({ ...a })}`,
       providesTags: ["Invites"],
     }),
-    createInvite: b.mutation<Invite, { email: string; is_admin: boolean }>({
+    createInvite: b.mutation<Invite, { email: string; role: Role }>({
       query: (body) => ({ url: "/invites", method: "POST", body }),
       invalidatesTags: ["Invites", "Audit"],
     }),
@@ -119,7 +120,7 @@ export const api = createApi({
       query: () => "/api-tokens",
       providesTags: ["Tokens"],
     }),
-    createToken: b.mutation<ApiToken, { name: string }>({
+    createToken: b.mutation<ApiToken, { name: string; read_only: boolean }>({
       query: (body) => ({ url: "/api-tokens", method: "POST", body }),
       invalidatesTags: ["Tokens"],
     }),

@@ -12,11 +12,19 @@ export interface Health {
   version: string;
 }
 
+/** What a caller may do (x-ocim-permission in docs/openapi.yaml). */
+export type Permission = "account" | "read" | "operate" | "admin" | "reprovision";
+export type Role = "viewer" | "operator" | "admin";
+
 export interface User {
   id: number;
   email: string;
   display_name: string;
   is_admin: boolean;
+  role: Role;
+  can_reprovision?: boolean;
+  /** null: every repository; else only these projects */
+  project_ids?: number[] | null;
   is_active?: boolean;
   created_at?: string;
   last_login_at?: string | null;
@@ -26,6 +34,16 @@ export interface User {
 export interface Session {
   user: User;
   csrf_token?: string;
+  /** in /auth/me: what the caller may do now */
+  permissions?: Permission[];
+  read_only?: boolean;
+}
+
+/** An error of the API; a 403 of the route check names the permission and
+ * the weakest role that has it. */
+export interface ForbiddenError extends ApiError {
+  permission?: Permission;
+  role?: Role;
 }
 
 export interface Page<T> {
@@ -37,6 +55,7 @@ export interface Invite {
   id: number;
   email: string;
   is_admin: boolean;
+  role: Role;
   invited_by: number | null;
   created_at: string;
   expires_at: string;
@@ -51,6 +70,7 @@ export interface Invite {
 export interface ApiToken {
   id: number;
   name: string;
+  read_only?: boolean;
   created_at: string;
   last_used_at?: string | null;
   token?: string;
