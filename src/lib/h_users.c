@@ -95,7 +95,7 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 	params[1] = name;
 	params[2] = admin < 0 ? NULL : admin ? "true" : "false";
 	params[3] = active < 0 ? NULL : active ? "true" : "false";
-	/* a deactivation and the end of the user's sessions: one unit */
+	/* a deactivation and the end of the user's sessions and tokens: one unit */
 	if (db_begin(app->db) < 0) {
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
@@ -110,8 +110,9 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	if (active == 0) {
+		/* every session and every API token: a reactivation gives none back */
 		const char *p1[1] = { cid };
-		PGresult *res = db_exec(app->db, STMT_SESSIONS_DELETE_USER, 1, p1);
+		PGresult *res = db_exec(app->db, STMT_USER_END_ACCESS, 1, p1);
 
 		st = db_result_status(res);
 		PQclear(res);
