@@ -127,12 +127,33 @@ accounts_reset_mail(const struct conf *conf, const char *token)
 }
 
 char *
-accounts_password_changed_mail(const struct conf *conf)
+accounts_password_changed_mail(const struct conf *conf, int reset, long sessions, long tokens, long tokens_kept)
 {
-	return mail_compose(conf, ACCOUNTS_PASSWORD_CHANGED_SUBJECT,
-	                    "Hello,\n\nthe password of your Ocim account was just changed, and every\n"
-	                    "session of the account was ended.\n\n"
-	                    "If you did not do this, reset your password at once and tell an administrator.\n");
+	struct buf body = { 0 };
+	char *msg = NULL;
+	int ok;
+
+	/* the mail says exactly what ended: the user reads it to judge whether
+	 * someone else still holds a way in */
+	ok = buf_printf(&body, "Hello,\n\nthe password of your Ocim account was just %s.\n\nWhat ended:\n"
+	                "- %ld %s (%s)\n",
+	                reset ? "reset with a link mailed to this address" : "changed",
+	                sessions, sessions == 1 ? "session" : "sessions",
+	                reset ? "every session of the account" : "every session but the one that changed it") == 0;
+	if (ok && (reset || tokens_kept == 0))
+		ok = buf_printf(&body, "- %ld API %s (every API token of the account)\n",
+		                tokens, tokens == 1 ? "token" : "tokens") == 0;
+	else if (ok)
+		ok = buf_printf(&body, "\nYour %ld API %s %s kept and still %s: revoke %s on the API tokens page\n"
+		                "if you did not make this change.\n", tokens_kept,
+		                tokens_kept == 1 ? "token" : "tokens", tokens_kept == 1 ? "was" : "were",
+		                tokens_kept == 1 ? "works" : "work", tokens_kept == 1 ? "it" : "them") == 0;
+	if (ok)
+		ok = buf_printf(&body, "\nIf you did not do this, reset your password at once and tell an administrator.\n") == 0;
+	if (ok)
+		msg = mail_compose(conf, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, body.data);
+	buf_free(&body);
+	return msg;
 }
 
 void

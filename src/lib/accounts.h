@@ -27,10 +27,13 @@ int accounts_reset_link(const struct conf *conf, struct db *db, long user_id, ch
                         size_t linksz);
 
 /* The outbox messages (see mail_compose): a reset link's for token, the
- * password-changed notice.  NULL when no mail is sent.  Free with
+ * password-changed notice (after a reset when reset, else a change),
+ * which says what ended: sessions, tokens API tokens revoked, or
+ * tokens_kept left working.  NULL when no mail is sent.  Free with
  * accounts_mail_free (it wipes: a message may hold a link). */
 char *accounts_reset_mail(const struct conf *conf, const char *token);
-char *accounts_password_changed_mail(const struct conf *conf);
+char *accounts_password_changed_mail(const struct conf *conf, int reset, long sessions, long tokens,
+                                     long tokens_kept);
 void accounts_mail_free(char *msg);
 
 #endif

@@ -26,7 +26,9 @@ struct conf {
 		long session_absolute_seconds;
 		long secure_cookies;            /* boolean */
 		long lock_after_failures;
+		long lock_first_seconds;
 		long lock_seconds;
+		long device_cookie_seconds;
 		char *password_blocklist;
 		long invite_seconds;
 		long reset_seconds;

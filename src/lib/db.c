@@ -15,6 +15,17 @@ struct stmt_def {
 	int ncols;      /* the width of its rows when they are read by position (db.h), else 0 */
 };
 
+/* A failure counted with backoff (users and device_cookies have the same
+ * columns): failures older than a day are forgotten; from the $2-th on,
+ * each one locks for $3 seconds doubled per failure past $2, $4 at most. */
+#define BACKOFF_COUNT \
+	"(CASE WHEN last_failed_at IS NULL OR last_failed_at < now() - interval '1 day' " \
+	"THEN 0 ELSE failed_logins END + 1)"
+#define BACKOFF_SQL \
+	"failed_logins = " BACKOFF_COUNT ", last_failed_at = now(), " \
+	"locked_until = CASE WHEN " BACKOFF_COUNT " >= $2::int THEN now() + make_interval(secs => " \
+	"least($3::float8 * power(2, least(" BACKOFF_COUNT " - $2::int, 30)), $4::float8)) END"
+
 /* Every SQL statement Ocim runs, in one place. */
 static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0 },
@@ -35,16 +46,33 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_USER_BY_EMAIL] = { "user_by_email",
 		"SELECT id, password_hash, is_active, coalesce(locked_until > now(), false), "
 		"is_admin, email, display_name FROM users WHERE lower(email) = lower($1)", 0, LOGIN__COLS },
-	/* counts a failure; locking restarts the count */
+	/* counts a failure of the account's unknown clients (those without a
+	 * device cookie for it); $2 failures before a lock, $3 the first lock in
+	 * seconds, doubled at each further failure, $4 the longest (BACKOFF_SQL) */
 	[STMT_LOGIN_FAILED] = { "login_failed",
-		"UPDATE users SET "
-		"failed_logins = CASE WHEN failed_logins + 1 >= $2::int THEN 0 ELSE failed_logins + 1 END, "
-		"locked_until = CASE WHEN failed_logins + 1 >= $2::int "
-		"THEN now() + make_interval(secs => $3::int) ELSE locked_until END "
-		"WHERE id = $1::bigint RETURNING locked_until > now()", 0 },
+		"UPDATE users SET " BACKOFF_SQL " WHERE id = $1::bigint "
+		"RETURNING failed_logins, coalesce(ceil(extract(epoch FROM locked_until - now())), 0)::bigint", 0, FAIL__COLS },
+	/* $2: a login from a device cookie leaves the count of unknown clients alone */
 	[STMT_LOGIN_OK] = { "login_ok",
-		"UPDATE users SET failed_logins = 0, locked_until = NULL, last_login_at = now() "
+		"UPDATE users SET failed_logins = CASE WHEN $2::boolean THEN failed_logins ELSE 0 END, "
+		"locked_until = CASE WHEN $2::boolean THEN locked_until END, "
+		"last_failed_at = CASE WHEN $2::boolean THEN last_failed_at END, last_login_at = now() "
 		"WHERE id = $1::bigint", 0 },
+	/* device cookies (sql/014_device_cookies.sql): $1 hash, $2 the account */
+	[STMT_DEVICE_LOOKUP] = { "device_lookup",
+		"SELECT id, coalesce(locked_until > now(), false) FROM device_cookies "
+		"WHERE token_hash = $1 AND user_id = $2::bigint AND expires_at > now()", 0, DEVICE__COLS },
+	/* $3 seconds it lives; the account's expired ones go at the same time */
+	[STMT_DEVICE_INSERT] = { "device_insert",
+		"WITH gone AS (DELETE FROM device_cookies WHERE user_id = $2::bigint AND expires_at <= now()) "
+		"INSERT INTO device_cookies (token_hash, user_id, expires_at) "
+		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))", 0 },
+	[STMT_DEVICE_OK] = { "device_ok",
+		"UPDATE device_cookies SET failed_logins = 0, last_failed_at = NULL, locked_until = NULL, "
+		"last_used_at = now(), expires_at = now() + make_interval(secs => $2::int) WHERE id = $1::bigint", 0 },
+	[STMT_DEVICE_FAILED] = { "device_failed",
+		"UPDATE device_cookies SET " BACKOFF_SQL " WHERE id = $1::bigint "
+		"RETURNING failed_logins, coalesce(ceil(extract(epoch FROM locked_until - now())), 0)::bigint", 0, FAIL__COLS },
 	[STMT_SESSION_INSERT] = { "session_insert",
 		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address) "
 		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)", 0 },
@@ -62,13 +90,23 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE sessions SET last_seen_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_SESSION_DELETE] = { "session_delete",
 		"DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id", 0 },
-	[STMT_SESSIONS_DELETE_OTHERS] = { "sessions_delete_others",
-		"DELETE FROM sessions WHERE user_id = $1::bigint AND id <> coalesce($2::bigint, 0)", 0 },
 	[STMT_USER_PASSWORD_HASH] = { "user_password_hash",
-		"SELECT password_hash FROM users WHERE id = $1::bigint", 0 },
-	[STMT_USER_SET_PASSWORD] = { "user_set_password",
-		"UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
-		"WHERE id = $1::bigint", 0 },
+		"SELECT password_hash, coalesce(locked_until > now(), false) FROM users WHERE id = $1::bigint", 0 },
+	/* a password change, all in one: the new hash $2, the end of every
+	 * session but $3, of every API token when $4, of every outstanding reset
+	 * link; answers what ended (ENDED_*) */
+	[STMT_PASSWORD_CHANGE] = { "password_change",
+		"WITH u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, "
+		"  last_failed_at = NULL WHERE id = $1::bigint RETURNING id, email), "
+		"d AS (DELETE FROM sessions s USING u WHERE s.user_id = u.id AND s.id <> coalesce($3::bigint, 0) "
+		"  RETURNING s.id), "
+		"t AS (UPDATE api_tokens a SET revoked_at = now() FROM u "
+		"  WHERE $4::boolean AND a.user_id = u.id AND a.revoked_at IS NULL RETURNING a.id), "
+		"v AS (UPDATE password_resets p SET used_at = now() FROM u "
+		"  WHERE p.user_id = u.id AND p.used_at IS NULL RETURNING p.id) "
+		"SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM t), "
+		"(SELECT count(*) FROM api_tokens a WHERE a.user_id = u.id AND a.revoked_at IS NULL AND NOT $4::boolean), "
+		"(SELECT count(*) FROM v), u.id, u.email FROM u", 0, ENDED__COLS },
 	[STMT_APITOKEN_LOOKUP] = { "apitoken_lookup",
 		"SELECT t.id, u.id, u.email, u.display_name, u.role, NULL, "
 		"t.last_used_at IS NULL OR t.last_used_at < now() - interval '30 seconds', u.can_reprovision, t.read_only, "
@@ -90,17 +128,22 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_RESET_INSERT] = { "reset_insert",
 		"INSERT INTO password_resets (token_hash, user_id, expires_at) "
 		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))", 0 },
-	/* uses the link, sets the password, ends every session: all or nothing */
+	/* uses the link, voids the account's other outstanding links, sets the
+	 * password, ends every session and every API token: all or nothing;
+	 * answers what ended (ENDED_*), no row for an unknown, used or expired
+	 * link or a deactivated account */
 	[STMT_RESET_CONSUME] = { "reset_consume",
 		"WITH r AS (UPDATE password_resets SET used_at = now() "
-		"  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING user_id), "
-		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL "
+		"  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING id, user_id), "
+		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, last_failed_at = NULL "
 		"  FROM r WHERE users.id = r.user_id AND users.is_active RETURNING users.id, users.email), "
-		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id), "
-		/* $3 subject, $4 the message without its To line (NULL: no mail) */
-		"m AS (INSERT INTO mail_outbox (recipient, subject, message) "
-		"  SELECT email, $3, 'To: ' || email || E'\\r\\n' || $4 FROM u WHERE $4::text IS NOT NULL) "
-		"SELECT id, email FROM u", 0 },
+		"v AS (UPDATE password_resets p SET used_at = now() FROM r, u "
+		"  WHERE p.user_id = u.id AND p.id <> r.id AND p.used_at IS NULL RETURNING p.id), "
+		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id RETURNING sessions.id), "
+		"t AS (UPDATE api_tokens a SET revoked_at = now() FROM u "
+		"  WHERE a.user_id = u.id AND a.revoked_at IS NULL RETURNING a.id) "
+		"SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM t), 0, (SELECT count(*) FROM v), u.id, u.email "
+		"FROM u", 0, ENDED__COLS },
 	/* A reset request does the same work whether or not the account exists
 	 * (its timing tells nothing): one statement that inserts the link, its
 	 * mail and the audit entry, the first two only for an active user.
@@ -188,6 +231,12 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"INSERT INTO project_members (user_id, project_id) SELECT $1::bigint, p FROM unnest($2::bigint[]) p ON CONFLICT DO NOTHING", 0 },
 	[STMT_SESSIONS_DELETE_USER] = { "sessions_delete_user",
 		"DELETE FROM sessions WHERE user_id = $1::bigint", 0 },
+	/* a deactivation ends every session and API token of the account ($1) */
+	[STMT_USER_END_ACCESS] = { "user_end_access",
+		"WITH d AS (DELETE FROM sessions WHERE user_id = $1::bigint RETURNING id), "
+		"t AS (UPDATE api_tokens SET revoked_at = now() WHERE user_id = $1::bigint AND revoked_at IS NULL "
+		"  RETURNING id) "
+		"SELECT (SELECT count(*) FROM d), (SELECT count(*) FROM t), 0, 0, $1::bigint, ''", 0, ENDED__COLS },
 	[STMT_USER_EXISTS] = { "user_exists",
 		"SELECT 1 FROM users WHERE lower(email) = lower($1)", 0 },
 	[STMT_PROJECT_INSERT] = { "project_insert",

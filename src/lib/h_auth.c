@@ -76,15 +76,120 @@ session_start(struct app *app, struct request *req, struct response *resp, const
 	return ok ? 0 : -1;
 }
 
+/* Device cookies (OWASP's "Slow Down Online Guessing Attacks with Device
+ * Cookies"): a login gives the browser a random token bound to the account,
+ * stored as its hash.  A client that shows one valid for the account has
+ * its failures counted against that cookie alone; every other client
+ * counts against the account, whose lock then keeps out only clients
+ * without one.  So nobody locks a user out of a browser that logged in
+ * before by guessing on purpose. */
+static const char *
+device_cookie_name(const struct app *app)
+{
+	return app->conf->auth.secure_cookies ? "__Host-ocim_device" : "ocim_device";
+}
+
+/* Finds the caller's device cookie for account uid: *device its id (0: the
+ * client has none valid for it), *locked whether it is locked.  Returns 0,
+ * or -1 with the error in resp. */
+static int
+device_find(struct app *app, struct request *req, struct response *resp, const char *uid, long *device,
+            int *locked)
+{
+	const char *cookie = kv_get(&req->cookies, device_cookie_name(app));
+	char hash[TOKEN_HASH_HEX];
+	const char *params[2] = { hash, uid };
+	PGresult *res;
+
+	*device = 0;
+	*locked = 0;
+	if (cookie == NULL || token_hash(cookie, strlen(cookie), hash) < 0)
+		return 0;
+	res = db_exec(app->db, STMT_DEVICE_LOOKUP, 2, params);
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+		PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 1) {
+		parse_long(PQgetvalue(res, 0, DEVICE_ID), device);
+		*locked = PQgetvalue(res, 0, DEVICE_LOCKED)[0] == 't';
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Counts a wrong password for account user_id: against the client's device
+ * cookie device when it has one, else against the account's unknown
+ * clients.  Past auth.lock_after_failures each failure locks, for longer
+ * every time (STMT_LOGIN_FAILED). */
+static void
+count_failure(struct app *app, struct request *req, long user_id, long device)
+{
+	char id[24], limit[24], first[24], most[24];
+	const char *params[4] = { id, limit, first, most };
+	PGresult *res;
+	long failures = 0, seconds = 0;
+
+	snprintf(id, sizeof id, "%ld", device ? device : user_id);
+	snprintf(limit, sizeof limit, "%ld", app->conf->auth.lock_after_failures);
+	snprintf(first, sizeof first, "%ld", app->conf->auth.lock_first_seconds);
+	snprintf(most, sizeof most, "%ld", app->conf->auth.lock_seconds);
+	res = db_exec(app->db, device ? STMT_DEVICE_FAILED : STMT_LOGIN_FAILED, 4, params);
+	if (db_result_status(res) == DB_OK && PQntuples(res) == 1) {
+		parse_long(PQgetvalue(res, 0, FAIL_COUNT), &failures);
+		parse_long(PQgetvalue(res, 0, FAIL_LOCKED_SECONDS), &seconds);
+	} else {
+		log_warning("a failed login of user %ld was not counted: %s", user_id, db_error(app->db));
+	}
+	PQclear(res);
+	if (seconds > 0)
+		audit(app->db, user_id, req->remote_addr, "user.locked", NULL,
+		      json_pack("{s:I, s:I, s:s}", "seconds", (json_int_t)seconds, "failures", (json_int_t)failures,
+		                "clients", device ? "this device cookie" : "clients without a device cookie"));
+}
+
+/* After a good password: the client's device cookie for the account is
+ * refreshed (its failures forgotten), or a new one is set. */
+static void
+device_remember(struct app *app, struct response *resp, const char *uid, long device)
+{
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], secs[24], id[24], cookie[256];
+	const char *params[3] = { hash, uid, secs };
+	PGresult *res;
+
+	snprintf(secs, sizeof secs, "%ld", app->conf->auth.device_cookie_seconds);
+	if (device) {
+		snprintf(id, sizeof id, "%ld", device);
+		params[0] = id;
+		params[1] = secs;
+		PQclear(db_exec(app->db, STMT_DEVICE_OK, 2, params));
+		return;
+	}
+	if (token_new(token, hash) < 0)
+		return;         /* no device cookie: the next login is an unknown client's */
+	res = db_exec(app->db, STMT_DEVICE_INSERT, 3, params);
+	if (db_result_status(res) == DB_OK) {
+		/* only ever sent to the login and password routes' site: Strict */
+		snprintf(cookie, sizeof cookie, "%s=%s; Path=/; Max-Age=%ld; HttpOnly; SameSite=Strict%s",
+		         device_cookie_name(app), token, app->conf->auth.device_cookie_seconds,
+		         app->conf->auth.secure_cookies ? "; Secure" : "");
+		response_header(resp, "Set-Cookie", cookie);
+		sodium_memzero(cookie, sizeof cookie);
+	}
+	PQclear(res);
+	sodium_memzero(token, sizeof token);
+}
+
 void
 h_auth_login(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "email", "password", NULL };
-	const char *email, *password, *params[1];
+	const char *email, *password, *params[2];
 	char csrf[TOKEN_CHARS + 1], uid[24];
-	PGresult *res, *r2;
-	long user_id = 0;
-	int known, active, locked, ok;
+	PGresult *res;
+	long user_id = 0, device = 0;
+	int known, active, locked, device_locked, ok;
 
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (email = input_string(resp, req->json, "email", 254, 1, NULL)) == NULL ||
@@ -99,43 +204,38 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 	}
 	known = PQntuples(res) == 1;
 	active = known && PQgetvalue(res, 0, LOGIN_ACTIVE)[0] == 't';
-	locked = known && PQgetvalue(res, 0, LOGIN_LOCKED)[0] == 't';
-	/* the same work and the same answer whether or not the account exists */
-	ok = password_verify(known && active && !locked ? PQgetvalue(res, 0, LOGIN_HASH) : dummy_hash, password);
 	if (known)
 		parse_long(PQgetvalue(res, 0, LOGIN_ID), &user_id);
+	snprintf(uid, sizeof uid, "%ld", user_id);
+	if (known && device_find(app, req, resp, uid, &device, &device_locked) < 0) {
+		PQclear(res);
+		return;
+	}
+	/* the account's lock keeps out clients without a device cookie for it;
+	 * a client with one is held only by that cookie's own lock */
+	locked = device ? device_locked : known && PQgetvalue(res, 0, LOGIN_LOCKED)[0] == 't';
+	/* the same work and the same answer whether or not the account exists */
+	ok = password_verify(known && active && !locked ? PQgetvalue(res, 0, LOGIN_HASH) : dummy_hash, password);
 	if (!ok || !known || !active || locked) {
-		if (known && active && !locked) {
-			const char *fp[3];
-			char limit[24], secs[24];
-
-			snprintf(limit, sizeof limit, "%ld", app->conf->auth.lock_after_failures);
-			snprintf(secs, sizeof secs, "%ld", app->conf->auth.lock_seconds);
-			snprintf(uid, sizeof uid, "%ld", user_id);
-			fp[0] = uid;
-			fp[1] = limit;
-			fp[2] = secs;
-			r2 = db_exec(app->db, STMT_LOGIN_FAILED, 3, fp);
-			if (db_result_status(r2) == DB_OK && PQntuples(r2) == 1 && PQgetvalue(r2, 0, 0)[0] == 't')
-				audit(app->db, user_id, req->remote_addr, "user.locked", NULL,
-				      json_pack("{s:I}", "seconds", (json_int_t)app->conf->auth.lock_seconds));
-			PQclear(r2);
-		}
+		if (known && active && !locked)
+			count_failure(app, req, user_id, device);
 		audit(app->db, known ? user_id : 0, req->remote_addr, "login.failure", NULL,
-		      json_pack("{s:s, s:s}", "email", email, "reason",
-		                !known ? "unknown email" : !active ? "inactive" : locked ? "locked" : "wrong password"));
+		      json_pack("{s:s, s:s, s:b}", "email", email, "reason",
+		                !known ? "unknown email" : !active ? "inactive" : locked ? "locked" : "wrong password",
+		                "device_cookie", device != 0));
 		PQclear(res);
 		response_error(resp, 401, "login_failed", NULL, LOGIN_FAILED_MESSAGE);
 		return;
 	}
 
-	snprintf(uid, sizeof uid, "%ld", user_id);
 	if (session_start(app, req, resp, uid, csrf) < 0) {
 		PQclear(res);
 		return;
 	}
 	params[0] = uid;
-	PQclear(db_exec(app->db, STMT_LOGIN_OK, 1, params));
+	params[1] = device ? "true" : "false";
+	PQclear(db_exec(app->db, STMT_LOGIN_OK, 2, params));
+	device_remember(app, resp, uid, device);
 	audit(app->db, user_id, req->remote_addr, "login", NULL, NULL);
 	response_json(resp, 200,
 	              json_pack("{s:o, s:s}", "user",
@@ -192,18 +292,32 @@ h_auth_me(struct app *app, struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
+/* A change needs a browser session (an API token never changes the
+ * password it stands beside), and a wrong current password counts like a
+ * failed login, against the same counter and lock a login from this client
+ * would meet.  end_tokens says whether every API token ends too; the mail
+ * says what ended. */
 void
 h_auth_password(struct app *app, struct request *req, struct response *resp)
 {
-	static const char *const fields[] = { "current_password", "new_password", NULL };
-	const char *current, *fresh, *params[2];
-	char uid[24], sid[24], hash[PASSWORD_HASH_LEN], *msg;
+	static const char *const fields[] = { "current_password", "new_password", "end_tokens", NULL };
+	const char *current, *fresh, *params[4];
+	char uid[24], sid[24], hash[PASSWORD_HASH_LEN], *msg = NULL;
+	long device = 0, ended[ENDED__COLS] = { 0 };
 	PGresult *res;
-	int ok, queued;
+	int ok, locked, end_tokens;
 
+	if (app->caller.session_id == 0) {
+		audit(app->db, app->caller.user_id, req->remote_addr, "password.change_failure", NULL,
+		      json_pack("{s:s}", "reason", "API token"));
+		response_error(resp, 403, "session_required", NULL,
+		               "changing the password needs a browser session: log in with the password, not an API token");
+		return;
+	}
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (current = input_string(resp, req->json, "current_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
-	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
+	    (fresh = input_string(resp, req->json, "new_password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL ||
+	    (end_tokens = input_bool(resp, req->json, "end_tokens", 0)) == -1)
 		return;
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	params[0] = uid;
@@ -213,34 +327,50 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 		PQclear(res);
 		return;
 	}
+	if (device_find(app, req, resp, uid, &device, &locked) < 0) {
+		PQclear(res);
+		return;
+	}
+	if (!device)
+		locked = PQgetvalue(res, 0, 1)[0] == 't';       /* the account's lock for unknown clients */
+	if (locked) {
+		PQclear(res);
+		audit(app->db, app->caller.user_id, req->remote_addr, "password.change_failure", NULL,
+		      json_pack("{s:s}", "reason", "locked"));
+		response_error(resp, 429, "too_many_failures", "current_password",
+		               "too many wrong passwords: wait a few minutes before trying again");
+		return;
+	}
 	ok = password_verify(PQgetvalue(res, 0, 0), current);
 	PQclear(res);
 	if (!ok) {
-		audit(app->db, app->caller.user_id, req->remote_addr, "password.change_failure", NULL, NULL);
+		count_failure(app, req, app->caller.user_id, device);
+		audit(app->db, app->caller.user_id, req->remote_addr, "password.change_failure", NULL,
+		      json_pack("{s:s}", "reason", "wrong password"));
 		response_error(resp, 403, "wrong_password", "current_password", "the current password is wrong");
 		return;
 	}
 	if (hash_new_password(app, resp, fresh, "new_password", hash) < 0)
 		return;
-	/* the new password, the end of every other session and the mail that
-	 * tells of it: one unit */
-	msg = accounts_password_changed_mail(app->conf);
+	/* the new password, the end of what it ends, the voided reset links and
+	 * the mail that tells of it: one unit */
 	if (db_begin(app->db) < 0) {
-		accounts_mail_free(msg);
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
+	snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
 	params[1] = hash;
-	res = db_exec(app->db, STMT_USER_SET_PASSWORD, 2, params);
-	ok = db_result_status(res) == DB_OK;
-	PQclear(res);
+	params[2] = sid;
+	params[3] = end_tokens == 1 ? "true" : "false";
+	res = db_exec(app->db, STMT_PASSWORD_CHANGE, 4, params);
+	ok = db_result_status(res) == DB_OK && PQntuples(res) == 1;
 	if (ok) {
-		snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
-		params[1] = app->caller.session_id ? sid : NULL;
-		res = db_exec(app->db, STMT_SESSIONS_DELETE_OTHERS, 2, params);
-		ok = db_result_status(res) == DB_OK;
-		PQclear(res);
+		for (int i = 0; i <= ENDED_LINKS; i++)
+			parse_long(PQgetvalue(res, 0, i), &ended[i]);
+		msg = accounts_password_changed_mail(app->conf, 0, ended[ENDED_SESSIONS], ended[ENDED_TOKENS],
+		                                     ended[ENDED_TOKENS_KEPT]);
 	}
+	PQclear(res);
 	if (ok && msg != NULL) {
 		const char *mp[4] = { app->caller.email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
 
@@ -248,17 +378,23 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 		ok = db_result_status(res) == DB_OK;
 		PQclear(res);
 	}
-	queued = msg != NULL;
+	app->after_mail = msg != NULL;
 	accounts_mail_free(msg);
 	if (!ok || db_commit(app->db) < 0) {
 		log_warning("password change not stored: %s", db_error(app->db));
 		db_rollback(app->db);
+		app->after_mail = 0;
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
-	app->after_mail = queued;
-	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL, NULL);
-	response_json(resp, 200, json_pack("{s:b}", "changed", 1));
+	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL,
+	      json_pack("{s:I, s:I, s:I, s:I}", "sessions_ended", (json_int_t)ended[ENDED_SESSIONS],
+	                "tokens_ended", (json_int_t)ended[ENDED_TOKENS], "tokens_kept", (json_int_t)ended[ENDED_TOKENS_KEPT],
+	                "reset_links_voided", (json_int_t)ended[ENDED_LINKS]));
+	response_json(resp, 200, json_pack("{s:b, s:I, s:I, s:I}", "changed", 1,
+	                                   "sessions_ended", (json_int_t)ended[ENDED_SESSIONS],
+	                                   "tokens_ended", (json_int_t)ended[ENDED_TOKENS],
+	                                   "tokens_kept", (json_int_t)ended[ENDED_TOKENS_KEPT]));
 }
 
 /* The same answer, and the same work, whether or not the account exists:
@@ -305,13 +441,18 @@ h_auth_reset_request(struct app *app, struct request *req, struct response *resp
 	              "If an account with this email exists, a message with a reset link is on its way."));
 }
 
+/* A reset uses its link, voids the account's other links and ends every
+ * session and API token (STMT_RESET_CONSUME), and queues the mail that says
+ * so, in one unit. */
 void
 h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "token", "new_password", NULL };
-	const char *token, *fresh, *params[4];
-	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN], *msg;
+	const char *token, *fresh, *params[2];
+	char thash[TOKEN_HASH_HEX], phash[PASSWORD_HASH_LEN], email[256], *msg = NULL;
+	long ended[ENDED__COLS] = { 0 }, uid = 0;
 	PGresult *res;
+	int ok, found = 0;
 
 	if (input_object(resp, req->json, fields) < 0 ||
 	    (token = input_string(resp, req->json, "token", 64, 1, NULL)) == NULL ||
@@ -323,30 +464,47 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 	}
 	if (hash_new_password(app, resp, fresh, "new_password", phash) < 0)
 		return;
-	params[0] = thash;
-	params[1] = phash;
-	params[2] = ACCOUNTS_PASSWORD_CHANGED_SUBJECT;
-	params[3] = msg = accounts_password_changed_mail(app->conf);
-	res = db_exec(app->db, STMT_RESET_CONSUME, 4, params);
-	accounts_mail_free(msg);
-	if (db_result_status(res) != DB_OK) {
-		respond_db_error(app, resp, db_result_status(res));
-		PQclear(res);
+	if (db_begin(app->db) < 0) {
+		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
 	}
-	if (PQntuples(res) != 1) {
+	params[0] = thash;
+	params[1] = phash;
+	res = db_exec(app->db, STMT_RESET_CONSUME, 2, params);
+	ok = db_result_status(res) == DB_OK;
+	if (ok && PQntuples(res) == 1) {
+		found = 1;
+		for (int i = 0; i <= ENDED_USER_ID; i++)
+			parse_long(PQgetvalue(res, 0, i), &ended[i]);
+		uid = ended[ENDED_USER_ID];
+		snprintf(email, sizeof email, "%s", PQgetvalue(res, 0, ENDED_EMAIL));
+		msg = accounts_password_changed_mail(app->conf, 1, ended[ENDED_SESSIONS], ended[ENDED_TOKENS], 0);
+	}
+	PQclear(res);
+	if (ok && msg != NULL) {
+		const char *mp[4] = { email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
+
+		res = db_exec(app->db, STMT_MAIL_QUEUE, 4, mp);
+		ok = db_result_status(res) == DB_OK;
 		PQclear(res);
+	}
+	app->after_mail = msg != NULL;
+	accounts_mail_free(msg);
+	if (!ok || db_commit(app->db) < 0) {
+		log_warning("password reset not stored: %s", db_error(app->db));
+		db_rollback(app->db);
+		app->after_mail = 0;
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
+	if (!found) {
 		audit(app->db, 0, req->remote_addr, "password.reset_failure", NULL, NULL);
 		response_error(resp, 404, "invalid_link", "token", "this reset link is invalid, used or expired");
 		return;
 	}
-	{
-		long uid;
-		parse_long(PQgetvalue(res, 0, 0), &uid);
-		audit(app->db, uid, req->remote_addr, "password.reset", NULL, NULL);
-		app->after_mail = mail_enabled(app->conf);
-	}
-	PQclear(res);
+	audit(app->db, uid, req->remote_addr, "password.reset", NULL,
+	      json_pack("{s:I, s:I, s:I}", "sessions_ended", (json_int_t)ended[ENDED_SESSIONS],
+	                "tokens_ended", (json_int_t)ended[ENDED_TOKENS], "reset_links_voided", (json_int_t)ended[ENDED_LINKS]));
 	/* no automatic login: the user signs in with the new password */
 	response_json(resp, 200, json_pack("{s:b}", "reset", 1));
 }
@@ -425,6 +583,8 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 		PQclear(res);
 		return;
 	}
+	/* the browser that registered is the account's first known device */
+	device_remember(app, resp, PQgetvalue(res, 0, 0), 0);
 	audit(app->db, uid, req->remote_addr, "login", NULL, json_pack("{s:s}", "via", "register"));
 	response_json(resp, 201,
 	              json_pack("{s:o, s:s}", "user",

@@ -144,7 +144,7 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 	params[3] = active < 0 ? NULL : active ? "true" : "false";
 	params[4] = reprov < 0 ? NULL : reprov ? "true" : "false";
 	/* the change of what a user may do, the deactivation and the end of
-	 * the user's sessions: one unit */
+	 * the user's sessions and tokens: one unit */
 	if (db_begin(app->db) < 0) {
 		respond_db_error(app, resp, DB_UNAVAILABLE);
 		return;
@@ -187,8 +187,9 @@ h_users_update(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	if (active == 0) {
+		/* every session and every API token: a reactivation gives none back */
 		const char *p1[1] = { cid };
-		PGresult *r = db_exec(app->db, STMT_SESSIONS_DELETE_USER, 1, p1);
+		PGresult *r = db_exec(app->db, STMT_USER_END_ACCESS, 1, p1);
 
 		st = db_result_status(r);
 		PQclear(r);

@@ -158,9 +158,13 @@ def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
     return True
 
 
+# nginx's per-address rates of the auth routes, as in nginx/ocim-site.conf
+AUTH_RATES = {"login": "30r/m", "register": "10r/m", "reset": "5r/m"}
+
+
 class Stack:
     def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
-                 mail_file=None, settings=None, auth_rate="5r/m", extra_locations=""):
+                 mail_file=None, settings=None, auth_rate=None, extra_locations=""):
         self.rundir = os.path.abspath(rundir)
         self.port = port or free_port()
         self.pool = pool
@@ -370,7 +374,11 @@ class Stack:
             "@RUNDIR@": self.rundir,
             "@PORT@": str(self.port),
             "@USER@": "user root;" if is_root() else "",
-            "@AUTH_RATE@": self.auth_rate,
+            # the production rates (nginx/ocim-site.conf), unless auth_rate
+            # raises all three for tests that log in a lot
+            "@LOGIN_RATE@": self.auth_rate or AUTH_RATES["login"],
+            "@REGISTER_RATE@": self.auth_rate or AUTH_RATES["register"],
+            "@RESET_RATE@": self.auth_rate or AUTH_RATES["reset"],
             "@EXTRA_LOCATIONS@": self.extra_locations,
         }
         srcdir = os.path.join(SRCDIR, "nginx")
@@ -466,7 +474,8 @@ def main():
     s.add_argument("--smtp", action="store_true", help="start the fake SMTP server and send mail to it")
     s.add_argument("--mail-file", help="append mail to this file instead")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
-    s.add_argument("--auth-rate", default="5r/m", help="nginx rate limit of the auth endpoints")
+    s.add_argument("--auth-rate", default=None,
+                   help="nginx rate of every auth zone (default: the production rates, AUTH_RATES)")
     for name in ("stop", "status"):
         p = sub.add_parser(name)
         p.add_argument("rundir")

@@ -70,7 +70,10 @@ export const api = createApi({
     logout: b.mutation<{ logged_out: boolean }, void>({
       query: () => ({ url: "/auth/logout", method: "POST", body: {} }),
     }),
-    changePassword: b.mutation<{ changed: boolean }, { current_password: string; new_password: string }>({
+    changePassword: b.mutation<
+      { changed: boolean; sessions_ended: number; tokens_ended: number; tokens_kept: number },
+      { current_password: string; new_password: string; end_tokens: boolean }
+    >({
       query: (body) => ({ url: "/auth/password", method: "POST", body }),
     }),
     requestReset: b.mutation<{ message: string }, { email: string }>({
