@@ -1,3 +1,4 @@
-# ocim-sync refreshes Ocim from GitLab and sends queued actions; a run that
-# finds another one still going exits at once.
-* * * * * ocim [ -x /usr/bin/ocim-sync ] && /usr/bin/ocim-sync --config /etc/ocim/ocim.yml 2>&1 | logger -t ocim-sync
+# ocim-sync every minute on a host where systemd is not PID 1 (there
+# ocim-sync.timer does it): its messages go to syslog with the tag ocim-sync,
+# and a failed run is logged with its exit status (see ocim-sync-cron).
+* * * * * ocim [ -d /run/systemd/system ] || [ ! -x /usr/libexec/ocim/ocim-sync-cron ] || /usr/libexec/ocim/ocim-sync-cron

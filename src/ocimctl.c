@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,8 @@ struct cmd {
 };
 
 static const struct cmd *current;
+/* --db-user: the system user whose identity the database connection has */
+static const char *db_user;
 
 static void
 cmd_usage(const struct cmd *c, FILE *out)
@@ -60,14 +63,59 @@ sub_getopt(int argc, char **argv, const struct option *longopts)
 	return opt;
 }
 
+/* Connects as root with the identity of --db-user: PostgreSQL's peer
+ * authentication reads the credentials of the socket's peer as they were
+ * at connect(), so the effective ids are that user's only for the connect,
+ * and root's again for the rest (rotate-key writes the root-owned
+ * /etc/ocim).  Returns 0, -1 when the connection failed (db_error says
+ * why), or -2 with a message printed. */
+static int
+connect_as(struct db *db, const char *user)
+{
+	struct passwd *pw;
+	int rc, saved;
+
+	if (geteuid() != 0) {
+		fprintf(stderr, "ocimctl: --db-user %s needs root (run it with sudo), or run ocimctl as %s\n",
+		        user, user);
+		return -2;
+	}
+	errno = 0;
+	pw = getpwnam(user);
+	if (pw == NULL) {
+		fprintf(stderr, "ocimctl: --db-user: no user %s on this system\n", user);
+		return -2;
+	}
+	if (setegid(pw->pw_gid) != 0 || seteuid(pw->pw_uid) != 0) {
+		fprintf(stderr, "ocimctl: --db-user %s: cannot take its identity: %s\n", user, strerror(errno));
+		if (setegid(0) != 0)
+			abort();
+		return -2;
+	}
+	rc = db_connect(db);
+	saved = errno;
+	/* a root command that cannot become root again must not go on */
+	if (seteuid(0) != 0 || setegid(0) != 0)
+		abort();
+	errno = saved;
+	return rc;
+}
+
 static struct db *
 open_db(struct conf *conf)
 {
 	struct db *db = db_new(conf, "ocimctl");
+	int rc;
 
-	if (db == NULL || db_connect(db) < 0) {
-		fprintf(stderr, "ocimctl: cannot connect to the database: %s\n",
-		        db ? db_error(db) : "out of memory");
+	if (db == NULL) {
+		fprintf(stderr, "ocimctl: cannot connect to the database: out of memory\n");
+		return NULL;
+	}
+	rc = db_user != NULL ? connect_as(db, db_user) : db_connect(db);
+	if (rc < 0) {
+		if (rc == -1)
+			fprintf(stderr, "ocimctl: cannot connect to the database%s%s: %s\n", db_user ? " as " : "",
+			        db_user ? db_user : "", db_error(db));
 		db_free(db);
 		return NULL;
 	}
@@ -643,11 +691,13 @@ static const struct cmd cmds[] = {
 static void
 usage(FILE *out)
 {
-	fputs("usage: ocimctl [--config PATH] COMMAND [ARGS]\n\ncommands:\n", out);
+	fputs("usage: ocimctl [--config PATH] [--db-user USER] COMMAND [ARGS]\n\ncommands:\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
 		fprintf(out, "  %-14s %s\n", cmds[i].name, cmds[i].args);
 	fputs("\n'ocimctl COMMAND --help' describes a command.  The configuration file is\n"
-	      "--config PATH, else $OCIM_CONFIG, else " SYSCONFDIR "/ocim/ocim.yml.\n", out);
+	      "--config PATH, else $OCIM_CONFIG, else " SYSCONFDIR "/ocim/ocim.yml.\n"
+	      "--db-user USER (as root): connect to the database as that system user (peer\n"
+	      "authentication) while the command runs as root, e.g. for rotate-key.\n", out);
 }
 
 /* Finds the command named by argv[0] (and argv[1] for two-word commands).
@@ -675,6 +725,7 @@ main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
+		{ "db-user", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -686,9 +737,10 @@ main(int argc, char **argv)
 
 	log_set_program("ocimctl");
 	log_set_level(LOG_WARNING);
-	while ((opt = getopt_long(argc, argv, "+c:hV", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "+c:u:hV", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config_arg = optarg; break;
+		case 'u': db_user = optarg; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': puts("ocimctl " PACKAGE_VERSION); return 0;
 		default: usage(stderr); return 2;
