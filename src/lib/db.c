@@ -198,11 +198,12 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"json_build_object('state', 'queued', 'project_id', p.id, 'sync_requested', p.sync_requested, "
 		"'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error)", 0 },
 	[STMT_PROJECTS_BY_GITLAB_ID] = { "projects_by_gitlab_id",
-		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
-	/* a delivery seen before inserts nothing: the caller answers "duplicate" */
+		"SELECT id, webhook_secret_hash, gitlab_url FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
+	/* a delivery the project saw before inserts nothing: the caller
+	 * answers "duplicate" (keys are unique per project, sql/015) */
 	[STMT_WEBHOOK_INSERT] = { "webhook_insert",
 		"INSERT INTO webhook_deliveries (idempotency_key, event_uuid, project_id, event, body) "
-		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 0 },
+		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id", 0 },
 	[STMT_WEBHOOK_DONE] = { "webhook_done",
 		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint", 0 },
 	/* $9: instance name from the pipeline's variables or commit message.

@@ -160,7 +160,8 @@ def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
 
 class Stack:
     def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
-                 mail_file=None, settings=None, auth_rate="5r/m", extra_locations=""):
+                 mail_file=None, settings=None, auth_rate="5r/m", extra_locations="",
+                 hooks_rate="10r/s"):
         self.rundir = os.path.abspath(rundir)
         self.port = port or free_port()
         self.pool = pool
@@ -169,6 +170,7 @@ class Stack:
         self.mail_file = mail_file
         self.settings = settings or {}
         self.auth_rate = auth_rate
+        self.hooks_rate = hooks_rate
         self.extra_locations = extra_locations
         self.state = {}
         self.procs = {}
@@ -371,6 +373,7 @@ class Stack:
             "@PORT@": str(self.port),
             "@USER@": "user root;" if is_root() else "",
             "@AUTH_RATE@": self.auth_rate,
+            "@HOOKS_RATE@": self.hooks_rate,
             "@EXTRA_LOCATIONS@": self.extra_locations,
         }
         srcdir = os.path.join(SRCDIR, "nginx")
