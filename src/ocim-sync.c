@@ -1,7 +1,7 @@
 /* ocim-sync: one refresh run, started by cron.  Sends the mail that is due
  * (the outbox), the queued actions that are due, refreshes the projects
  * from GitLab, fails instances whose pending state outlived its timeout,
- * records the run.  Never two full runs at once: a run that finds the lock
+ * purges what outlived its retention (retention.c), records the run.  Never two full runs at once: a run that finds the lock
  * taken says so and exits 0.  The responder starts it too, after answering:
  * --mail (only the outbox) and --project N (a refresh a user asked for);
  * those take no run lock, but every project is read under its own lock, so
@@ -27,6 +27,7 @@
 #include "lib/fetch.h"
 #include "lib/log.h"
 #include "lib/mail.h"
+#include "lib/retention.h"
 #include "lib/secret.h"
 #include "lib/sync.h"
 #include "lib/util.h"
@@ -254,6 +255,9 @@ main(int argc, char **argv)
 		sync_requeue_stale(db, &opt);
 	sync_resolve_unconfirmed(&conf, db, &opt);
 	sync_pending_timeouts(&conf, db, &opt);
+	/* bounded storage: a full run purges what outlived its retention */
+	if (!targeted && !opt.dry_run)
+		retention_purge(&conf, db, st.errors);
 	if (run_id[0]) {
 		char n[5][16], *errors = json_dumps(st.errors, JSON_COMPACT);
 		const char *params[7] = { run_id, n[0], n[1], n[2], n[3], n[4], errors ? errors : "[]" };

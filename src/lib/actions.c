@@ -76,8 +76,10 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 	snprintf(id, sizeof id, "%ld", action_id);
 	res = db_exec(db, STMT_ACTION_CLAIM, 1, params);
 	if (db_result_status(res) != DB_OK || PQntuples(res) != 1) {
-		if (db_result_status(res) != DB_OK)
-			utf8_snprintf(err, errsz, "%s", db_error(db));
+		if (db_result_status(res) != DB_OK) {
+			log_error("action %s: claiming it: %s", id, db_error(db));
+			snprintf(err, errsz, "claiming the action: database error");
+		}
 		PQclear(res);
 		return DISPATCH_SKIPPED;
 	}
@@ -129,12 +131,13 @@ action_dispatch(const struct conf *conf, struct db *db, const struct secret_key 
 		                      json_string_value(json_object_get(pipeline, "status")) ?
 		                          json_string_value(json_object_get(pipeline, "status")) : "created",
 		                      PQgetvalue(res, 0, CLAIM_BRANCH),
-		                      json_string_value(json_object_get(pipeline, "web_url")) };
+		                      url_on_host(json_string_value(json_object_get(pipeline, "web_url")),
+		                                  PQgetvalue(res, 0, CLAIM_GITLAB_URL)) };
 		PGresult *d = db_exec(db, STMT_ACTION_DISPATCHED, 9, dp);
 		if (db_result_status(d) != DB_OK) {
 			/* GitLab has the pipeline: ocim-sync matches it back by DEPLOYMENT_REQUEST_ID */
-			utf8_snprintf(err, errsz, "pipeline %s started but not recorded: %s", gid, db_error(db));
-			log_error("action %s: %s", id, err);
+			log_error("action %s: pipeline %s started but not recorded: %s", id, gid, db_error(db));
+			snprintf(err, errsz, "pipeline %s started but not recorded: database error", gid);
 		}
 		PQclear(d);
 	}

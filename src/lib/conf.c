@@ -91,6 +91,13 @@ static const struct opt opts[] = {
 	{ "cluster_keys", "node_size", OPT_KEYS, OFF(cluster_keys.node_size), "TF_VAR_worker_node_size", NULL, 0, 0, 0 },
 	{ "cluster_keys", "mysql_size", OPT_KEYS, OFF(cluster_keys.mysql_size), "TF_VAR_rds_instance_class TF_VAR_mysql_cluster_instance_size", NULL, 0, 0, 0 },
 	{ "cluster_keys", "mongodb_size", OPT_KEYS, OFF(cluster_keys.mongodb_size), "TF_VAR_mongodb_instance_size TF_VAR_mongodb_cluster_instance_size", NULL, 0, 0, 0 },
+	{ "retention", "sessions_days", OPT_INT, OFF(retention.sessions_days), "7", NULL, 1, 3650, 0 },
+	{ "retention", "password_resets_days", OPT_INT, OFF(retention.password_resets_days), "7", NULL, 1, 3650, 0 },
+	{ "retention", "invites_days", OPT_INT, OFF(retention.invites_days), "30", NULL, 1, 3650, 0 },
+	{ "retention", "webhook_bodies_days", OPT_INT, OFF(retention.webhook_bodies_days), "2", NULL, 1, 3650, 0 },
+	{ "retention", "webhook_deliveries_days", OPT_INT, OFF(retention.webhook_deliveries_days), "30", NULL, 1, 3650, 0 },
+	{ "retention", "sync_runs_days", OPT_INT, OFF(retention.sync_runs_days), "14", NULL, 1, 3650, 0 },
+	{ "retention", "audit_log_days", OPT_INT, OFF(retention.audit_log_days), "400", NULL, 1, 36500, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])

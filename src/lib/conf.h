@@ -79,6 +79,15 @@ struct conf {
 		char *mysql_size;
 		char *mongodb_size;
 	} cluster_keys;
+	struct {                        /* days kept after a row ended (ocim-sync purges) */
+		long sessions_days;
+		long password_resets_days;
+		long invites_days;
+		long webhook_bodies_days;
+		long webhook_deliveries_days;
+		long sync_runs_days;
+		long audit_log_days;
+	} retention;
 	struct {
 		char *level;
 	} log;

@@ -262,11 +262,12 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"json_build_object('state', 'queued', 'project_id', p.id, 'sync_requested', p.sync_requested, "
 		"'last_sync_at', p.last_sync_at, 'last_sync_error', p.last_sync_error)", 0 },
 	[STMT_PROJECTS_BY_GITLAB_ID] = { "projects_by_gitlab_id",
-		"SELECT id, webhook_secret_hash FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
-	/* a delivery seen before inserts nothing: the caller answers "duplicate" */
+		"SELECT id, webhook_secret_hash, gitlab_url FROM projects WHERE gitlab_project_id = $1::bigint ORDER BY id", 0 },
+	/* a delivery the project saw before inserts nothing: the caller
+	 * answers "duplicate" (keys are unique per project, sql/015) */
 	[STMT_WEBHOOK_INSERT] = { "webhook_insert",
 		"INSERT INTO webhook_deliveries (idempotency_key, event_uuid, project_id, event, body) "
-		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (idempotency_key) DO NOTHING RETURNING id", 0 },
+		"VALUES ($1, $2, $3::bigint, $4, $5) ON CONFLICT (project_id, idempotency_key) DO NOTHING RETURNING id", 0 },
 	[STMT_WEBHOOK_DONE] = { "webhook_done",
 		"UPDATE webhook_deliveries SET processed_at = now(), error = $2 WHERE id = $1::bigint", 0 },
 	/* $9: instance name from the pipeline's variables or commit message.
@@ -474,6 +475,33 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	 * the others (named by project name) are left out */
 	[STMT_SYNC_RUN_LIST] = { "sync_run_list",
 		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT r.id, json_build_object('id', r.id, 'started_at', r.started_at, 'finished_at', r.finished_at, 'duration_ms', round(extract(epoch FROM r.finished_at - r.started_at) * 1000), 'projects', r.projects, 'requests', r.requests, 'files_fetched', r.files_fetched, 'pipelines_upserted', r.pipelines_upserted, 'actions_sent', r.actions_sent, 'error_count', jsonb_array_length(e.errors), 'errors', e.errors) AS j FROM sync_runs r CROSS JOIN LATERAL (SELECT CASE WHEN $3::bigint[] IS NULL THEN r.errors ELSE (SELECT coalesce(jsonb_agg(x ORDER BY n), '[]') FROM jsonb_array_elements(r.errors) WITH ORDINALITY AS t(x, n) WHERE x->>'project' IN (SELECT p.name FROM projects p WHERE p.id = ANY($3::bigint[]))) END AS errors) e WHERE ($1::bigint IS NULL OR r.id < $1::bigint) ORDER BY r.id DESC LIMIT $2::int) s", 1 },
+	/* Retention (retention.c): at most $2 rows a statement, those past
+	 * $1 days after they ended; each batch commits alone.  A session ends
+	 * at expires_at or $3 seconds (auth.session_idle_seconds) after it was
+	 * last seen; an invite when it expires, is accepted or revoked. */
+	[STMT_PURGE_SESSIONS] = { "purge_sessions",
+		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now() - make_interval(days => $1::int) "
+		"OR last_seen_at < now() - make_interval(days => $1::int, secs => $3::double precision) LIMIT $2::int)", 0 },
+	[STMT_PURGE_PASSWORD_RESETS] = { "purge_password_resets",
+		"DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets "
+		"WHERE least(expires_at, used_at) < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
+	[STMT_PURGE_INVITES] = { "purge_invites",
+		"DELETE FROM invites WHERE id IN (SELECT id FROM invites "
+		"WHERE least(expires_at, accepted_at, revoked_at) < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
+	/* a delivery's body goes first; its row (key, outcome) stays longer */
+	[STMT_PURGE_WEBHOOK_BODIES] = { "purge_webhook_bodies",
+		"UPDATE webhook_deliveries SET body = NULL WHERE id IN (SELECT id FROM webhook_deliveries "
+		"WHERE body IS NOT NULL AND received_at < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
+	[STMT_PURGE_WEBHOOK_DELIVERIES] = { "purge_webhook_deliveries",
+		"DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
+		"WHERE received_at < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
+	/* a run still going (or abandoned and not yet closed) stays */
+	[STMT_PURGE_SYNC_RUNS] = { "purge_sync_runs",
+		"DELETE FROM sync_runs WHERE id IN (SELECT id FROM sync_runs WHERE finished_at IS NOT NULL "
+		"AND started_at < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
+	[STMT_PURGE_AUDIT_LOG] = { "purge_audit_log",
+		"DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log "
+		"WHERE at < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
 	[STMT_PROJECT_OF_CLUSTER] = { "project_of_cluster",
 		"SELECT project_id FROM clusters WHERE id = $1::bigint", 0 },
 	[STMT_PROJECT_OF_INSTANCE] = { "project_of_instance",

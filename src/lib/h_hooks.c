@@ -3,8 +3,9 @@
  * X-Gitlab-Token (compared as SHA-256, in constant time).  Deliveries are
  * recorded and de-duplicated; a Pipeline Hook upserts the pipeline and
  * moves its instance at once, a Push Hook marks the project for refresh.
- * Answers: 200 handled or duplicate, 202 recorded but not for us, 401 bad
- * token, 400 malformed; never a 500 for a payload's content. */
+ * Answers: 200 handled or duplicate, 202 an event Ocim does not use, 401
+ * a wrong or missing token or a project Ocim does not know (the same
+ * answer), 400 malformed; never a 500 for a payload's content. */
 #include "config.h"
 
 #include <stdio.h>
@@ -22,19 +23,20 @@
 
 /* Handles a Pipeline Hook.  Returns NULL, or what was wrong with it. */
 static const char *
-pipeline_hook(struct app *app, long project_id, const json_t *body, char *why, size_t whysz)
+pipeline_hook(struct app *app, long project_id, const char *gitlab_url, const json_t *body, char *why, size_t whysz)
 {
 	struct pipeline_event ev;
 
 	if (webhook_pipeline_parse(body, &ev, why, whysz) < 0)
 		return why;
-	return webhook_apply_pipeline(app->db, project_id, &ev, why, whysz);
+	return webhook_apply_pipeline(app->db, project_id, gitlab_url, &ev, why, whysz);
 }
 
-/* The first project with this GitLab id whose secret matches token; 0 when
- * none does, -1 when the database failed. */
+/* The first project with this GitLab id whose secret matches token, its
+ * GitLab URL copied into gitlab_url; 0 when none does (an unknown project
+ * and a wrong token alike), -1 when the database failed. */
 static long
-authenticate(struct app *app, const char *gitlab_id, const char *token, int *known)
+authenticate(struct app *app, const char *gitlab_id, const char *token, char *gitlab_url, size_t urlsz)
 {
 	char hash[TOKEN_HASH_HEX];
 	const char *params[1] = { gitlab_id };
@@ -42,17 +44,17 @@ authenticate(struct app *app, const char *gitlab_id, const char *token, int *kno
 	long id = 0;
 	int valid;
 
-	*known = 0;
 	if (db_result_status(res) != DB_OK) {
 		PQclear(res);
 		return -1;
 	}
-	*known = PQntuples(res) > 0;
 	valid = token != NULL && token_hash(token, strlen(token), hash) == 0;
 	for (int i = 0; valid && i < PQntuples(res); i++) {
 		const char *stored = PQgetvalue(res, i, 1);
-		if (strlen(stored) == TOKEN_HASH_HEX - 1 && sodium_memcmp(stored, hash, TOKEN_HASH_HEX - 1) == 0 && id == 0)
+		if (strlen(stored) == TOKEN_HASH_HEX - 1 && sodium_memcmp(stored, hash, TOKEN_HASH_HEX - 1) == 0 && id == 0) {
 			parse_long(PQgetvalue(res, i, 0), &id);
+			snprintf(gitlab_url, urlsz, "%s", PQgetvalue(res, i, 2));
+		}
 	}
 	PQclear(res);
 	return id;
@@ -67,11 +69,10 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 	const char *uuid = request_env(req, "HTTP_X_GITLAB_EVENT_UUID");
 	const json_t *project = json_object_get(req->json, "project");
 	json_t *gid = json_object_get(project, "id");
-	char cgid[24], cproject[24], bodykey[80], why[256] = "", cdelivery[24];
+	char cgid[24] = "", cproject[24], bodykey[80], why[256] = "", cdelivery[24], gitlab_url[1024] = "", shown[101];
 	const char *params[5], *error = NULL;
 	PGresult *res;
-	long project_id, delivery;
-	int known;
+	long project_id = 0, delivery;
 
 	if (!json_is_object(req->json)) {
 		response_error(resp, 400, "invalid_body", "body", "a GitLab webhook body is a JSON object");
@@ -79,6 +80,28 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 	}
 	if (!json_is_integer(gid))
 		gid = json_object_get(req->json, "project_id");
+	/* nothing is stored, and nothing said, before the token matches the
+	 * project the payload names: an unknown project, a payload naming
+	 * none and a wrong or missing token get the one same answer, so the
+	 * answer tells no one which GitLab project ids are registered */
+	if (json_is_integer(gid)) {
+		snprintf(cgid, sizeof cgid, "%lld", (long long)json_integer_value(gid));
+		project_id = authenticate(app, cgid, token, gitlab_url, sizeof gitlab_url);
+		if (project_id < 0) {
+			respond_db_error(app, resp, DB_UNAVAILABLE);
+			return;
+		}
+	}
+	if (project_id == 0) {
+		audit(app->db, 0, req->remote_addr, "webhook.token_failure", NULL,
+		      json_pack("{s:s?, s:s?, s:b}", "gitlab_project_id", cgid[0] ? cgid : NULL,
+		                "event", event ? utf8_clip(shown, sizeof shown, event) : NULL, "token_sent", token != NULL));
+		response_error(resp, 401, "bad_token", "X-Gitlab-Token", "missing or wrong X-Gitlab-Token");
+		return;
+	}
+	/* the delivery's key, claimed only now (after authentication) and
+	 * unique within the project only: nobody can take a project's key in
+	 * advance and make its real delivery a "duplicate" */
 	if (key == NULL)
 		key = uuid;
 	if (key == NULL) {
@@ -89,36 +112,12 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 		sodium_bin2hex(bodykey + 7, sizeof bodykey - 7, digest, sizeof digest);
 		key = bodykey;
 	}
+	snprintf(cproject, sizeof cproject, "%ld", project_id);
 	params[0] = key;
 	params[1] = uuid;
+	params[2] = cproject;
 	params[3] = event;
 	params[4] = req->body;
-	if (!json_is_integer(gid)) {
-		params[2] = NULL;
-		PQclear(db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params));
-		response_json(resp, 202, json_pack("{s:s}", "status", "recorded: no project id in the payload"));
-		return;
-	}
-	snprintf(cgid, sizeof cgid, "%lld", (long long)json_integer_value(gid));
-	project_id = authenticate(app, cgid, token, &known);
-	if (project_id < 0) {
-		respond_db_error(app, resp, DB_UNAVAILABLE);
-		return;
-	}
-	if (!known) {
-		params[2] = NULL;
-		PQclear(db_exec(app->db, STMT_WEBHOOK_INSERT, 5, params));
-		response_json(resp, 202, json_pack("{s:s}", "status", "recorded: no project with this GitLab id"));
-		return;
-	}
-	if (project_id == 0) {
-		audit(app->db, 0, req->remote_addr, "webhook.token_failure", NULL,
-		      json_pack("{s:s, s:s?, s:b}", "gitlab_project_id", cgid, "event", event, "token_sent", token != NULL));
-		response_error(resp, 401, "bad_token", "X-Gitlab-Token", "missing or wrong X-Gitlab-Token");
-		return;
-	}
-	snprintf(cproject, sizeof cproject, "%ld", project_id);
-	params[2] = cproject;
 	/* the delivery, what it changes and its outcome: one unit, so a
 	 * delivery is either recorded with its effect or not at all (and a
 	 * redelivery is then processed) */
@@ -143,7 +142,7 @@ h_hook_gitlab(struct app *app, struct request *req, struct response *resp)
 	PQclear(res);
 
 	if (event != NULL && strcmp(event, "Pipeline Hook") == 0) {
-		error = pipeline_hook(app, project_id, req->json, why, sizeof why);
+		error = pipeline_hook(app, project_id, gitlab_url, req->json, why, sizeof why);
 	} else if (event != NULL && strcmp(event, "Push Hook") == 0) {
 		const char *p1[1] = { cproject };
 		PQclear(db_exec(app->db, STMT_PROJECT_SYNC, 1, p1));

@@ -210,10 +210,10 @@ mail_outbox_send(const struct conf *conf, struct db *db, struct mail_stats *ms)
 		int gave_up;
 
 		if (db_result_status(res) != DB_OK) {
-			snprintf(err, sizeof err, "mail outbox: %s", db_error(db));
-			log_error("%s", err);
+			log_error("mail outbox: %s", db_error(db));
+			/* the run's errors are shown by the API: not the database's words */
 			if (ms->errors != NULL)
-				json_array_append_new(ms->errors, json_pack("{s:s}", "error", err));
+				json_array_append_new(ms->errors, json_pack("{s:s}", "error", "mail outbox: database error"));
 			PQclear(res);
 			return -1;
 		}

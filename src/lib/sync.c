@@ -576,6 +576,15 @@ file_error(struct db *db, const char *pid, const char *path, const char *instanc
 	return exec_ok(db, STMT_SYNC_FILE_ERROR_SET, 5, fp);
 }
 
+/* A store that the database refused: its words go to the log, the
+ * project's last_sync_error (shown by the API) says only that. */
+static void
+store_failed(struct project_sync *ps, struct db *db)
+{
+	log_error("project %s: storing: %s", ps->name, db_error(db));
+	snprintf(ps->err, sizeof ps->err, "storing: database error (see ocim-sync's log)");
+}
+
 /* Writes what was read, in one transaction.  Returns 0, or -1 with
  * ps->err (rolled back, or stored but for the deletions the guard
  * refused). */
@@ -589,13 +598,13 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 	PGresult *res;
 
 	if (db_begin(db) < 0) {
-		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+		store_failed(ps, db);
 		return -1;
 	}
 	snprintf(pid, sizeof pid, "%ld", ps->id);
 	params[0] = pid;
 	params[1] = json_string_value(json_object_get(ps->meta, "description"));
-	params[2] = json_string_value(json_object_get(ps->meta, "web_url"));
+	params[2] = url_on_host(json_string_value(json_object_get(ps->meta, "web_url")), ps->base);
 	params[3] = json_string_value(json_object_get(ps->meta, "default_branch"));
 	if (!exec_ok(db, STMT_SYNC_PROJECT_META, 4, params))
 		goto fail;
@@ -729,7 +738,7 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 	}
 pipelines:
 	for (size_t i = 0; i < nevents; i++) {
-		const char *e = webhook_apply_pipeline(db, ps->id, &events[i], why, sizeof why);
+		const char *e = webhook_apply_pipeline(db, ps->id, ps->base, &events[i], why, sizeof why);
 		if (e != NULL)
 			log_warning("project %s: pipeline %lld: %s", ps->name, events[i].gitlab_id, e);
 		else
@@ -747,7 +756,7 @@ commit:
 	buf_free(&names);
 	buf_free(&keep);
 	if (db_commit(db) < 0) {
-		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+		store_failed(ps, db);
 		return -1;
 	}
 	if (refused[0] != '\0') {
@@ -758,7 +767,7 @@ commit:
 fail_res:
 	PQclear(res);
 fail:
-	utf8_snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+	store_failed(ps, db);
 	db_rollback(db);
 	buf_free(&names);
 	buf_free(&keep);
@@ -1354,7 +1363,8 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	snprintf(days, sizeof days, "%ld", conf->sync.pipeline_history_days);
 	res = db_exec(db, STMT_SYNC_PROJECTS, 2, params);
 	if (db_result_status(res) != DB_OK) {
-		json_array_append_new(st->errors, json_pack("{s:s}", "error", db_error(db)));
+		log_error("listing the projects: %s", db_error(db));
+		json_array_append_new(st->errors, json_pack("{s:s}", "error", "listing the projects: database error"));
 		PQclear(res);
 		return;
 	}
@@ -1372,8 +1382,9 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 		if (locked < 0) {
 			ps[r].skipped = 1;
 			st->failed_projects++;
+			log_error("project %s: taking its lock: %s", PQgetvalue(res, (int)r, 1), db_error(db));
 			json_array_append_new(st->errors, json_pack("{s:s, s:s}", "project", PQgetvalue(res, (int)r, 1),
-			                                            "error", db_error(db)));
+			                                            "error", "taking the project's lock: database error"));
 			continue;
 		}
 		if (locked == 0) {

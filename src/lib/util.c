@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -167,6 +168,130 @@ email_valid(const char *s)
 		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' || *p == '>' || *p == ',')
 			return 0;
 	return strchr(at + 1, '.') != NULL;
+}
+
+/* The host and port of an http(s) URL's authority: host points into url,
+ * *hostlen its length, *port 0 for the scheme's default (so that http and
+ * https URLs of one host agree).  Returns 0, or -1 when url is not http(s)
+ * or has userinfo or a bad port. */
+static int
+url_authority(const char *url, const char **host, size_t *hostlen, long *port, const char **rest)
+{
+	const char *p, *end, *colon;
+	long def;
+
+	if (strncasecmp(url, "https://", 8) == 0) {
+		p = url + 8;
+		def = 443;
+	} else if (strncasecmp(url, "http://", 7) == 0) {
+		p = url + 7;
+		def = 80;
+	} else {
+		return -1;
+	}
+	end = p + strcspn(p, "/?#");
+	if (memchr(p, '@', (size_t)(end - p)) != NULL || end == p)
+		return -1;
+	colon = memchr(p, ':', (size_t)(end - p));
+	*port = def;
+	if (colon != NULL) {
+		char digits[8];
+		size_t n = (size_t)(end - colon - 1);
+
+		if (n == 0 || n >= sizeof digits || strspn(colon + 1, "0123456789") < n)
+			return -1;
+		memcpy(digits, colon + 1, n);
+		digits[n] = '\0';
+		if (parse_long(digits, port) < 0 || *port < 1 || *port > 65535)
+			return -1;
+		end = colon;
+	}
+	if (*port == def)
+		*port = 0;
+	*host = p;
+	*hostlen = (size_t)(end - p);
+	if (*hostlen == 0)
+		return -1;
+	if (rest != NULL)
+		*rest = colon != NULL ? colon + 1 + strspn(colon + 1, "0123456789") : end;
+	return 0;
+}
+
+const char *
+url_on_host(const char *url, const char *base)
+{
+	const char *h1, *h2, *rest;
+	size_t n1, n2;
+	long p1, p2;
+
+	if (url == NULL || base == NULL || strlen(url) > 2000)
+		return NULL;
+	/* printable ASCII only: no spaces, controls or backslashes that a
+	 * browser would read differently from this parser */
+	for (const char *s = url; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f || *s == '\\')
+			return NULL;
+	if (url_authority(url, &h1, &n1, &p1, &rest) < 0 || url_authority(base, &h2, &n2, &p2, NULL) < 0)
+		return NULL;
+	if (*rest != '\0' && *rest != '/' && *rest != '?' && *rest != '#')
+		return NULL;
+	if (n1 != n2 || strncasecmp(h1, h2, n1) != 0 || p1 != p2)
+		return NULL;
+	return url;
+}
+
+/* n digits of s as a number in [min, max], or -1. */
+static int
+digits(const char **s, int n, int min, int max)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++, (*s)++) {
+		if (**s < '0' || **s > '9')
+			return -1;
+		v = v * 10 + (**s - '0');
+	}
+	return v >= min && v <= max ? v : -1;
+}
+
+const char *
+time_valid(const char *t)
+{
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	const char *s = t;
+	int y, m, d;
+
+	if (t == NULL || strlen(t) > 40)
+		return NULL;
+	if ((y = digits(&s, 4, 1900, 9999)) < 0 || *s++ != '-' || (m = digits(&s, 2, 1, 12)) < 0 || *s++ != '-' ||
+	    (d = digits(&s, 2, 1, mdays[m - 1])) < 0)
+		return NULL;
+	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+		return NULL;
+	if ((*s != 'T' && *s != ' ') || (s++, digits(&s, 2, 0, 23)) < 0 || *s++ != ':' || digits(&s, 2, 0, 59) < 0 ||
+	    *s++ != ':' || digits(&s, 2, 0, 59) < 0)
+		return NULL;
+	if (*s == '.') {
+		size_t n = strspn(++s, "0123456789");
+
+		if (n < 1 || n > 9)
+			return NULL;
+		s += n;
+	}
+	if (*s == ' ' && (s[1] == '+' || s[1] == '-'))
+		s++;
+	if (*s == '\0' || strcmp(s, "Z") == 0 || strcmp(s, " UTC") == 0)
+		return t;
+	if (*s != '+' && *s != '-')
+		return NULL;
+	s++;
+	if (digits(&s, 2, 0, 15) < 0)
+		return NULL;
+	if (*s == ':')
+		s++;
+	if (*s != '\0' && digits(&s, 2, 0, 59) < 0)
+		return NULL;
+	return *s == '\0' ? t : NULL;
 }
 
 double

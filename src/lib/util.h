@@ -40,6 +40,19 @@ int is_ip_address(const char *s);
  * after it, no spaces or control characters, at most 254 bytes. */
 int email_valid(const char *s);
 
+/* url when it is an http(s) URL on the host (and port) of base, such as a
+ * project's GitLab URL; else NULL.  Every URL that comes from outside
+ * (webhook payloads, GitLab's answers) passes this before it is stored, so
+ * a javascript: or data: URL, another host, userinfo ("@") or a control
+ * character is never stored or shown as a link. */
+const char *url_on_host(const char *url, const char *base);
+
+/* t when it is a time PostgreSQL's timestamptz takes, in the forms GitLab
+ * writes ("2026-11-22 10:00:00 UTC", "2026-11-22T10:00:00.123Z",
+ * "...+01:00"), with every field in range (years 1900 to 9999, a real day
+ * of the month, hours to 23, minutes and seconds to 59); else NULL. */
+const char *time_valid(const char *t);
+
 /* UTF-8 text for JSON, PostgreSQL's text columns and messages.  jansson
  * refuses a string that is not well-formed UTF-8 (json_pack then returns
  * NULL) and PostgreSQL refuses it with SQLSTATE 22021, so text that comes

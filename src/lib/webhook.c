@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "log.h"
 #include "states.h"
 #include "util.h"
 #include "webhook.h"
@@ -73,9 +74,28 @@ pipeline_last_message(struct pipeline_event *ev, const char *job, const char *st
 const char *
 pipeline_time(const char *t)
 {
-	if (t == NULL || strlen(t) > 40 || strspn(t, "0123456789-:TZ+. UTC") != strlen(t))
-		return NULL;
-	return t;
+	return time_valid(t);
+}
+
+/* A time field of object_attributes: absent or null is fine, anything else
+ * must be a time in range.  Returns 0, or -1 with the field named in why. */
+static int
+time_field(const json_t *oa, const char *name, const char **out, char *why, size_t whysz)
+{
+	const json_t *v = json_object_get(oa, name);
+	char shown[48];
+
+	*out = NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || time_valid(json_string_value(v)) == NULL) {
+		snprintf(why, whysz, "object_attributes.%s is not a time in range (YYYY-MM-DD hh:mm:ss, years 1900 to 9999)%s%s%s",
+		         name, json_is_string(v) ? ": '" : "", json_is_string(v) ? utf8_clip(shown, sizeof shown, json_string_value(v)) : "",
+		         json_is_string(v) ? "'" : "");
+		return -1;
+	}
+	*out = json_string_value(v);
+	return 0;
 }
 
 /* The first failed job of a hook's builds (not one allowed to fail), or NULL. */
@@ -133,9 +153,12 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 	ev->ref = json_string_value(json_object_get(oa, "ref"));
 	ev->sha = json_string_value(json_object_get(oa, "sha"));
 	ev->url = json_string_value(json_object_get(oa, "url"));
-	ev->created_at = json_string_value(json_object_get(oa, "created_at"));
-	ev->finished_at = json_string_value(json_object_get(oa, "finished_at"));
-	ev->started_at = json_string_value(json_object_get(oa, "started_at"));
+	/* checked here, before any SQL: PostgreSQL would refuse the whole
+	 * pipeline for one bad time, and its message is not for the sender */
+	if (time_field(oa, "created_at", &ev->created_at, why, whysz) < 0 ||
+	    time_field(oa, "finished_at", &ev->finished_at, why, whysz) < 0 ||
+	    time_field(oa, "started_at", &ev->started_at, why, whysz) < 0)
+		return -1;
 	if (ev->started_at == NULL)
 		ev->started_at = first_start(json_object_get(body, "builds"));
 	ev->message = json_string_value(json_object_get(json_object_get(body, "commit"), "message"));
@@ -175,15 +198,12 @@ webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *why,
 		ev->sha = NULL;
 	if (ev->url != NULL && strlen(ev->url) > 2000)
 		ev->url = NULL;
-	/* timestamps that PostgreSQL would refuse are dropped, not fatal */
-	ev->created_at = pipeline_time(ev->created_at);
-	ev->started_at = pipeline_time(ev->started_at);
-	ev->finished_at = pipeline_time(ev->finished_at);
 	return 0;
 }
 
 const char *
-webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev, char *why, size_t whysz)
+webhook_apply_pipeline(struct db *db, long project_id, const char *gitlab_url, const struct pipeline_event *ev,
+                       char *why, size_t whysz)
 {
 	const char *kind, *state, *params[13];
 	char pid[24], gid[24], reason[160], ipid[24], stored_kind[32] = "", rid[24], status[65];
@@ -200,7 +220,7 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[2] = ev->status;
 	params[3] = ev->ref;
 	params[4] = ev->sha;
-	params[5] = ev->url;
+	params[5] = url_on_host(ev->url, gitlab_url);
 	params[6] = ev->last_message[0] ? ev->last_message : NULL;
 	params[7] = ev->created_at;
 	params[8] = ev->instance[0] ? ev->instance : NULL;
@@ -210,9 +230,9 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 	params[12] = ev->started_at;
 	res = db_exec(db, STMT_PIPELINE_UPSERT, 13, params);
 	if (db_result_status(res) != DB_OK) {
-		char shown[101];
-
-		snprintf(why, whysz, "pipeline not stored: %s", utf8_clip(shown, sizeof shown, db_error(db)));
+		/* the database's own words go to the log, never to an answer */
+		log_error("pipeline %s of project %s not stored: %s", gid, pid, db_error(db));
+		snprintf(why, whysz, "pipeline not stored: database error");
 		PQclear(res);
 		return why;
 	}
@@ -243,13 +263,13 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 		/* no state follows from it, but it is the instance's latest */
 		char iid[24];
 		const char *lp[2] = { iid, ipid };
-		char shown[101];
 
 		snprintf(iid, sizeof iid, "%ld", instance);
 		res = db_exec(db, STMT_INSTANCE_LATEST_PIPELINE, 2, lp);
-		if (db_result_status(res) != DB_OK)
-			snprintf(why, whysz, "instance's latest pipeline not updated: %s",
-			         utf8_clip(shown, sizeof shown, db_error(db)));
+		if (db_result_status(res) != DB_OK) {
+			log_error("instance %s: latest pipeline not updated: %s", iid, db_error(db));
+			snprintf(why, whysz, "instance's latest pipeline not updated: database error");
+		}
 		PQclear(res);
 		return why[0] ? why : NULL;
 	}
@@ -259,11 +279,11 @@ webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_eve
 		const char *sp[5] = { iid, state, failed ? reason : NULL, ipid, instance_pending_array() };
 
 		snprintf(iid, sizeof iid, "%ld", instance);
-		char shown[101];
-
 		res = db_exec(db, STMT_INSTANCE_PIPELINE_STATE, 5, sp);
-		if (db_result_status(res) != DB_OK)
-			snprintf(why, whysz, "instance state not updated: %s", utf8_clip(shown, sizeof shown, db_error(db)));
+		if (db_result_status(res) != DB_OK) {
+			log_error("instance %s: state not updated: %s", iid, db_error(db));
+			snprintf(why, whysz, "instance state not updated: database error");
+		}
 		PQclear(res);
 	}
 	return why[0] ? why : NULL;

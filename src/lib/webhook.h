@@ -25,15 +25,19 @@ int webhook_pipeline_parse(const json_t *body, struct pipeline_event *ev, char *
  * (GitLab's label, such as "passed with warnings"), else leaves it "". */
 void pipeline_last_message(struct pipeline_event *ev, const char *job, const char *stage, const char *detailed);
 
-/* Drops a time PostgreSQL would refuse (too long, or characters no
- * timestamp has): NULL for such a t, else t. */
+/* t when it is a time in range (util.c's time_valid), else NULL: a time
+ * from GitLab's API that PostgreSQL would refuse is dropped.  A webhook's
+ * own times are checked by webhook_pipeline_parse, which names the field. */
 const char *pipeline_time(const char *t);
 
 struct db;
 
 /* Stores the pipeline of ev for the project and moves its instance (and
- * the action that asked for it) on.  Returns NULL, or what went wrong. */
-const char *webhook_apply_pipeline(struct db *db, long project_id, const struct pipeline_event *ev,
-                                   char *why, size_t whysz);
+ * the action that asked for it) on.  ev->url is kept only when it is on
+ * the project's GitLab (gitlab_url; url_on_host), else stored as NULL.
+ * Returns NULL, or what went wrong (never the database's own message:
+ * that goes to the log). */
+const char *webhook_apply_pipeline(struct db *db, long project_id, const char *gitlab_url,
+                                   const struct pipeline_event *ev, char *why, size_t whysz);
 
 #endif

@@ -45,7 +45,7 @@ Test control (no auth):
   DELETE /_control/faults
   GET    /_control/requests, DELETE /_control/requests
   POST   /_control/commit  {"path", "content"} or {"path", "delete": true}
-  POST   /_control/pipelines/:pid {"status", "updated_at" (optional, to age it)}
+  POST   /_control/pipelines/:pid {"status", "updated_at" (optional, to age it), "web_url" (optional)}
   POST   /_control/tree    {"object_format": "sha1"|"sha256", "extra": [tree items]}
        sha256: blob, tree and commit ids are 64 hex digits (a repository made with
        --object-format=sha256); extra: items added to the tree as given (odd types
@@ -306,7 +306,7 @@ class Handler(BaseHTTPRequestHandler):
         if rest == "":
             return self.send(200, {"id": self.project, "name": "grove-demo",
                                    "description": "A Grove repository for tests",
-                                   "web_url": "http://gitlab.test/grove/grove-demo", "default_branch": "main",
+                                   "web_url": self.web_base() + "/grove/grove-demo", "default_branch": "main",
                                    "last_activity_at": now_iso()})
         if rest == "/repository/branches":
             return self.send(200, [self.branch_json()], self.offset_headers(1, 20, 1, rest, query))
@@ -366,6 +366,10 @@ class Handler(BaseHTTPRequestHandler):
         if name != "main":
             return self.send(404, {"message": "404 Branch Not Found"})
         return self.send(200, self.branch_json())
+
+    def web_base(self):
+        """GitLab's links are on its own host (Ocim keeps no others)."""
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
 
     def branch_json(self):
         sha = self.st.sha
@@ -574,7 +578,7 @@ class Handler(BaseHTTPRequestHandler):
             self.st.next_pipeline += 1
             p = {"id": pid, "iid": pid - 999, "project_id": self.st.args.project_id, "status": "created",
                  "source": "trigger", "ref": form["ref"], "sha": self.st.sha,
-                 "web_url": "http://gitlab.test/grove/grove-demo/-/pipelines/%d" % pid,
+                 "web_url": self.web_base() + "/grove/grove-demo/-/pipelines/%d" % pid,
                  "created_at": now_iso(), "updated_at": now_iso(), "variables": variables}
             self.st.pipelines[pid] = p
             with open(os.path.join(self.st.args.state_dir, "triggers.jsonl"), "a") as f:
@@ -615,7 +619,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, {"sha": self.st.sha})
         m = re.fullmatch(r"/_control/pipelines/(\d+)", path)
         if m and method == "POST":
-            self.server.set_status(int(m.group(1)), data["status"], data.get("updated_at"))
+            self.server.set_status(int(m.group(1)), data["status"], data.get("updated_at"), data.get("web_url"))
             return self.send(200, {"status": data["status"]})
         return self.send(404, {"message": "no such control"})
 
@@ -630,11 +634,13 @@ class Server(ThreadingHTTPServer):
         self.state = State(args)
         super().__init__(("127.0.0.1", args.port), Handler)
 
-    def set_status(self, pid, status, updated_at=None):
+    def set_status(self, pid, status, updated_at=None, web_url=None):
         with self.state.lock:
             p = self.state.pipelines.get(pid)
             if p is None:
                 return
+            if web_url is not None:
+                p["web_url"] = web_url
             p["status"] = status
             p["updated_at"] = updated_at or now_iso()
             if status == "running":

@@ -164,7 +164,8 @@ AUTH_RATES = {"login": "30r/m", "register": "10r/m", "reset": "5r/m"}
 
 class Stack:
     def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
-                 mail_file=None, settings=None, auth_rate=None, extra_locations=""):
+                 mail_file=None, settings=None, auth_rate=None, extra_locations="",
+                 hooks_rate="10r/s"):
         self.rundir = os.path.abspath(rundir)
         self.port = port or free_port()
         self.pool = pool
@@ -173,6 +174,7 @@ class Stack:
         self.mail_file = mail_file
         self.settings = settings or {}
         self.auth_rate = auth_rate
+        self.hooks_rate = hooks_rate
         self.extra_locations = extra_locations
         self.state = {}
         self.procs = {}
@@ -379,6 +381,7 @@ class Stack:
             "@LOGIN_RATE@": self.auth_rate or AUTH_RATES["login"],
             "@REGISTER_RATE@": self.auth_rate or AUTH_RATES["register"],
             "@RESET_RATE@": self.auth_rate or AUTH_RATES["reset"],
+            "@HOOKS_RATE@": self.hooks_rate,
             "@EXTRA_LOCATIONS@": self.extra_locations,
         }
         srcdir = os.path.join(SRCDIR, "nginx")

@@ -176,6 +176,65 @@ check_against_jansson(const unsigned char *s, size_t len, char *out, size_t outs
  * leading byte of a multi-byte character (the third byte at the edges of
  * the continuation range): utf8_valid agrees with
  * jansson, and utf8_copy's result is always taken. */
+START_TEST(url_on_host_keeps_gitlab_links_only)
+{
+	static const char *const good[] = {
+		"https://gitlab.example.com/grove/-/pipelines/7",
+		"http://gitlab.example.com/grove/-/pipelines/7",       /* either scheme */
+		"HTTPS://GitLab.Example.com/x?y=1#z",
+		"https://gitlab.example.com:443/x",
+		"https://gitlab.example.com",
+	};
+	static const char *const bad[] = {
+		"javascript:alert(1)", "JavaScript://gitlab.example.com/%0aalert(1)",
+		"data:text/html,<script>alert(1)</script>", "//gitlab.example.com/x", "/grove/-/pipelines/7",
+		"ftp://gitlab.example.com/x", "https://evil.example.com/x", "https://gitlab.example.com.evil.com/x",
+		"https://gitlab.example.com@evil.com/x", "https://user:pw@gitlab.example.com/x",
+		"https://gitlab.example.com:8443/x", "https://gitlab.example.com:x/", "https://gitlab.example.com:99999/",
+		"https://gitlab.example.com/a b", "https://gitlab.example.com/a\tb", "https://gitlab.example.com\\@evil.com/",
+		"https://gitlab.example.com/\xc3\xa9", "https://", "", "https:gitlab.example.com/x",
+		"https://gitlab.example.comx/",
+	};
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(url_on_host(good[i], "https://gitlab.example.com") == good[i], "refused %s", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(url_on_host(bad[i], "https://gitlab.example.com/") == NULL, "kept %s", bad[i]);
+	/* a GitLab on a port: the port is part of the host */
+	ck_assert(url_on_host("http://127.0.0.1:8929/g/-/pipelines/1", "http://127.0.0.1:8929") != NULL);
+	ck_assert(url_on_host("http://127.0.0.1:8930/g/-/pipelines/1", "http://127.0.0.1:8929") == NULL);
+	ck_assert(url_on_host("http://127.0.0.1/g", "http://127.0.0.1:8929") == NULL);
+	ck_assert(url_on_host(NULL, "https://gitlab.example.com") == NULL);
+	ck_assert(url_on_host("https://gitlab.example.com/x", NULL) == NULL);
+	ck_assert(url_on_host("https://gitlab.example.com/x", "javascript:x") == NULL);
+}
+END_TEST
+
+START_TEST(time_valid_in_range_only)
+{
+	static const char *const good[] = {
+		"2026-11-22 10:00:00 UTC", "2026-11-22T10:00:00Z", "2026-11-22T10:00:00.123Z",
+		"2026-11-22T10:00:00.123456789+01:00", "2026-11-22T10:00:00-0530", "2026-11-22 10:00:00 +0100",
+		"2024-02-29 00:00:00 UTC", "2000-02-29T23:59:59Z", "1900-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+		"2026-11-22T10:00:00",
+	};
+	static const char *const bad[] = {
+		"99999-01-01T00:00:00Z", "0000-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "2026-13-01T00:00:00Z",
+		"2026-00-10T00:00:00Z", "2026-04-31T00:00:00Z", "2026-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+		"2026-11-22T24:00:00Z", "2026-11-22T10:60:00Z", "2026-11-22T10:00:61Z", "2026-11-22T10:00:00+16:00",
+		"2026-11-22T10:00:00.Z", "2026-11-22T10:00:00.1234567890Z", "2026-11-22", "2026-11-22T10:00Z",
+		"2026-11-22T10:00:00 PST", "infinity", "epoch", "now", "", "2026-11-22T10:00:00Z ",
+		"2026-11-22 10:00:00 UTC; DROP", "+2026-11-22T10:00:00Z", "2026-1-22T10:00:00Z",
+	};
+
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
+		ck_assert_msg(time_valid(good[i]) == good[i], "refused %s", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		ck_assert_msg(time_valid(bad[i]) == NULL, "kept %s", bad[i]);
+	ck_assert(time_valid(NULL) == NULL);
+}
+END_TEST
+
 START_TEST(utf8_agrees_with_jansson)
 {
 	static const unsigned char thirds[] = { 0x7f, 0x80, 0xbf, 0xc0 };
@@ -223,6 +282,8 @@ suite(void)
 	tc = tcase_create("utf8-exhaustive");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, utf8_agrees_with_jansson);
+	tcase_add_test(tc, url_on_host_keeps_gitlab_links_only);
+	tcase_add_test(tc, time_valid_in_range_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
