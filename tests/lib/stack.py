@@ -160,12 +160,15 @@ def kill_pid(pid, sig=signal.SIGTERM, timeout=10.0):
 
 # nginx's per-address rates of the auth routes, as in nginx/ocim-site.conf
 AUTH_RATES = {"login": "30r/m", "register": "10r/m", "reset": "5r/m"}
+# and of the webhooks; every zone of the site
+HOOKS_RATE = "10r/s"
+NGINX_RATES = dict(AUTH_RATES, hooks=HOOKS_RATE)
 
 
 class Stack:
     def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
                  mail_file=None, settings=None, auth_rate=None, extra_locations="",
-                 hooks_rate="10r/s"):
+                 hooks_rate=HOOKS_RATE):
         self.rundir = os.path.abspath(rundir)
         self.port = port or free_port()
         self.pool = pool
