@@ -62,9 +62,13 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_DEVICE_LOOKUP] = { "device_lookup",
 		"SELECT id, coalesce(locked_until > now(), false) FROM device_cookies "
 		"WHERE token_hash = $1 AND user_id = $2::bigint AND expires_at > now()", 0, DEVICE__COLS },
-	/* $3 seconds it lives; the account's expired ones go at the same time */
+	/* $3 seconds it lives; the account's expired ones go at the same time,
+	 * and all but its 49 last used: an account keeps 50 at most, however
+	 * many cookie-less clients (scripts) log in */
 	[STMT_DEVICE_INSERT] = { "device_insert",
-		"WITH gone AS (DELETE FROM device_cookies WHERE user_id = $2::bigint AND expires_at <= now()) "
+		"WITH gone AS (DELETE FROM device_cookies WHERE user_id = $2::bigint AND (expires_at <= now() "
+		"  OR id NOT IN (SELECT id FROM device_cookies WHERE user_id = $2::bigint AND expires_at > now() "
+		"  ORDER BY last_used_at DESC, id DESC LIMIT 49))) "
 		"INSERT INTO device_cookies (token_hash, user_id, expires_at) "
 		"VALUES ($1, $2::bigint, now() + make_interval(secs => $3::int))", 0 },
 	[STMT_DEVICE_OK] = { "device_ok",

@@ -207,7 +207,8 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 	if (known)
 		parse_long(PQgetvalue(res, 0, LOGIN_ID), &user_id);
 	snprintf(uid, sizeof uid, "%ld", user_id);
-	if (known && device_find(app, req, resp, uid, &device, &device_locked) < 0) {
+	/* asked for unknown emails too (account 0): the same statements either way */
+	if (device_find(app, req, resp, uid, &device, &device_locked) < 0) {
 		PQclear(res);
 		return;
 	}
