@@ -486,6 +486,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_PURGE_SESSIONS] = { "purge_sessions",
 		"DELETE FROM sessions WHERE id IN (SELECT id FROM sessions WHERE expires_at < now() - make_interval(days => $1::int) "
 		"OR last_seen_at < now() - make_interval(days => $1::int, secs => $3::double precision) LIMIT $2::int)", 0 },
+	/* a device cookie ends when it expires (auth.device_cookie_seconds) */
+	[STMT_PURGE_DEVICE_COOKIES] = { "purge_device_cookies",
+		"DELETE FROM device_cookies WHERE id IN (SELECT id FROM device_cookies "
+		"WHERE expires_at < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },
 	[STMT_PURGE_PASSWORD_RESETS] = { "purge_password_resets",
 		"DELETE FROM password_resets WHERE id IN (SELECT id FROM password_resets "
 		"WHERE least(expires_at, used_at) < now() - make_interval(days => $1::int) LIMIT $2::int)", 0 },

@@ -1,6 +1,7 @@
 /* Bounded storage.  Sessions, reset links, invites, webhook deliveries,
  * sync runs (1 440 a day) and the audit log would grow forever: each full
- * ocim-sync run deletes what outlived its retention.  Each batch is one
+ * ocim-sync run deletes what outlived its retention (device cookies with
+ * the sessions' retention, after they expired).  Each batch is one
  * statement outside any other transaction, so it commits alone: a purge
  * never holds locks for long, never holds up the run's other work, and a
  * failure keeps what the batches before it did. */
@@ -32,6 +33,7 @@ struct purge {
 /* bodies before their rows */
 static const struct purge purges[] = {
 	{ STMT_PURGE_SESSIONS, "sessions", DAYS(sessions_days) },
+	{ STMT_PURGE_DEVICE_COOKIES, "device cookies", DAYS(sessions_days) },
 	{ STMT_PURGE_PASSWORD_RESETS, "password resets", DAYS(password_resets_days) },
 	{ STMT_PURGE_INVITES, "invites", DAYS(invites_days) },
 	{ STMT_PURGE_WEBHOOK_BODIES, "webhook bodies", DAYS(webhook_bodies_days) },
