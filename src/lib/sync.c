@@ -576,6 +576,71 @@ file_error(struct db *db, const char *pid, const char *path, const char *instanc
 	return exec_ok(db, STMT_SYNC_FILE_ERROR_SET, 5, fp);
 }
 
+/* The rows of one STMT_SYNC_INSTANCES_UPSERT: at most UPSERT_ROWS
+ * instances, or about UPSERT_BYTES of files, a statement (a round trip an
+ * instance cost more than all of GitLab's reads of a big first read). */
+#define UPSERT_ROWS 500
+#define UPSERT_BYTES (8 * 1024 * 1024)
+
+/* Adds a changed file to its instance's row in rows ({name: row}); *bytes
+ * counts what the rows hold.  A file in error adds the row alone: the
+ * instance is there, its file as it was.  0, or -1 out of memory. */
+static int
+instance_row(json_t *rows, const struct entry *e, size_t *bytes)
+{
+	json_t *row = json_object_get(rows, e->instance);
+	const char *prefix = e->grove ? "grove" : "config";
+	char key[24];
+
+	if (row == NULL) {
+		row = json_pack("{s:s}", "name", e->instance);
+		if (row == NULL || json_object_set_new(rows, e->instance, row) < 0)
+			return -1;
+	}
+	if (e->parsed == NULL)
+		return 0;
+	snprintf(key, sizeof key, "%s_yml", prefix);
+	if (json_object_set_new(row, key, json_string(e->text)) < 0)
+		return -1;
+	snprintf(key, sizeof key, "%s_parsed", prefix);
+	if (json_object_set(row, key, e->parsed) < 0)
+		return -1;
+	snprintf(key, sizeof key, "%s_blob", prefix);
+	if (json_object_set_new(row, key, json_string(e->blob)) < 0)
+		return -1;
+	*bytes += 2 * strlen(e->text) + 100;
+	return 0;
+}
+
+/* Upserts the rows gathered (none: nothing) and empties them. */
+static int
+upsert_rows(struct db *db, const char *cid, json_t *rows, size_t *bytes)
+{
+	json_t *list, *row;
+	const char *name;
+	char *text;
+	int ok;
+
+	if (json_object_size(rows) == 0)
+		return 0;
+	if ((list = json_array()) == NULL)
+		return -1;
+	json_object_foreach(rows, name, row)
+		json_array_append(list, row);
+	text = json_dumps(list, JSON_COMPACT);
+	json_decref(list);
+	if (text == NULL)
+		return -1;
+	{
+		const char *p[2] = { cid, text };
+		ok = exec_ok(db, STMT_SYNC_INSTANCES_UPSERT, 2, p);
+	}
+	free(text);
+	json_object_clear(rows);
+	*bytes = 0;
+	return ok ? 0 : -1;
+}
+
 /* Writes what was read, in one transaction.  Returns 0, or -1 with
  * ps->err (rolled back, or stored but for the deletions the guard
  * refused). */
@@ -586,6 +651,8 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 	const char *params[10], *dp[2];
 	struct entry *cluster_yml = NULL;
 	struct buf names = { 0 }, keep = { 0 };
+	json_t *rows = NULL;
+	size_t pending = 0;
 	PGresult *res;
 
 	if (db_begin(db) < 0) {
@@ -668,33 +735,33 @@ store(struct project_sync *ps, struct db *db, struct pipeline_event *events, siz
 			if (!file_error(db, pid, key, NULL, NULL, json_string_value(msg), &keep))
 				goto fail;
 	}
-	/* instances: one upsert per changed file; a file in error keeps the old data */
+	/* instances: their changed files, many instances a statement; a file
+	 * in error keeps the old data */
 	buf_append(&names, "{", 1);
+	if ((rows = json_object()) == NULL)
+		goto fail;
 	for (size_t i = 0; i < ps->n; i++) {
 		struct entry *e = &ps->entries[i];
-		char *text = NULL, file[120];
-		const char *ip[8] = { cid, e->instance, NULL, NULL, NULL, NULL, NULL, NULL };
+		char file[120];
 
 		if (e->instance[0] == '\0')
 			continue;
 		array_add(&names, e->instance);
 		if (!e->changed)
 			continue;
-		if (e->parsed != NULL) {
-			text = json_dumps(e->parsed, JSON_COMPACT);
-			ip[e->grove ? 5 : 2] = e->text;
-			ip[e->grove ? 6 : 3] = text;
-			ip[e->grove ? 7 : 4] = e->blob;
-		}
-		if (!exec_ok(db, STMT_SYNC_INSTANCE_UPSERT, 8, ip)) {
-			free(text);
-			goto fail;
-		}
-		free(text);
 		entry_file(e, file, sizeof file);
+		if (instance_row(rows, e, &pending) < 0) {
+			/* libyaml reads UTF-16 too; the database keeps UTF-8 */
+			utf8_snprintf(ps->err, sizeof ps->err, "storing: %s is not UTF-8 text (or out of memory)", file);
+			goto fail_set;
+		}
 		if (e->parsed == NULL && !file_error(db, pid, file, e->instance, e->blob, e->error, &keep))
 			goto fail;
+		if ((json_object_size(rows) >= UPSERT_ROWS || pending >= UPSERT_BYTES) && upsert_rows(db, cid, rows, &pending) < 0)
+			goto fail;
 	}
+	if (upsert_rows(db, cid, rows, &pending) < 0)
+		goto fail;
 	buf_append(&names, "}", 1);
 	buf_append(&keep, "}", 1);
 	{
@@ -746,6 +813,7 @@ pipelines:
 commit:
 	buf_free(&names);
 	buf_free(&keep);
+	json_decref(rows);
 	if (db_commit(db) < 0) {
 		snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
 		return -1;
@@ -759,9 +827,11 @@ fail_res:
 	PQclear(res);
 fail:
 	utf8_snprintf(ps->err, sizeof ps->err, "storing: %s", db_error(db));
+fail_set:
 	db_rollback(db);
 	buf_free(&names);
 	buf_free(&keep);
+	json_decref(rows);
 	return -1;
 }
 
