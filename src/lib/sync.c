@@ -110,7 +110,10 @@ read_archive_only(struct project_sync *ps, struct db *db)
 	struct gitarchive_list files;
 	struct fetch_answer cluster = { 0 };
 	size_t *lens = NULL;
-	int rc = sync_fetch_archive(ps, &files, &cluster);
+	int rc = ps->archive != NULL ? sync_archive_take(ps, ps->archive, 2, &files, &cluster) :
+	         sync_fetch_archive(ps, &files, &cluster);
+
+	ps->archive = NULL;
 
 	if (rc < 0)
 		return rc;
@@ -144,12 +147,21 @@ read_archive_only(struct project_sync *ps, struct db *db)
 	return 0;
 }
 
-/* Reads the repository's files at ps->commit, by the rule above
- * fetch_archive: 0, or -1 with ps->err. */
+/* Whether the repository is read from the archive alone, by the rule
+ * of sync_read.h. */
+static int
+archive_only(struct project_sync *ps, struct db *db)
+{
+	return ps->read_tree && sync_archive_usable(ps) &&
+	       (ps->synced_commit == NULL || sync_stored_instances(ps, db) >= ARCHIVE_MIN_INSTANCES);
+}
+
+/* Reads the repository's files at ps->commit, by the rule of
+ * sync_read.h: 0, or -1 with ps->err. */
 static int
 read_repository(struct project_sync *ps, struct db *db)
 {
-	if (sync_archive_usable(ps) && (ps->synced_commit == NULL || sync_stored_instances(ps, db) >= ARCHIVE_MIN_INSTANCES)) {
+	if (ps->archive != NULL || archive_only(ps, db)) {
 		int rc = read_archive_only(ps, db);
 
 		if (rc != -2)
@@ -162,24 +174,19 @@ read_repository(struct project_sync *ps, struct db *db)
 	return sync_fetch_changed(ps);
 }
 
-/* Everything after the first three answers: the tree when the branch
- * moved, the changed files, more pipelines, then one transaction. */
-static void
-finish(struct project_sync *ps, struct db *db)
+/* The project's metadata and its branch's head from the first answers,
+ * and whether its tree is read; 0, or -1 with ps->err. */
+static int
+head(struct project_sync *ps)
 {
-	const struct sync_options *opt = ps->opt;
-	struct pipeline_event *events = NULL;
-	size_t nevents = 0;
-	json_t *keep = json_array();
 	const char *branch;
-	int changed = 0;
 
 	if (ps->first == NULL && ps->err[0] == '\0')
 		snprintf(ps->err, sizeof ps->err, "no request was made");
 	if (ps->err[0] != '\0')
-		goto done;
+		return -1;
 	if (!sync_answer_ok(ps, &ps->first[0]) || (ps->meta = sync_answer_json(ps, &ps->first[0].answer, 0)) == NULL)
-		goto done;
+		return -1;
 	branch = json_string_value(json_object_get(ps->meta, "default_branch"));
 	if (branch != NULL && strcmp(branch, ps->branch) != 0 && strlen(branch) < sizeof ps->branch) {
 		/* the default branch changed since the last run: ask for the new one */
@@ -190,12 +197,28 @@ finish(struct project_sync *ps, struct db *db)
 		snprintf(path, sizeof path, "/projects/%ld/repository/branches/%s", ps->gitlab_id, escaped ? escaped : "");
 		curl_free(escaped);
 		if (sync_get(ps, path, &a) < 0 || sync_branch_head(ps, &a) < 0)
-			goto done;
+			return -1;
 	} else if (!sync_answer_ok(ps, &ps->first[1]) || sync_branch_head(ps, &ps->first[1].answer) < 0) {
-		goto done;
+		return -1;
 	}
-	ps->read_tree = opt->force || ps->requested || ps->synced_commit == NULL ||
+	ps->read_tree = ps->opt->force || ps->requested || ps->synced_commit == NULL ||
 	                strcmp(ps->synced_commit, ps->commit) != 0;
+	return 0;
+}
+
+/* Everything after head(): the tree when the branch moved, the changed
+ * files, more pipelines, then one transaction. */
+static void
+finish(struct project_sync *ps, struct db *db)
+{
+	const struct sync_options *opt = ps->opt;
+	struct pipeline_event *events = NULL;
+	size_t nevents = 0;
+	json_t *keep = json_array();
+	int changed = 0;
+
+	if (ps->err[0] != '\0')
+		goto done;
 	if (ps->read_tree && read_repository(ps, db) < 0)
 		goto done;
 	for (size_t i = 0; i < ps->n; i++)
@@ -270,7 +293,8 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
               const struct sync_options *opt, struct sync_stats *st)
 {
 	struct project_sync *ps = NULL;
-	struct fetch *first = NULL;
+	struct fetch *first = NULL, *archives = NULL;
+	size_t group = opt->concurrency > 1 ? (size_t)opt->concurrency : 1;
 	char pid[24], days[24];
 	const char *params[2] = { NULL, days };
 	PGresult *res;
@@ -291,7 +315,8 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	n = (size_t)PQntuples(res);
 	ps = calloc(n + 1, sizeof *ps);
 	first = calloc(3 * n + 1, sizeof *first);
-	if (ps == NULL || first == NULL) {
+	archives = calloc(2 * group, sizeof *archives);
+	if (ps == NULL || first == NULL || archives == NULL) {
 		json_array_append_new(st->errors, json_pack("{s:s}", "error", "out of memory"));
 		goto out;
 	}
@@ -323,12 +348,29 @@ sync_projects(const struct conf *conf, struct db *db, const struct secret_key *k
 	fetch_run(first, m, opt->timeout, opt->concurrency, opt->retry);
 	for (size_t i = 0; i < m; i++)
 		st->requests += first[i].attempts;
-	for (size_t r = 0; r < n; r++) {
-		if (ps[r].skipped)
-			continue;
-		st->projects++;
-		finish(&ps[r], db);
-		lock_project(db, res, (int)r, 0);
+	/* then a group of projects at a time: the archives of those read from
+	 * the archive go out together (a request each would wait for the one
+	 * before; the first of the run alone: sync_read.h), then each project
+	 * is read on and stored */
+	for (size_t g = 0; g < n; g += group) {
+		size_t end = g + group < n ? g + group : n, k = 0;
+
+		for (size_t r = g; r < end; r++)
+			if (!ps[r].skipped && head(&ps[r]) == 0 && (k == 0 || sync_archive_answered()) &&
+			    archive_only(&ps[r], db) && sync_archive_ask(&ps[r], &archives[k]) == 0) {
+				ps[r].archive = &archives[k];
+				k += 2;
+			}
+		fetch_run(archives, k, opt->timeout, opt->concurrency, NULL);
+		for (size_t r = g; r < end; r++) {
+			if (ps[r].skipped)
+				continue;
+			st->projects++;
+			finish(&ps[r], db);
+			lock_project(db, res, (int)r, 0);
+		}
+		for (size_t i = 0; i < k; i++)
+			fetch_answer_free(&archives[i].answer);
 	}
 	if (!opt->dry_run)
 		sync_openfaas(conf, db, key, opt, st);
@@ -336,6 +378,7 @@ out:
 	for (size_t i = 0; i < m; i++)
 		fetch_answer_free(&first[i].answer);
 	free(first);
+	free(archives);
 	free(ps);
 	PQclear(res);
 }

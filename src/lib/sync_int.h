@@ -42,6 +42,8 @@ struct project_sync {
 	char token[512];
 	struct fetch *first;   /* project, branch, pipelines: sent with every project's */
 	char urls[3][2400];
+	struct fetch *archive;          /* the archive and cluster.yml, asked with other projects', or NULL */
+	char archive_urls[2][2400];
 	json_t *meta;
 	struct entry *entries;
 	size_t n;

@@ -210,6 +210,7 @@ static const struct gitarchive_caps archive_caps = {
 	.max_total = 256 * 1024 * 1024, .max_file = MAX_FILE, .max_entries = 200000,
 };
 static time_t archive_paused_until;     /* GitLab said no more archives before then */
+static int archive_answered;            /* GitLab gave an archive in this run */
 
 int
 sync_archive_usable(const struct project_sync *ps)
@@ -245,30 +246,38 @@ take_file(struct project_sync *ps, struct entry *e, struct fetch *r)
 	return 0;
 }
 
-/* Asks for the archive of instances/ at the commit, and with cluster for
- * cluster.yml's raw file beside it.  Returns 0 with the archive's files in
- * files (the caller frees them) and, with cluster, cluster.yml's answer
- * (taken; body.data NULL when there is no cluster.yml); -1 with ps->err when
- * the project fails; -2 when the archive is not to be had (read otherwise). */
 int
-sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fetch_answer *cluster)
+sync_archive_answered(void)
 {
-	char urls[2][2400], path[700], why[300];
-	struct fetch reqs[2] = { { .url = urls[0], .token = ps->token }, { .url = urls[1], .token = ps->token } };
+	return archive_answered;
+}
+
+int
+sync_archive_ask(struct project_sync *ps, struct fetch reqs[2])
+{
+	char path[700];
+
+	snprintf(path, sizeof path, "/projects/%ld/repository/archive.tar.gz?sha=%s&path=instances", ps->gitlab_id, ps->commit);
+	if (gitlab_url(ps->archive_urls[0], sizeof ps->archive_urls[0], ps->base, path) < 0)
+		return -2;
+	snprintf(path, sizeof path, "/projects/%ld/repository/files/cluster.yml/raw?ref=%s", ps->gitlab_id, ps->commit);
+	if (gitlab_url(ps->archive_urls[1], sizeof ps->archive_urls[1], ps->base, path) < 0)
+		return -2;
+	reqs[0] = (struct fetch){ .url = ps->archive_urls[0], .token = ps->token };
+	reqs[1] = (struct fetch){ .url = ps->archive_urls[1], .token = ps->token };
+	return 0;
+}
+
+int
+sync_archive_take(struct project_sync *ps, struct fetch *reqs, size_t n, struct gitarchive_list *files,
+                  struct fetch_answer *cluster)
+{
 	struct fetch_answer *a = &reqs[0].answer;
-	size_t n = cluster != NULL ? 2 : 1;
+	char why[300];
 	enum gitarchive_rc rc;
 
 	files->files = NULL;
 	files->n = 0;
-	snprintf(path, sizeof path, "/projects/%ld/repository/archive.tar.gz?sha=%s&path=instances", ps->gitlab_id, ps->commit);
-	if (gitlab_url(urls[0], sizeof urls[0], ps->base, path) < 0)
-		return -2;
-	snprintf(path, sizeof path, "/projects/%ld/repository/files/cluster.yml/raw?ref=%s", ps->gitlab_id, ps->commit);
-	if (gitlab_url(urls[1], sizeof urls[1], ps->base, path) < 0)
-		return -2;
-	/* no retries for the archive: a 429 is read otherwise, not waited for */
-	fetch_run(reqs, n, ps->opt->timeout, 2, NULL);
 	ps->st->requests += reqs[0].attempts + (n > 1 ? reqs[1].attempts : 0);
 	if (a->status == 429 || a->rate_remaining == 0) {
 		long wait = a->rate_reset >= 0 ? a->rate_reset : a->retry_after >= 0 ? a->retry_after : 60;
@@ -277,13 +286,16 @@ sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struc
 	if (a->status != 200 && gitlab_check(&reqs[0], 200, why, sizeof why) < 0) {
 		log_info("project %s: %s; reading file by file", ps->name, why);
 		fetch_answer_free(a);
-		fetch_answer_free(&reqs[1].answer);
+		if (n > 1)
+			fetch_answer_free(&reqs[1].answer);
 		return -2;
 	}
+	archive_answered = 1;
 	rc = gitarchive_read(a->body.data, a->body.len, &archive_caps, archive_want, NULL, files, why, sizeof why);
 	fetch_answer_free(a);
 	if (rc != GITARCHIVE_OK) {
-		fetch_answer_free(&reqs[1].answer);
+		if (n > 1)
+			fetch_answer_free(&reqs[1].answer);
 		if (rc == GITARCHIVE_TOO_BIG) {
 			log_info("project %s: %s; reading file by file", ps->name, why);
 			return -2;
@@ -295,6 +307,7 @@ sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struc
 		return 0;
 	if (reqs[1].answer.status != 200 && reqs[1].answer.status != 404) {
 		/* cluster.yml alone, with the retries the archive went without */
+		fetch_answer_free(&reqs[1].answer);
 		fetch_run(&reqs[1], 1, ps->opt->timeout, 1, ps->opt->retry);
 		ps->st->requests += reqs[1].attempts;
 	}
@@ -306,7 +319,23 @@ sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struc
 		return -1;
 	}
 	*cluster = reqs[1].answer;
+	reqs[1].answer.body.data = NULL;
 	return 0;
+}
+
+int
+sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fetch_answer *cluster)
+{
+	struct fetch reqs[2];
+	size_t n = cluster != NULL ? 2 : 1;
+
+	files->files = NULL;
+	files->n = 0;
+	if (sync_archive_ask(ps, reqs) < 0)
+		return -2;
+	/* no retries for the archive: a 429 is read otherwise, not waited for */
+	fetch_run(reqs, n, ps->opt->timeout, 2, NULL);
+	return sync_archive_take(ps, reqs, n, files, cluster);
 }
 
 /* The archive's file of a changed instance entry, read from there. */

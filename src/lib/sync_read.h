@@ -22,7 +22,10 @@
  * the caps) falls back to the tree and raw reads; after a 429 or a
  * RateLimit-Remaining of 0 no archive is asked until GitLab's reset.  An
  * archive that is damaged or holds an unsafe path fails the project, which
- * keeps what was stored. */
+ * keeps what was stored.
+ * The archives of a group of sync.concurrency projects go out together
+ * (sync.c), once GitLab gave one archive in the run: the first is asked
+ * alone, so that a 429 keeps the others from asking. */
 #define ARCHIVE_MIN_INSTANCES 25
 #define ARCHIVE_MAX_RAW 8
 
@@ -52,11 +55,24 @@ int sync_read_tree(struct project_sync *ps);
  * rate limit pending). */
 int sync_archive_usable(const struct project_sync *ps);
 
-/* Asks for the archive of instances/ at ps->commit and, with cluster,
- * cluster.yml's raw file beside it.  0 with the archive's files in files
- * (the caller frees them) and cluster.yml's answer (body.data NULL when
- * there is none); -1 with ps->err when the project fails; -2 when the
- * archive is not to be had (read otherwise). */
+/* Whether GitLab gave an archive in this run. */
+int sync_archive_answered(void);
+
+/* The requests of the archive of instances/ at ps->commit (reqs[0]) and
+ * of cluster.yml's raw file (reqs[1]), to send with others (no retries
+ * for the archive: a 429 is read otherwise, not waited for); 0, or -2 when
+ * the URL is too long. */
+int sync_archive_ask(struct project_sync *ps, struct fetch reqs[2]);
+
+/* Takes the answers of sync_archive_ask's n requests (1: the archive
+ * alone, cluster NULL).  0 with the archive's files in files (the caller
+ * frees them) and cluster.yml's answer in cluster (taken; body.data NULL
+ * when there is none); -1 with ps->err when the project fails; -2 when
+ * the archive is not to be had (read otherwise).  The answers are freed. */
+int sync_archive_take(struct project_sync *ps, struct fetch *reqs, size_t n, struct gitarchive_list *files,
+                      struct fetch_answer *cluster);
+
+/* sync_archive_ask, sent at once, and sync_archive_take. */
 int sync_fetch_archive(struct project_sync *ps, struct gitarchive_list *files, struct fetch_answer *cluster);
 
 /* Fetches and parses every changed entry: raw, or from the archive when
