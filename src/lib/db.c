@@ -398,8 +398,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	/* an admin's confirmation of a refused read; the refresh is queued with it */
 	[STMT_PROJECT_ALLOW_DELETES] = { "project_allow_deletes",
 		"UPDATE projects SET allow_deletes = true, sync_requested = true WHERE id = $1::bigint RETURNING id, json_build_object('project_id', id, 'allow_deletes', allow_deletes, 'sync_requested', sync_requested)::text", 0 },
+	/* a pipeline the sync read before: its status, whether it is linked, to which instance */
 	[STMT_SYNC_PIPELINE_KNOWN] = { "sync_pipeline_known",
-		"SELECT status, instance_id IS NOT NULL FROM pipelines WHERE project_id = $1::bigint AND gitlab_id = $2::bigint", 0 },
+		"SELECT p.status, p.instance_id IS NOT NULL, coalesce(i.name, '') FROM pipelines p LEFT JOIN instances i ON i.id = p.instance_id WHERE p.project_id = $1::bigint AND p.gitlab_id = $2::bigint", 0 },
 	/* the run holds a lock on its row (key space 7244004) for as long as
 	 * its session lives; taken in the statement that makes the row, so no
 	 * other run sees the row without it */

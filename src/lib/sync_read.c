@@ -497,13 +497,75 @@ take_detail(struct project_sync *ps, struct pipeline_event *ev, struct pipeline_
 	}
 }
 
+/* What the read knows of a pipeline besides its event: its instance (as
+ * stored, or as its variables name it) and whether its status changed. */
+struct pipeline_seen {
+	char instance[64];
+	int changed;
+};
+
+/* Asks, all together, the failed jobs of the pipelines that changed to
+ * failed and are the newest (by id) of their instance among the n read;
+ * the last message of those names the failed job.  0, or -1 with ps->err. */
+static int
+failed_jobs(struct project_sync *ps, json_t *keep, struct pipeline_event *evs, const struct pipeline_seen *seen,
+            size_t n)
+{
+	struct fetch *reqs = calloc(n + 1, sizeof *reqs);
+	struct pipeline_request *what = calloc(n + 1, sizeof *what);
+	size_t nreqs = 0;
+
+	if (reqs == NULL || what == NULL) {
+		free(reqs);
+		free(what);
+		snprintf(ps->err, sizeof ps->err, "out of memory");
+		return -1;
+	}
+	for (size_t e = 0; e < n; e++) {
+		char vpath[160];
+		int newest = 1;
+
+		if (!seen[e].changed || seen[e].instance[0] == '\0' || strcmp(evs[e].status, "failed") != 0)
+			continue;
+		for (size_t o = 0; o < n && newest; o++)
+			newest = o == e || evs[o].gitlab_id < evs[e].gitlab_id ||
+			         strcmp(seen[o].instance, seen[e].instance) != 0;
+		if (!newest)
+			continue;
+		snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/jobs?scope%%5B%%5D=failed&per_page=100",
+		         ps->gitlab_id, evs[e].gitlab_id);
+		if (ask(ps, reqs, what, &nreqs, e, ASK_FAILED_JOBS, vpath) < 0)
+			break;
+	}
+	if (ps->err[0] == '\0')
+		fetch_run(reqs, nreqs, ps->opt->timeout, ps->opt->concurrency, ps->opt->retry);
+	for (size_t v = 0; v < nreqs; v++) {
+		struct pipeline_detail d = { 0 };
+
+		ps->st->requests += reqs[v].attempts;
+		if (ps->err[0] == '\0') {
+			take_detail(ps, &evs[what[v].ev], &d, ASK_FAILED_JOBS, &reqs[v], keep);
+			if (d.job != NULL)
+				pipeline_last_message(&evs[what[v].ev], d.job, d.stage, NULL);
+		}
+		fetch_answer_free(&reqs[v].answer);
+		free((char *)reqs[v].url);
+	}
+	free(reqs);
+	free(what);
+	return ps->err[0] != '\0' ? -1 : 0;
+}
+
 /* Pipelines updated since the last run.  Of those Ocim does not know yet,
- * or whose status changed, GitLab is asked (all together) for the details
- * the list lacks: the variables of those not linked to an instance yet (to
- * link them), the pipeline itself (started_at, finished_at,
- * detailed_status) and, for a failed one, its failed jobs (the last
- * message names the job and its stage).  An unchanged pipeline costs
- * nothing more. */
+ * or whose status changed, GitLab is asked (a page's together) for the
+ * details the list lacks: the variables of those not linked to an
+ * instance yet (to link them) and the pipeline itself (started_at,
+ * finished_at, detailed_status: the last message).  Then, after the last
+ * page, the failed jobs (the last message names the job and its stage) of
+ * the pipelines that failed and are the newest of their instance in this
+ * read, all together: an older one keeps its detailed status ("failed"),
+ * as a history of 100 pipelines would cost 100 more requests.  An
+ * unchanged pipeline costs nothing more. */
 int
 sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct pipeline_event **out, size_t *nout)
 {
@@ -513,8 +575,9 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 	struct pipeline_request *what;
 	struct pipeline_detail *details;
 	struct pipeline_event *grown;
+	struct pipeline_seen *seen = NULL, *sgrown;
 	size_t nreqs, first;
-	int page = 1;
+	int page = 1, rc = -1;
 
 	snprintf(pid, sizeof pid, "%ld", ps->id);
 	*out = NULL;
@@ -527,37 +590,39 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 		if (page == 1) {
 			/* the first page came with every project's first requests */
 			if (!sync_answer_ok(ps, &ps->first[2]))
-				return -1;
+				goto out;
 			a = ps->first[2].answer;
 			ps->first[2].answer.body.data = NULL;
 		} else {
 			sync_pipelines_path(ps, page, path, sizeof path);
 			if (sync_get(ps, path, &a) < 0)
-				return -1;
+				goto out;
 		}
 		snprintf(next, sizeof next, "%s", a.next_page);
 		items = sync_answer_json(ps, &a, 1);
 		if (items == NULL)
-			return -1;
+			goto out;
 		json_array_append(keep, items);
 		json_decref(items);
 		/* what is new on this page; what GitLab is asked about it goes
 		 * out together */
 		n = json_array_size(items);
 		grown = realloc(*out, (*nout + n + 1) * sizeof *grown);
-		reqs = calloc(3 * n + 1, sizeof *reqs);
-		what = calloc(3 * n + 1, sizeof *what);
+		if (grown != NULL)
+			*out = grown;
+		sgrown = realloc(seen, (*nout + n + 1) * sizeof *sgrown);
+		if (sgrown != NULL)
+			seen = sgrown;
+		reqs = calloc(2 * n + 1, sizeof *reqs);
+		what = calloc(2 * n + 1, sizeof *what);
 		details = calloc(n + 1, sizeof *details);
-		if (grown == NULL || reqs == NULL || what == NULL || details == NULL) {
-			if (grown != NULL)
-				*out = grown;
+		if (grown == NULL || sgrown == NULL || reqs == NULL || what == NULL || details == NULL) {
 			free(reqs);
 			free(what);
 			free(details);
 			snprintf(ps->err, sizeof ps->err, "out of memory");
-			return -1;
+			goto out;
 		}
-		*out = grown;
 		first = *nout;
 		nreqs = 0;
 		json_array_foreach(items, i, item) {
@@ -567,6 +632,7 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 			const char *kp[2] = { pid, cg };
 			PGresult *known;
 			int linked = 0, changed = 1;
+			char linked_to[64] = "";
 
 			ev.status = json_string_value(json_object_get(item, "status"));
 			if (!json_is_integer(gid) || ev.status == NULL || strlen(ev.status) > 64)
@@ -580,6 +646,7 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 			known = db_exec(db, STMT_SYNC_PIPELINE_KNOWN, 2, kp);
 			if (db_result_status(known) == DB_OK && PQntuples(known) == 1) {
 				linked = PQgetvalue(known, 0, 1)[0] == 't';
+				snprintf(linked_to, sizeof linked_to, "%s", PQgetvalue(known, 0, 2));
 				/* a waiting status read after a final one is old news:
 				 * it would change nothing (STMT_PIPELINE_UPSERT) */
 				changed = strcmp(PQgetvalue(known, 0, 0), ev.status) != 0 &&
@@ -600,13 +667,9 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 				snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld", ps->gitlab_id, ev.gitlab_id);
 				if (ask(ps, reqs, what, &nreqs, *nout, ASK_DETAIL, vpath) < 0)
 					break;
-				if (strcmp(ev.status, "failed") == 0) {
-					snprintf(vpath, sizeof vpath, "/projects/%ld/pipelines/%lld/jobs?scope%%5B%%5D=failed&per_page=100",
-					         ps->gitlab_id, ev.gitlab_id);
-					if (ask(ps, reqs, what, &nreqs, *nout, ASK_FAILED_JOBS, vpath) < 0)
-						break;
-				}
 			}
+			memcpy(seen[*nout].instance, linked_to, sizeof linked_to);
+			seen[*nout].changed = changed;
 			(*out)[(*nout)++] = ev;
 		}
 		if (ps->err[0] == '\0')
@@ -642,9 +705,9 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 			if (what[v].what != ASK_VARIABLES && ps->err[0] == '\0')
 				take_detail(ps, &(*out)[what[v].ev], &details[what[v].ev - first], what[v].what, &reqs[v], keep);
 		for (size_t e = first; e < *nout; e++) {
-			struct pipeline_detail *d = &details[e - first];
-
-			pipeline_last_message(&(*out)[e], d->job, d->stage, d->detailed);
+			pipeline_last_message(&(*out)[e], NULL, NULL, details[e - first].detailed);
+			if (seen[e].instance[0] == '\0')
+				memcpy(seen[e].instance, (*out)[e].instance, sizeof seen[e].instance);
 		}
 		for (size_t v = 0; v < nreqs; v++) {
 			fetch_answer_free(&reqs[v].answer);
@@ -654,11 +717,14 @@ sync_read_pipelines(struct project_sync *ps, struct db *db, json_t *keep, struct
 		free(what);
 		free(details);
 		if (ps->err[0] != '\0')
-			return -1;
+			goto out;
 		if (n == 0 || next[0] == '\0')
 			break;
 	}
-	return 0;
+	rc = failed_jobs(ps, keep, *out, seen, *nout);
+out:
+	free(seen);
+	return rc;
 }
 
 /* The head commit of the branch GitLab answered; 0, or -1 with ps->err. */
