@@ -1,8 +1,9 @@
 /* ocim-sync: one refresh run, started by cron.  Sends the mail that is due
  * (the outbox), the queued actions that are due, refreshes the projects
  * from GitLab, fails instances whose pending state outlived its timeout,
- * purges what outlived its retention (retention.c), records the run.  Never two full runs at once: a run that finds the lock
- * taken says so and exits 0.  The responder starts it too, after answering:
+ * purges what outlived its retention (retention.c), records the run.
+ * Never two full runs at once: a run that finds the lock taken says so and
+ * exits 0.  The responder starts it too, after answering:
  * --mail (only the outbox) and --project N (a refresh a user asked for);
  * those take no run lock, but every project is read under its own lock, so
  * two runs never read the same project at once.  A run holds a lock on its

@@ -431,11 +431,16 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	/* a deleted instance has no blob: its folder back, even as it was, is read and revives it */
 	[STMT_SYNC_INSTANCES_BLOBS] = { "sync_instances_blobs",
 		"SELECT name, CASE WHEN state = 'deleted' THEN '' ELSE coalesce(config_blob, '') END, CASE WHEN state = 'deleted' THEN '' ELSE coalesce(grove_blob, '') END FROM instances WHERE cluster_id = $1::bigint", 0 },
-	/* NULL yml leaves that file as it was.  An instance folder in the
-	 * repository is deployed (its lifecycle state; whether it is up is its
-	 * health), and one that comes back is no longer deleted. */
-	[STMT_SYNC_INSTANCE_UPSERT] = { "sync_instance_upsert",
-		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) VALUES ($1::bigint, $2, 'running', $3, $4::jsonb, $5, $6, $7::jsonb, $8) ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), state = CASE WHEN instances.state = 'deleted' THEN 'running' ELSE instances.state END, updated_at = now()", 0 },
+	/* $2: [{name, config_yml, config_parsed, config_blob, grove_yml,
+	 * grove_parsed, grove_blob}], an instance once: the instances of a read
+	 * in one statement.  A NULL yml leaves that file as it was.  An instance
+	 * folder in the repository is deployed (its lifecycle state; whether it
+	 * is up is its health), and one that comes back is no longer deleted. */
+	[STMT_SYNC_INSTANCES_UPSERT] = { "sync_instances_upsert",
+		"INSERT INTO instances (cluster_id, name, state, config_yml, config_parsed, config_blob, grove_yml, grove_parsed, grove_blob) "
+		"SELECT $1::bigint, f.name, 'running', f.config_yml, f.config_parsed, f.config_blob, f.grove_yml, f.grove_parsed, f.grove_blob "
+		"FROM jsonb_to_recordset($2::jsonb) AS f(name text, config_yml text, config_parsed jsonb, config_blob text, grove_yml text, grove_parsed jsonb, grove_blob text) "
+		"ON CONFLICT (cluster_id, name) DO UPDATE SET config_yml = coalesce(EXCLUDED.config_yml, instances.config_yml), config_parsed = coalesce(EXCLUDED.config_parsed, instances.config_parsed), config_blob = coalesce(EXCLUDED.config_blob, instances.config_blob), grove_yml = coalesce(EXCLUDED.grove_yml, instances.grove_yml), grove_parsed = coalesce(EXCLUDED.grove_parsed, instances.grove_parsed), grove_blob = coalesce(EXCLUDED.grove_blob, instances.grove_blob), state = CASE WHEN instances.state = 'deleted' THEN 'running' ELSE instances.state END, updated_at = now()", 0 },
 	/* the files in error and the blob that failed: not fetched again while the tree shows that blob */
 	[STMT_SYNC_FILE_ERRORS] = { "sync_file_errors",
 		"SELECT path, coalesce(blob, '') FROM sync_file_errors WHERE project_id = $1::bigint", 0 },
@@ -462,8 +467,9 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	/* an admin's confirmation of a refused read; the refresh is queued with it */
 	[STMT_PROJECT_ALLOW_DELETES] = { "project_allow_deletes",
 		"UPDATE projects SET allow_deletes = true, sync_requested = true WHERE id = $1::bigint RETURNING id, json_build_object('project_id', id, 'allow_deletes', allow_deletes, 'sync_requested', sync_requested)::text", 0 },
+	/* a pipeline the sync read before: its status, whether it is linked, to which instance */
 	[STMT_SYNC_PIPELINE_KNOWN] = { "sync_pipeline_known",
-		"SELECT status, instance_id IS NOT NULL FROM pipelines WHERE project_id = $1::bigint AND gitlab_id = $2::bigint", 0 },
+		"SELECT p.status, p.instance_id IS NOT NULL, coalesce(i.name, '') FROM pipelines p LEFT JOIN instances i ON i.id = p.instance_id WHERE p.project_id = $1::bigint AND p.gitlab_id = $2::bigint", 0 },
 	/* the run holds a lock on its row (key space 7244004) for as long as
 	 * its session lives; taken in the statement that makes the row, so no
 	 * other run sees the row without it */
