@@ -310,7 +310,10 @@ class Stack:
             for section, items in sections.items():
                 f.write("%s:\n" % section)
                 for name, value in items:
-                    if value in ("true", "false") or value.lstrip("-").isdigit():
+                    if isinstance(value, (list, dict)):
+                        # a list of mappings (oidc.providers): JSON is YAML's flow style
+                        f.write("  %s: %s\n" % (name, json.dumps(value)))
+                    elif value in ("true", "false") or value.lstrip("-").isdigit():
                         f.write("  %s: %s\n" % (name, value))
                     else:
                         f.write("  %s: %s\n" % (name, json.dumps(value)))
