@@ -21,8 +21,8 @@ Test control (no auth):
   POST   /_control/faults  any of: {"deny": true} (access_denied),
          "exp": seconds from now, "iat": seconds from now, "nbf": seconds from now,
          "aud": "...", "iss": "...", "nonce": "...", "bad_signature": true,
-         "alg": "ES256" (sign with the EC key), "status": N (every route answers N),
-         "slow": seconds (every route waits first)
+         "alg": "ES256" (sign with the EC key), "status": N (discovery, JWKS and
+         token answer N), "slow": seconds (they wait first)
   DELETE /_control/faults
   POST   /_control/rotate  a new RSA key signs from now on; the JWKS holds only it
   GET    /_control/requests  the paths asked, in order; DELETE to forget
@@ -156,7 +156,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(200, self.p.requests)
         if url.path.startswith("/_control/"):
             return self.send(404, {"error": "not_found"})
-        if self.faulted():
+        # the sign-in page itself stays up: the faults are for Ocim's own requests
+        if url.path != "/authorize" and self.faulted():
             return None
         if url.path == "/.well-known/openid-configuration":
             return self.send(200, self.p.discovery())
