@@ -2,7 +2,7 @@
  * 3.1.3.7), PKCE, and the provider's discovery document and JWKS, fetched
  * with libcurl within a few seconds and cached in the database.
  *
- * JOSE is libcjose's (docs/design.md, "OpenID Connect"): it parses the
+ * JOSE is libcjose's (docs/oidc.md says why): it parses the
  * keys and checks the signature.  Which algorithm and which key may be used
  * is decided here, before libcjose sees the token: only RS256 and ES256,
  * with a key of the matching type from the provider's JWKS; never "none",
