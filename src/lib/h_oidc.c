@@ -258,8 +258,16 @@ account_for(struct app *app, struct request *req, struct response *resp, const s
 
 	res = db_exec(app->db, STMT_OIDC_USER_BY_SUB, 2, params);
 	*how = "link";
-	if (db_result_status(res) == DB_OK && PQntuples(res) == 1)
-		return res;
+	if (db_result_status(res) == DB_OK && PQntuples(res) == 1) {
+		long uid = 0;
+		if (PQgetvalue(res, 0, OIDCUSER_ACTIVE)[0] == 't')
+			return res;
+		/* the link stays, but a deactivated account opens no session */
+		parse_long(PQgetvalue(res, 0, OIDCUSER_ID), &uid);
+		PQclear(res);
+		refuse(app, req, resp, p, uid, "account_unavailable", "the linked account of %s is deactivated", p->name);
+		return NULL;
+	}
 	PQclear(res);
 	res = db_exec(app->db, STMT_OIDC_LINK, 3, params);
 	*how = "email";
