@@ -143,9 +143,11 @@ END_TEST
 
 START_TEST(alg_none_refused)
 {
-	char *h = b64("{\"alg\":\"none\",\"kid\":\"rsa1\"}"), *c, *body = json_dumps(good_claims(), JSON_COMPACT);
+	json_t *claims = good_claims();
+	char *h = b64("{\"alg\":\"none\",\"kid\":\"rsa1\"}"), *c, *body = json_dumps(claims, JSON_COMPACT);
 	char tok[4096];
 
+	json_decref(claims);
 	c = b64(body);
 	snprintf(tok, sizeof tok, "%s.%s.", h, c);
 	ck_assert_int_eq(check(strdup(tok)), OIDC_E_ALG);
