@@ -634,6 +634,46 @@ out:
 	return rc;
 }
 
+/* Seals the first line of stdin with the current key of the key file and
+ * prints it, for a credential kept in the configuration file
+ * (oidc.providers' client_secret).  The value never appears in argv. */
+static int
+run_seal(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	struct secret_key ring = { 0 };
+	char line[4096], err[512], *sealed;
+	size_t n;
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (fgets(line, sizeof line, stdin) == NULL) {
+		fprintf(stderr, "ocimctl seal: nothing on stdin (the value to seal is its first line)\n");
+		return 1;
+	}
+	n = strcspn(line, "\r\n");
+	line[n] = '\0';
+	if (n == 0) {
+		fprintf(stderr, "ocimctl seal: the first line of stdin is empty\n");
+		return 1;
+	}
+	if (secret_key_load(&ring, conf->secrets.key_file, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl seal: %s\n", err);
+		sodium_memzero(line, sizeof line);
+		return 1;
+	}
+	sealed = secret_seal(&ring, line, n);
+	sodium_memzero(line, sizeof line);
+	secret_key_wipe(&ring);
+	if (sealed == NULL) {
+		fprintf(stderr, "ocimctl seal: sealing failed\n");
+		return 1;
+	}
+	printf("%s\n", sealed);
+	free(sealed);
+	return 0;
+}
+
 static int
 run_check_config(struct conf *conf, int argc, char **argv)
 {
@@ -682,6 +722,10 @@ static const struct cmd cmds[] = {
 	  "Puts a new key into the key file (the old one stays as the previous key) and re-encrypts every stored "
 	  "credential with it; safe while the responders and ocim-sync run.  Run it again to finish one cut short.",
 	  run_rotate_key },
+	{ "seal", "",
+	  "Seals the first line of stdin with the current key of the key file and prints it (\\x...), for\n"
+	  "oidc.providers' client_secret in the configuration file.  Seal it again after rotate-key.",
+	  run_seal },
 	{ "check-config", "", "Reads the configuration file and reports the first error, naming key and line.",
 	  run_check_config },
 	{ "print-config", "", "Prints the effective configuration (defaults included, secrets masked).",

@@ -432,7 +432,8 @@ app_handle(struct app *app, struct request *req, struct response *resp)
 		for (size_t i = 0; i < ARRAY_SIZE(secrets); i++)
 			input_wipe(req->json, secrets[i]);
 	}
-	if (resp->json == NULL && resp->raw == NULL && resp->status != 204) {
+	/* 204 and the redirects of the sign-in with a provider have no body */
+	if (resp->json == NULL && resp->raw == NULL && resp->status != 204 && resp->status != 302) {
 		log_error("handler for %s %s produced no body", http_method_name(req->method), route->pattern);
 		response_error(resp, 500, "internal", NULL, "internal error");
 	}

@@ -93,6 +93,14 @@ void h_auth_reset_request(struct app *app, struct request *req, struct response 
 void h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp);
 void h_auth_invite_lookup(struct app *app, struct request *req, struct response *resp);
 void h_auth_register(struct app *app, struct request *req, struct response *resp);
+void h_oidc_providers(struct app *app, struct request *req, struct response *resp);
+void h_oidc_start(struct app *app, struct request *req, struct response *resp);
+void h_oidc_callback(struct app *app, struct request *req, struct response *resp);
+/* Opens a browser session for user uid (h_auth.c), as a password login
+ * does: the cookie into resp, the CSRF token into csrf (44 bytes).
+ * Returns 0, or -1 with an error in resp. */
+int auth_session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
+                       char csrf[44]);
 void h_users_list(struct app *app, struct request *req, struct response *resp);
 void h_users_create(struct app *app, struct request *req, struct response *resp);
 void h_users_update(struct app *app, struct request *req, struct response *resp);

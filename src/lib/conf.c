@@ -99,6 +99,8 @@ static const struct opt opts[] = {
 	{ "retention", "sync_runs_days", OPT_INT, OFF(retention.sync_runs_days), "14", NULL, 1, 3650, 0 },
 	{ "retention", "audit_log_days", OPT_INT, OFF(retention.audit_log_days), "400", NULL, 1, 36500, 0 },
 	{ "log", "level", OPT_LEVEL, OFF(log.level), "info", NULL, 0, 0, 0 },
+	{ "oidc", "timeout_seconds", OPT_INT, OFF(oidc.timeout_seconds), "4", NULL, 1, 30, 0 },
+	{ "oidc", "clock_skew_seconds", OPT_INT, OFF(oidc.clock_skew_seconds), "60", NULL, 0, 600, 0 },
 };
 #define NOPTS (sizeof opts / sizeof opts[0])
 
@@ -241,6 +243,128 @@ section_known(const char *section)
 	return 0;
 }
 
+/* The keys of one oidc.providers item and their defaults: Google's
+ * issuer unless another is named. */
+static const struct {
+	const char *key;
+	size_t offset;
+	const char *def;
+} provider_keys[] = {
+	{ "name", offsetof(struct oidc_provider, name), NULL },
+	{ "label", offsetof(struct oidc_provider, label), "Sign in with Google" },
+	{ "issuer", offsetof(struct oidc_provider, issuer), "https://accounts.google.com" },
+	{ "client_id", offsetof(struct oidc_provider, client_id), NULL },
+	{ "client_secret", offsetof(struct oidc_provider, client_secret), "" },
+	{ "client_secret_file", offsetof(struct oidc_provider, client_secret_file), "" },
+	{ "hosted_domains", offsetof(struct oidc_provider, hosted_domains), "" },
+};
+
+static void
+provider_free(struct oidc_provider *p)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(provider_keys); i++) {
+		char **f = (char **)((char *)p + provider_keys[i].offset);
+		free(*f);
+		*f = NULL;
+	}
+}
+
+/* oidc.providers: a list of mappings.  Returns 0 or -1 with err. */
+static int
+load_providers(struct conf *c, const struct ynode *v, const char *name, char *err, size_t errsz)
+{
+	for (size_t i = 0; i < c->oidc.nproviders; i++)
+		provider_free(&c->oidc.providers[i]);
+	c->oidc.nproviders = 0;
+	if (ynode_is_null(v))
+		return 0;
+	if (v->kind != YNODE_SEQ) {
+		snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers' must be a list of mappings",
+		         name, v->line, v->col);
+		return -1;
+	}
+	if (v->n > CONF_MAX_OIDC_PROVIDERS) {
+		snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers' holds more than %d providers",
+		         name, v->line, v->col, CONF_MAX_OIDC_PROVIDERS);
+		return -1;
+	}
+	for (size_t i = 0; i < v->n; i++) {
+		const struct ynode *m = v->items[i];
+		struct oidc_provider *p = &c->oidc.providers[c->oidc.nproviders++];
+
+		if (m->kind != YNODE_MAP) {
+			snprintf(err, errsz, "%s: line %u, column %u: each of 'oidc.providers' must be a mapping",
+			         name, m->line, m->col);
+			return -1;
+		}
+		for (size_t j = 0; j + 1 < m->n; j += 2) {
+			const struct ynode *k = m->items[j], *val = m->items[j + 1];
+			size_t q;
+
+			for (q = 0; q < ARRAY_SIZE(provider_keys) && strcmp(provider_keys[q].key, k->value) != 0; q++)
+				;
+			if (q == ARRAY_SIZE(provider_keys)) {
+				snprintf(err, errsz, "%s: line %u, column %u: unknown key 'oidc.providers.%s'",
+				         name, k->line, k->col, k->value);
+				return -1;
+			}
+			if (val->kind != YNODE_SCALAR || ynode_is_null(val) || strlen(val->value) != val->len ||
+			    val->len > 2048) {
+				snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.%s' must be a string",
+				         name, val->line, val->col, k->value);
+				return -1;
+			}
+			char **f = (char **)((char *)p + provider_keys[q].offset);
+			free(*f);
+			if ((*f = strdup(val->value)) == NULL) {
+				snprintf(err, errsz, "%s: out of memory", name);
+				return -1;
+			}
+		}
+		for (size_t q = 0; q < ARRAY_SIZE(provider_keys); q++) {
+			char **f = (char **)((char *)p + provider_keys[q].offset);
+			if (*f == NULL && provider_keys[q].def == NULL) {
+				snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.%s' is missing",
+				         name, m->line, m->col, provider_keys[q].key);
+				return -1;
+			}
+			if (*f == NULL && (*f = strdup(provider_keys[q].def)) == NULL) {
+				snprintf(err, errsz, "%s: out of memory", name);
+				return -1;
+			}
+		}
+		if (p->name[0] == '\0' || strlen(p->name) > 64 ||
+		    strspn(p->name, "abcdefghijklmnopqrstuvwxyz0123456789_-") != strlen(p->name)) {
+			snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.name' must be 1 to 64 "
+			         "lower-case letters, digits, _ or -", name, m->line, m->col);
+			return -1;
+		}
+		for (size_t o = 0; o + 1 < c->oidc.nproviders; o++)
+			if (strcmp(c->oidc.providers[o].name, p->name) == 0) {
+				snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.name' %s is used twice",
+				         name, m->line, m->col, p->name);
+				return -1;
+			}
+		if (strncmp(p->issuer, "https://", 8) != 0 && strncmp(p->issuer, "http://", 7) != 0) {
+			snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.issuer' must be an https:// URL",
+			         name, m->line, m->col);
+			return -1;
+		}
+		if ((p->client_secret[0] != '\0') == (p->client_secret_file[0] != '\0')) {
+			snprintf(err, errsz, "%s: line %u, column %u: provider %s needs one of 'oidc.providers.client_secret' "
+			         "(sealed with ocimctl seal) or 'oidc.providers.client_secret_file'", name, m->line, m->col,
+			         p->name);
+			return -1;
+		}
+		if (p->client_secret[0] != '\0' && strncmp(p->client_secret, "\\x", 2) != 0) {
+			snprintf(err, errsz, "%s: line %u, column %u: 'oidc.providers.client_secret' must be sealed "
+			         "(\\x..., from ocimctl seal), not the secret itself", name, m->line, m->col);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
                  char *err, size_t errsz)
@@ -280,6 +404,11 @@ conf_load_buffer(struct conf *c, const char *buf, size_t len, const char *name,
 			const struct ynode *k = sv->items[j], *v = sv->items[j + 1];
 			const struct opt *o = opt_find(sk->value, k->value);
 
+			if (strcmp(sk->value, "oidc") == 0 && strcmp(k->value, "providers") == 0) {
+				if (load_providers(c, v, name, err, errsz) < 0)
+					goto out;
+				continue;
+			}
 			if (o == NULL) {
 				snprintf(err, errsz, "%s: line %u, column %u: unknown key '%s.%s'",
 				         name, k->line, k->col, sk->value, k->value);
@@ -391,12 +520,26 @@ conf_print(const struct conf *c, FILE *out)
 			fputs("\"\n", out);
 		}
 	}
+	/* the secrets are sealed or in a file; printed masked all the same */
+	if (c->oidc.nproviders > 0)
+		fprintf(out, "  providers:\n");
+	for (size_t i = 0; i < c->oidc.nproviders; i++) {
+		const struct oidc_provider *p = &c->oidc.providers[i];
+		fprintf(out, "    - name: \"%s\"\n      label: \"%s\"\n      issuer: \"%s\"\n      client_id: \"%s\"\n"
+		        "      client_secret: \"%s\"\n      client_secret_file: \"%s\"\n      hosted_domains: \"%s\"\n",
+		        p->name, p->label, p->issuer, p->client_id, p->client_secret[0] ? "***" : "",
+		        p->client_secret_file, p->hosted_domains);
+	}
 }
 
 void
 conf_free(struct conf *c)
 {
 	char *base = (char *)c;
+
+	for (size_t i = 0; i < c->oidc.nproviders; i++)
+		provider_free(&c->oidc.providers[i]);
+	c->oidc.nproviders = 0;
 
 	for (size_t i = 0; i < NOPTS; i++)
 		if (!OPT_NUMERIC(opts[i].type)) {

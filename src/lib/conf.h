@@ -6,6 +6,18 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* An OpenID Connect provider to sign in with (the oidc section's list). */
+struct oidc_provider {
+	char *name;                     /* in URLs and the database: letters, digits, _ - */
+	char *label;                    /* the login page's button */
+	char *issuer;
+	char *client_id;
+	char *client_secret;            /* sealed ("\x..." from ocimctl seal), or "" */
+	char *client_secret_file;       /* or a file readable by the service only, or "" */
+	char *hosted_domains;           /* Google's hd values allowed, space-separated; "" any */
+};
+#define CONF_MAX_OIDC_PROVIDERS 8
+
 struct conf {
 	char *path;                     /* file it was read from, or NULL */
 	struct {
@@ -91,6 +103,12 @@ struct conf {
 	struct {
 		char *level;
 	} log;
+	struct {
+		long timeout_seconds;           /* each request to a provider */
+		long clock_skew_seconds;
+		struct oidc_provider providers[CONF_MAX_OIDC_PROVIDERS];
+		size_t nproviders;
+	} oidc;
 };
 
 /* Largest configuration file accepted. */

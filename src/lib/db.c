@@ -213,6 +213,50 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"  RETURNING id, email, role) "
 		"INSERT INTO users (email, display_name, password_hash, role) "
 		"SELECT email, $2, $3, role FROM i RETURNING id, email, display_name, is_admin", 0 },
+	/* OpenID Connect (sql/017_oidc.sql): a sign-in under way, $5 seconds
+	 * it may take; the expired ones go at the same time */
+	[STMT_OIDC_LOGIN_INSERT] = { "oidc_login_insert",
+		"WITH gone AS (DELETE FROM oidc_logins WHERE expires_at < now() - interval '1 hour') "
+		"INSERT INTO oidc_logins (state_hash, provider, nonce, code_verifier, expires_at) "
+		"VALUES ($1, $2, $3, $4, now() + make_interval(secs => $5::int))", 0 },
+	/* once only: the callback's state, for its provider, not expired */
+	[STMT_OIDC_LOGIN_CONSUME] = { "oidc_login_consume",
+		"UPDATE oidc_logins SET used_at = now() "
+		"WHERE state_hash = $1 AND provider = $2 AND used_at IS NULL AND expires_at > now() "
+		"RETURNING nonce, code_verifier", 0 },
+	[STMT_OIDC_USER_BY_SUB] = { "oidc_user_by_sub",
+		"UPDATE oidc_links l SET last_used_at = now() FROM users u "
+		"WHERE u.id = l.user_id AND l.provider = $1 AND l.subject = $2 "
+		"RETURNING u.id, u.is_active, u.email, u.display_name, u.is_admin", 0, OIDCUSER__COLS },
+	/* links the active account of verified email $3 to ($1, $2); none when
+	 * the account is linked to another subject of that provider already */
+	[STMT_OIDC_LINK] = { "oidc_link",
+		"WITH u AS (SELECT id, is_active, email, display_name, is_admin FROM users WHERE lower(email) = lower($3)), "
+		"l AS (INSERT INTO oidc_links (provider, subject, user_id, email, last_used_at) "
+		"  SELECT $1, $2, id, $3, now() FROM u WHERE is_active ON CONFLICT DO NOTHING RETURNING user_id) "
+		"SELECT u.id, u.is_active AND EXISTS (SELECT 1 FROM l), u.email, u.display_name, u.is_admin FROM u",
+		0, OIDCUSER__COLS },
+	/* consumes the pending invite of verified email $3, creates its user
+	 * (with the invite's role and no usable password) and links it */
+	[STMT_OIDC_REGISTER] = { "oidc_register",
+		"WITH i AS (UPDATE invites SET accepted_at = now() "
+		"  WHERE id = (SELECT id FROM invites WHERE lower(email) = lower($3) AND accepted_at IS NULL "
+		"    AND revoked_at IS NULL AND expires_at > now() ORDER BY id DESC LIMIT 1) "
+		"  RETURNING email, role), "
+		"n AS (INSERT INTO users (email, display_name, password_hash, role) "
+		"  SELECT email, left($4, 200), '!oidc', role FROM i RETURNING id, is_active, email, display_name, is_admin), "
+		"l AS (INSERT INTO oidc_links (provider, subject, user_id, email, last_used_at) "
+		"  SELECT $1, $2, id, email, now() FROM n) "
+		"SELECT id, is_active, email, display_name, is_admin FROM n", 0, OIDCUSER__COLS },
+	/* the cached metadata of provider $1 for issuer $2: younger than a day;
+	 * younger than a minute (an unknown kid refreshes no more often) */
+	[STMT_OIDC_CACHE_GET] = { "oidc_cache_get",
+		"SELECT discovery::text, jwks::text, fetched_at > now() - interval '1 day', "
+		"fetched_at > now() - interval '1 minute' FROM oidc_cache WHERE provider = $1 AND issuer = $2", 0 },
+	[STMT_OIDC_CACHE_PUT] = { "oidc_cache_put",
+		"INSERT INTO oidc_cache (provider, issuer, discovery, jwks) VALUES ($1, $2, $3::jsonb, $4::jsonb) "
+		"ON CONFLICT (provider) DO UPDATE SET issuer = $2, discovery = $3::jsonb, jwks = $4::jsonb, "
+		"fetched_at = now()", 0 },
 	[STMT_USER_LIST] = { "user_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
 		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "

@@ -45,8 +45,8 @@ set_session_cookie(struct app *app, struct response *resp, const char *token, lo
 
 /* Opens a session for user uid: the cookie goes into resp, the CSRF token
  * into csrf.  Returns 0, or -1 with an error in resp. */
-static int
-session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
+int
+auth_session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
               char csrf[TOKEN_CHARS + 1])
 {
 	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], chash[TOKEN_HASH_HEX], lifetime[24];
@@ -229,7 +229,7 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 
-	if (session_start(app, req, resp, uid, csrf) < 0) {
+	if (auth_session_start(app, req, resp, uid, csrf) < 0) {
 		PQclear(res);
 		return;
 	}
@@ -580,7 +580,7 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 	audit(app->db, uid, req->remote_addr, "register", NULL, json_pack("{s:b}", "admin", PQgetvalue(res, 0, 3)[0] == 't'));
 
 	/* registered users are logged in at once */
-	if (session_start(app, req, resp, PQgetvalue(res, 0, 0), csrf) < 0) {
+	if (auth_session_start(app, req, resp, PQgetvalue(res, 0, 0), csrf) < 0) {
 		PQclear(res);
 		return;
 	}

@@ -58,6 +58,11 @@ def main():
     if client.login(email, password).status != 200:
         print("demo: cannot log in as %s" % email, file=sys.stderr)
         return 1
+    # the user the demo provider signs in as: invited, so the first
+    # sign-in with "Google (demo provider)" consumes the invite
+    invited = {i["email"] for i in client.get("/api/v1/invites").json["items"]}
+    if "google.user@example.com" not in invited:
+        client.post("/api/v1/invites", {"email": "google.user@example.com", "role": "operator"})
     have = {p["name"] for p in client.get("/api/v1/projects").json["items"]}
     for name, gid in REPOS:
         port = stacklib.free_port()

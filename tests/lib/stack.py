@@ -168,7 +168,7 @@ NGINX_RATES = dict(AUTH_RATES, hooks=HOOKS_RATE)
 class Stack:
     def __init__(self, rundir, port=None, pool=4, max_requests=10000, smtp=False,
                  mail_file=None, settings=None, auth_rate=None, extra_locations="",
-                 hooks_rate=HOOKS_RATE):
+                 hooks_rate=HOOKS_RATE, oidc_demo=None):
         self.rundir = os.path.abspath(rundir)
         self.port = port or free_port()
         self.pool = pool
@@ -179,6 +179,8 @@ class Stack:
         self.auth_rate = auth_rate
         self.hooks_rate = hooks_rate
         self.extra_locations = extra_locations
+        # the email the demo provider (tests/fakes/oidc.py) signs in as, or None: no provider
+        self.oidc_demo = oidc_demo
         self.state = {}
         self.procs = {}
 
@@ -315,7 +317,10 @@ class Stack:
             for section, items in sections.items():
                 f.write("%s:\n" % section)
                 for name, value in items:
-                    if value in ("true", "false") or value.lstrip("-").isdigit():
+                    if isinstance(value, (list, dict)):
+                        # a list of mappings (oidc.providers): JSON is YAML's flow style
+                        f.write("  %s: %s\n" % (name, json.dumps(value)))
+                    elif value in ("true", "false") or value.lstrip("-").isdigit():
                         f.write("  %s: %s\n" % (name, value))
                     else:
                         f.write("  %s: %s\n" % (name, json.dumps(value)))
@@ -419,6 +424,26 @@ class Stack:
         self.state["smtp_spool"] = spool
         self.save()
 
+    def start_oidc(self):
+        """The fake OpenID Connect provider (Debian's /usr/bin/python3, which
+        has python3-authlib), configured as a "Google" button; it signs in as
+        self.oidc_demo after a page with one button."""
+        port = self.state.setdefault("oidc_port", free_port())
+        secret_file = os.path.join(self.rundir, "oidc-client-secret")
+        with open(secret_file, "w") as f:
+            f.write("demo-oidc-client-secret\n")
+        os.chmod(secret_file, 0o600)
+        user = {"sub": "demo-sub-1", "email": self.oidc_demo, "email_verified": True, "name": "Demo Google User"}
+        proc = self.spawn("oidc", ["/usr/bin/python3", os.path.join(SRCDIR, "tests", "fakes", "oidc.py"),
+                                   "--port", str(port), "--pick", "--client-id", "ocim-demo",
+                                   "--client-secret", "demo-oidc-client-secret", "--user", json.dumps(user)])
+        wait_port(port, proc=proc, what="the fake OpenID Connect provider")
+        self.settings["oidc.providers"] = [{
+            "name": "google", "label": "Sign in with Google (demo provider)",
+            "issuer": "http://127.0.0.1:%d" % port, "client_id": "ocim-demo",
+            "client_secret_file": secret_file}]
+        self.save()
+
     # -- whole stack -------------------------------------------------------
     def start(self):
         os.makedirs(self.rundir, exist_ok=True)
@@ -431,6 +456,8 @@ class Stack:
             self.start_postgres()
             if self.smtp:
                 self.start_smtp()
+            if self.oidc_demo:
+                self.start_oidc()
             self.write_config()
             self.ocimctl("check-config")
             if not os.path.exists(os.path.join(self.rundir, "secret.key")):
@@ -480,6 +507,8 @@ def main():
     s.add_argument("--smtp", action="store_true", help="start the fake SMTP server and send mail to it")
     s.add_argument("--mail-file", help="append mail to this file instead")
     s.add_argument("--set", action="append", default=[], metavar="SECTION.KEY=VALUE")
+    s.add_argument("--oidc-demo", metavar="EMAIL",
+                   help="start the fake OpenID Connect provider as a Google button that signs in as EMAIL")
     s.add_argument("--auth-rate", default=None,
                    help="nginx rate of every auth zone (default: the production rates, AUTH_RATES)")
     for name in ("stop", "status"):
@@ -494,7 +523,7 @@ def main():
             settings = dict(kv.split("=", 1) for kv in args.set)
             st = Stack(args.rundir, port=args.port or None, pool=args.pool, max_requests=args.max_requests,
                        smtp=args.smtp, mail_file=args.mail_file, settings=settings,
-                       auth_rate=args.auth_rate).start()
+                       auth_rate=args.auth_rate, oidc_demo=args.oidc_demo).start()
             print(st.url)
         elif args.cmd == "psql":
             print(Stack.load(args.rundir).psql(args.sql))

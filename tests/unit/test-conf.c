@@ -144,6 +144,43 @@ START_TEST(print_masks_secrets)
 }
 END_TEST
 
+START_TEST(oidc_providers)
+{
+	struct conf c;
+	char err[512];
+
+	ck_assert_int_eq(load(&c, "oidc:\n  providers:\n    - name: google\n      client_id: abc.apps\n"
+	                      "      client_secret_file: /etc/ocim/google.secret\n      hosted_domains: example.com\n"
+	                      "    - name: keycloak\n      label: Sign in with Keycloak\n"
+	                      "      issuer: https://sso.example.com/realms/staff\n      client_id: ocim\n"
+	                      "      client_secret: \"\\\\x01abcdef\"\n", err), 0);
+	ck_assert_uint_eq(c.oidc.nproviders, 2);
+	/* Google by default */
+	ck_assert_str_eq(c.oidc.providers[0].issuer, "https://accounts.google.com");
+	ck_assert_str_eq(c.oidc.providers[0].label, "Sign in with Google");
+	ck_assert_str_eq(c.oidc.providers[0].hosted_domains, "example.com");
+	ck_assert_str_eq(c.oidc.providers[1].issuer, "https://sso.example.com/realms/staff");
+	ck_assert_str_eq(c.oidc.providers[1].client_secret, "\\x01abcdef");
+	ck_assert_int_eq(c.oidc.timeout_seconds, 4);
+	conf_free(&c);
+	refused("oidc:\n  providers:\n    - name: g\n      client_id: x\n", "client_secret", "line 3");
+	refused("oidc:\n  providers:\n    - name: g\n      client_id: x\n      client_secret: plain\n",
+	        "must be sealed", "line 3");
+	refused("oidc:\n  providers:\n    - client_id: x\n      client_secret_file: /f\n", "'oidc.providers.name' is missing",
+	        "line 3");
+	refused("oidc:\n  providers:\n    - name: g\n      client_id: x\n      client_secret_file: /f\n      colour: 1\n",
+	        "unknown key 'oidc.providers.colour'", "line 6");
+	refused("oidc:\n  providers:\n    - name: G o\n      client_id: x\n      client_secret_file: /f\n",
+	        "'oidc.providers.name' must be", "line 3");
+	refused("oidc:\n  providers:\n    - {name: g, client_id: x, client_secret_file: /f}\n"
+	        "    - {name: g, client_id: y, client_secret_file: /f}\n", "used twice", "line 4");
+	refused("oidc:\n  providers:\n    - {name: g, client_id: x, client_secret_file: /f, issuer: ftp://x}\n",
+	        "'oidc.providers.issuer'", "line 3");
+	refused("oidc:\n  providers: google\n", "'oidc.providers' must be a list", "line 2");
+	refused("oidc:\n  timeout_seconds: 300\n", "'oidc.timeout_seconds'", "line 2");
+}
+END_TEST
+
 START_TEST(example_file_loads)
 {
 	const char *srcdir = getenv("OCIM_SRCDIR");
@@ -172,6 +209,7 @@ suite(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, path_precedence);
 	tcase_add_test(tc, print_masks_secrets);
+	tcase_add_test(tc, oidc_providers);
 	tcase_add_test(tc, example_file_loads);
 	suite_add_tcase(s, tc);
 	return s;

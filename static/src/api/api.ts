@@ -34,6 +34,13 @@ async function rememberCsrf(
   }
 }
 
+/** A sign-in provider's button: start is a page to navigate to, not to fetch. */
+export interface OidcProvider {
+  name: string;
+  label: string;
+  start: string;
+}
+
 export interface ListArgs {
   cursor?: number | null;
   limit?: number;
@@ -61,6 +68,9 @@ export const api = createApi({
       query: () => "/auth/me",
       providesTags: ["Me"],
       onQueryStarted: (_a, { dispatch, queryFulfilled }) => rememberCsrf(queryFulfilled, dispatch),
+    }),
+    oidcProviders: b.query<{ providers: OidcProvider[] }, void>({
+      query: () => "/auth/oidc",
     }),
     login: b.mutation<Session, { email: string; password: string }>({
       query: (body) => ({ url: "/auth/login", method: "POST", body }),
@@ -218,6 +228,7 @@ export const {
   useHealthQuery,
   useMeQuery,
   useLoginMutation,
+  useOidcProvidersQuery,
   useLogoutMutation,
   useChangePasswordMutation,
   useRequestResetMutation,
