@@ -288,6 +288,10 @@ h_auth_me(struct app *app, struct request *req, struct response *resp)
 	json_object_set_new(user, "project_ids", c->limited ? pg_array_json(c->projects) : json_null());
 	json_object_set_new(body, "permissions", perms);
 	json_object_set_new(body, "read_only", json_boolean(c->read_only));
+	/* what this server has switched on, so the UI can say why an action
+	 * it offers nobody is missing */
+	json_object_set_new(body, "features", json_pack("{s:b}", "reprovision",
+	                                                app->conf->actions.reprovision_enabled));
 	if (c->session_id != 0)
 		json_object_set_new(body, "csrf_token", json_string(c->csrf_token));
 	response_json(resp, 200, body);

@@ -25,4 +25,10 @@ json_t *openfaas_answer(const struct fetch *r, const char *name, char *err, size
  * instance-errors: healthy, degraded or unreachable. */
 const char *openfaas_health(const json_t *instance, const json_t *errors, const char *name);
 
+/* The pods of an instance as Ocim keeps them (new reference): those of
+ * instances, each one that instance-errors names with its "reason" (such as
+ * CrashLoopBackOff), and an error naming no listed pod as a pod of its
+ * own, so that what makes an instance degraded is seen with its pods. */
+json_t *openfaas_pods(const json_t *instance, const json_t *errors, const char *name);
+
 #endif

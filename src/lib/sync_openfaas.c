@@ -104,8 +104,8 @@ sync_openfaas(const struct conf *conf, struct db *db, const struct secret_key *k
 			const char *name = json_string_value(json_object_get(item, "name"));
 			if (name == NULL)
 				continue;
-			json_array_append_new(rows, json_pack("{s:s, s:O?, s:s, s:O?, s:O?}", "name", name,
-			                                      "pods", json_object_get(item, "pods"),
+			json_array_append_new(rows, json_pack("{s:s, s:o, s:s, s:O?, s:O?}", "name", name,
+			                                      "pods", openfaas_pods(item, errors, name),
 			                                      "health", openfaas_health(item, errors, name),
 			                                      "replication", json_object_get(repl, name),
 			                                      "usage", json_object_get(usage, name)));

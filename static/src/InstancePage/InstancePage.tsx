@@ -1,11 +1,15 @@
 import { useState } from "react";
 import { Link, useParams } from "react-router-dom";
-import { apiError, useInstanceActionMutation, useInstanceQuery, usePlanMutation, useRefreshInstanceMutation } from "../api/api";
+import {
+  apiError, useActionsQuery, useInstanceActionMutation, useInstanceQuery, useMeQuery, usePlanMutation,
+  useRefreshInstanceMutation, useRetryActionMutation, useUpdateInstanceMutation,
+} from "../api/api";
+import { useFleetSeen } from "../api/fleetSeen";
 import { useRefreshWatch } from "../api/refresh";
 import { ACTION_FROM, isPending } from "../api/states";
-import { useLiveAction } from "../api/liveAction";
+import { actionOver, useLiveAction } from "../api/liveAction";
 import { usePermissions } from "../api/permissions";
-import type { Action } from "../api/types";
+import type { Action, Instance } from "../api/types";
 import { when } from "../format";
 import { useIntentKeys } from "../key";
 import { StateBadge } from "../StateBadge/StateBadge";
@@ -20,17 +24,159 @@ const ACTIONS: { kind: string; label: string; danger?: boolean; from: readonly s
 
 function ActionResult({ answered }: { answered: Action }) {
   const action = useLiveAction(answered) ?? answered;
+  const over = actionOver(action);
+  const p = action.pipeline;
   return (
-    <p className="notice" data-testid="action-result">
-      {action.kind} requested: <strong>{action.state}</strong>
-      {action.pipeline?.web_url && (
+    <p className="notice" data-testid="action-result" data-over={over ? "yes" : "no"}>
+      {action.kind} requested: <StateBadge kind="action" value={action.state} />
+      {p && (
         <>
           {" "}
-          — <a href={action.pipeline.web_url}>pipeline #{action.pipeline.gitlab_id}</a>
+          — {p.web_url ? <a href={p.web_url}>pipeline #{p.gitlab_id}</a> : `pipeline #${p.gitlab_id}`}{" "}
+          <StateBadge kind="pipeline" value={p.status} />
         </>
       )}
+      {!over && <span className="muted small"> (followed until its pipeline ends)</span>}
+      {over && action.state === "dispatched" && p?.status === "success" && <strong> Done.</strong>}
       {action.last_error && <span className="form-error"> ({action.last_error})</span>}
     </p>
+  );
+}
+
+/** Why the health is what it is, from the pods OpenFaaS reported. */
+function healthWhy(i: Instance): string | null {
+  const pods = i.pods ?? [];
+  if (i.health === "degraded") {
+    const bad = pods.filter((p) => p.reason || p.ready === false);
+    if (bad.length === 0) return "OpenFaaS reports errors for this instance.";
+    return bad.map((p) => `pod ${p.name ?? "?"}: ${p.reason ?? (p.phase ? `${p.phase}, not ready` : "not ready")}`).join("; ");
+  }
+  if (i.health === "unreachable") {
+    if (!i.pods_fetched_at) return "Not reported by the cluster's OpenFaaS gateway (none set, or not read yet).";
+    return pods.length === 0 ? "No pod runs for it." : "The cluster's OpenFaaS gateway does not list it.";
+  }
+  if (i.health === "unknown") return "No OpenFaaS report yet.";
+  return null;
+}
+
+/** A JSON object of OpenFaaS as "key: value" lines. */
+function Facts({ data }: { data: Record<string, unknown> | null | undefined }) {
+  if (!data || Object.keys(data).length === 0) return <span className="muted">none reported</span>;
+  return (
+    <>
+      {Object.entries(data).map(([k, v]) => (
+        <div key={k}>
+          <code>{k}</code>: {typeof v === "object" ? JSON.stringify(v) : String(v)}
+        </div>
+      ))}
+    </>
+  );
+}
+
+/** The URL of a host named in config.yml. */
+function hostUrl(config: Record<string, unknown> | null | undefined, key: string): string | null {
+  const h = config?.[key];
+  if (typeof h !== "string" || h === "") return null;
+  return /^https?:\/\//.test(h) ? h : `https://${h}`;
+}
+
+/** The description, editable by operators. */
+function Description({ i, operate }: { i: Instance; operate: boolean }) {
+  const [save, saved] = useUpdateInstanceMutation();
+  const [text, setText] = useState<string | null>(null);
+  if (text === null)
+    return (
+      <>
+        <span data-testid="description">{i.description || <span className="muted">none</span>}</span>{" "}
+        {operate && <button type="button" className="small" onClick={() => setText(i.description)}>Edit</button>}
+      </>
+    );
+  return (
+    <form onSubmit={async (e) => {
+      e.preventDefault();
+      try {
+        await save({ id: i.id, description: text }).unwrap();
+        setText(null);
+      } catch {
+        /* shown below */
+      }
+    }}>
+      <textarea aria-label="Description" rows={2} value={text} maxLength={2000} onChange={(e) => setText(e.target.value)} />
+      <div className="actions-row">
+        <button type="submit" className="primary" disabled={saved.isLoading}>Save</button>
+        <button type="button" onClick={() => setText(null)}>Cancel</button>
+      </div>
+      {saved.error && <p className="form-error" role="alert">{apiError(saved.error)?.message}</p>}
+    </form>
+  );
+}
+
+/** The actions asked of this instance: who, what, when, how it ended; a
+ * failed one can be retried. */
+function History({ id, operate }: { id: number; operate: boolean }) {
+  const list = useActionsQuery({ instance: id, limit: 20 }, poll(10000));
+  const [retry, retried] = useRetryActionMutation();
+  const items = list.data?.items ?? [];
+  return (
+    <section className="panel">
+      <h2>Actions</h2>
+      <table data-testid="action-history">
+        <thead>
+          <tr>
+            <th>When</th>
+            <th>Who</th>
+            <th>What</th>
+            <th>Outcome</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((a) => (
+            <tr key={a.id}>
+              <td>{when(a.created_at)}</td>
+              <td>{a.requested_by_email ?? "—"}</td>
+              <td>{a.kind}</td>
+              <td>
+                <StateBadge kind="action" value={a.state} />
+                {a.pipeline && (
+                  <>
+                    {" "}
+                    {a.pipeline.web_url ? <a href={a.pipeline.web_url}>#{a.pipeline.gitlab_id}</a> : `#${a.pipeline.gitlab_id}`}{" "}
+                    <StateBadge kind="pipeline" value={a.pipeline.status} />
+                  </>
+                )}
+                {a.last_error && <div className="form-error small">{a.last_error}</div>}
+              </td>
+              <td>
+                {operate && a.state === "failed" && (
+                  <button type="button" onClick={() => retry(a.id)} disabled={retried.isLoading}>Retry</button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {items.length === 0 && <p className="muted">No action asked yet.</p>}
+      {retried.error && <p className="form-error" role="alert">{apiError(retried.error)?.message}</p>}
+    </section>
+  );
+}
+
+/** Delete, confirmed by typing the instance's name. */
+function DeleteDialog({ name, onConfirm, onCancel }: { name: string; onConfirm: () => void; onCancel: () => void }) {
+  const [typed, setTyped] = useState("");
+  return (
+    <div className="notice" role="dialog" aria-label={`Delete ${name}`} data-testid="delete-dialog">
+      <p>
+        Deleting <strong>{name}</strong> runs Grove's delete pipeline: its data is removed for good. Type its name to
+        confirm.
+      </p>
+      <input aria-label="Instance name" value={typed} onChange={(e) => setTyped(e.target.value)} autoFocus />
+      <div className="actions-row">
+        <button type="button" className="danger" disabled={typed !== name} onClick={onConfirm}>Delete {name}</button>
+        <button type="button" onClick={onCancel}>Cancel</button>
+      </div>
+    </div>
   );
 }
 
@@ -45,10 +191,15 @@ export function InstancePage() {
   const [overrides, setOverrides] = useState("");
   const keys = useIntentKeys();
   const err = apiError(acted.error) ?? apiError(planned.error);
-  const operate = usePermissions().can("operate");
+  const { can } = usePermissions();
+  const operate = can("operate");
+  const me = useMeQuery();
+  const reprovisionOn = !!me.data?.features?.reprovision;
+  const [deleting, setDeleting] = useState(false);
+  useFleetSeen(inst.data ? `${inst.data.state}|${inst.data.health}` : undefined);
 
   async function run(kind: string, body: { overrides?: string } = {}) {
-    if (kind === "delete" && !window.confirm(`Delete ${inst.data?.name}? Its data is removed for good.`)) return;
+    setDeleting(false);
     const intent = { id, kind, ...body };
     try {
       await act({ ...intent, key: keys.keyFor(intent) }).unwrap();
@@ -68,7 +219,7 @@ export function InstancePage() {
       <section className="panel">
         <div className="panel-head">
           <h1 data-testid="instance-name">{i.name}</h1>
-          <StateBadge value={i.state} />
+          <StateBadge kind="instance" value={i.state} />
         </div>
         <dl className="facts">
           <dt>Cluster</dt>
@@ -82,10 +233,37 @@ export function InstancePage() {
           </dd>
           <dt>Health</dt>
           <dd>
-            <StateBadge value={i.health} /> {i.pods_fetched_at && <span className="muted small">as of {when(i.pods_fetched_at)}</span>}
+            <StateBadge kind="health" value={i.health} />{" "}
+            {i.pods_fetched_at && <span className="muted small">as of {when(i.pods_fetched_at)}</span>}
+            {healthWhy(i) && <div className={i.health === "degraded" ? "warn-text" : "form-error"} data-testid="health-why">{healthWhy(i)}</div>}
+          </dd>
+          <dt>Sites</dt>
+          <dd data-testid="site-links" className="links">
+            {hostUrl(i.config, "LMS_HOST") ? <a href={hostUrl(i.config, "LMS_HOST")!}>LMS</a> : <span className="muted">no LMS_HOST</span>}
+            {hostUrl(i.config, "CMS_HOST") && <a href={hostUrl(i.config, "CMS_HOST")!}>Studio</a>}
+          </dd>
+          <dt>Latest pipeline</dt>
+          <dd data-testid="latest-pipeline">
+            {i.latest_pipeline ? (
+              <>
+                <StateBadge kind="pipeline" value={i.latest_pipeline.status} />{" "}
+                {i.latest_pipeline.web_url ? <a href={i.latest_pipeline.web_url}>#{i.latest_pipeline.gitlab_id}</a>
+                  : `#${i.latest_pipeline.gitlab_id}`}{" "}
+                {i.latest_pipeline.action_kind ?? ""}
+                {i.latest_pipeline.message && (
+                  <div className={i.latest_pipeline.status === "failed" ? "form-error" : "muted"} data-testid="pipeline-message">
+                    {i.latest_pipeline.message}
+                  </div>
+                )}
+              </>
+            ) : (
+              "none"
+            )}
           </dd>
           <dt>Description</dt>
-          <dd>{i.description || <span className="muted">none</span>}</dd>
+          <dd>
+            <Description i={i} operate={operate} />
+          </dd>
           {!!i.file_errors?.length && (
             <>
               <dt>Repository</dt>
@@ -105,11 +283,24 @@ export function InstancePage() {
           </button>
           {ACTIONS.filter((a) => a.from.includes(i.state)).map((a) => (
             <button key={a.kind} type="button" className={a.danger ? "danger" : ""} disabled={acted.isLoading || pending}
-                    onClick={() => run(a.kind)}>
+                    onClick={() => (a.kind === "delete" ? setDeleting(true) : run(a.kind))}>
               {a.label}
             </button>
           ))}
+          {reprovisionOn && can("reprovision") && ACTION_FROM.reprovision.includes(i.state as never) && (
+            <button type="button" disabled={acted.isLoading || pending} onClick={() => run("reprovision")}>
+              Reprovision
+            </button>
+          )}
         </div>}
+        {operate && !(reprovisionOn && can("reprovision")) && (
+          <p className="muted small" data-testid="reprovision-why">
+            Reprovision is not offered:{" "}
+            {!reprovisionOn ? "this server has it switched off (actions.reprovision_enabled)."
+              : "an administrator grants it per user, and you do not have it."}
+          </p>
+        )}
+        {deleting && <DeleteDialog name={i.name} onConfirm={() => run("delete")} onCancel={() => setDeleting(false)} />}
         {err && <p className="form-error" role="alert">{err.message}</p>}
         {acted.data && <ActionResult answered={acted.data} />}
         {watch.status === "queued" && (
@@ -186,6 +377,7 @@ export function InstancePage() {
               <th>Status</th>
               <th>Started</th>
               <th>Finished</th>
+              <th>Message</th>
             </tr>
           </thead>
           <tbody>
@@ -194,15 +386,58 @@ export function InstancePage() {
                 <td>{p.web_url ? <a href={p.web_url}>#{p.gitlab_id}</a> : `#${p.gitlab_id}`}</td>
                 <td>{p.action_kind ?? "—"}</td>
                 <td>
-                  <StateBadge value={p.status} />
+                  <StateBadge kind="pipeline" value={p.status} />
                 </td>
                 <td>{when(p.created_at)}</td>
                 <td>{p.finished_at ? when(p.finished_at) : "—"}</td>
+                <td className={p.status === "failed" ? "form-error" : "muted"}>{p.message ?? ""}</td>
               </tr>
             ))}
           </tbody>
         </table>
         {(i.pipelines ?? []).length === 0 && <p className="muted">No pipeline yet.</p>}
+      </section>
+
+      <History id={id} operate={operate} />
+
+      <section className="panel">
+        <h2>Pods</h2>
+        <table data-testid="pods">
+          <thead>
+            <tr>
+              <th>Pod</th>
+              <th>Phase</th>
+              <th>Ready</th>
+              <th>Restarts</th>
+              <th>Problem</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(i.pods ?? []).map((p, n) => (
+              <tr key={`${p.name}-${n}`} className={p.reason || p.ready === false ? "row-bad" : ""}>
+                <td>{p.name ?? "?"}</td>
+                <td>{p.phase ?? "—"}</td>
+                <td>{p.ready === undefined ? "—" : p.ready ? "yes" : "no"}</td>
+                <td>{p.restarts ?? "—"}</td>
+                <td className="form-error">{p.reason ?? ""}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        {(i.pods ?? []).length === 0 && <p className="muted">No pod reported.</p>}
+        <p className="muted small">As of {when(i.pods_fetched_at)} (OpenFaaS).</p>
+        <div className="two-col">
+          <div data-testid="replication">
+            <h3>Replication</h3>
+            <Facts data={i.replication} />
+            <p className="muted small">Fetched {when(i.replication_fetched_at)}</p>
+          </div>
+          <div data-testid="usage">
+            <h3>Usage</h3>
+            <Facts data={i.usage} />
+            <p className="muted small">Fetched {when(i.usage_fetched_at)}</p>
+          </div>
+        </div>
       </section>
 
       <section className="panel two-col">

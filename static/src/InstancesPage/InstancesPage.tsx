@@ -85,13 +85,13 @@ export function InstancesPage() {
                 <Link to={`/clusters/${i.cluster_id}`}>{i.cluster_name}</Link> <span className="muted small">{i.provider}</span>
               </td>
               <td>
-                <StateBadge value={i.state} />
+                <StateBadge kind="instance" value={i.state} />
                 {i.state_reason && <div className="muted small">{i.state_reason}</div>}
               </td>
               <td>
-                <StateBadge value={i.health} />
+                <StateBadge kind="health" value={i.health} />
               </td>
-              <td>{i.latest_pipeline ? <StateBadge value={i.latest_pipeline.status} /> : "—"}</td>
+              <td>{i.latest_pipeline ? <StateBadge kind="pipeline" value={i.latest_pipeline.status} /> : "—"}</td>
               <td>{when(i.updated_at)}</td>
             </tr>
           ))}

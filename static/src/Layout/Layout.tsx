@@ -46,7 +46,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
         <div className="user">
           <SyncStatus />
           {admin && (
-            <NavLink to="/projects" className="add-repo">
+            <NavLink to="/projects?add=1" className="add-repo">
               Add GitLab repository
             </NavLink>
           )}

@@ -1,20 +1,13 @@
-const tones: Record<string, string> = {
-  running: "good",
-  healthy: "good",
-  success: "good",
-  failure: "bad",
-  failed: "bad",
-  unreachable: "bad",
-  canceled: "bad",
-  degraded: "pending",
-  archived: "muted",
-  deleted: "muted",
-  unknown: "muted",
-};
+import { toneOf, type StateKind } from "../api/states";
 
-/** A state, health or pipeline status as a coloured badge; *_pending and
- * GitLab's waiting statuses show as pending. */
-export function StateBadge({ value }: { value: string }) {
-  const tone = tones[value] ?? "pending";
-  return <span className={`badge badge-${tone}`}>{value.replace(/_/g, " ")}</span>;
+/** A state as a badge coloured by its meaning (api/states.ts: one colour per
+ * meaning on every page); `kind` says what the state belongs to, since a
+ * "running" instance is fine but a "running" pipeline is under way. */
+export function StateBadge({ value, kind }: { value: string; kind: StateKind }) {
+  const tone = toneOf(kind, value);
+  return (
+    <span className={`badge badge-${tone}`} data-tone={tone}>
+      {value.replace(/_/g, " ")}
+    </span>
+  );
 }

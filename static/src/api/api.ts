@@ -57,7 +57,7 @@ export const api = createApi({
   reducerPath: "api",
   baseQuery,
   refetchOnFocus: true,
-  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects"],
+  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects", "Actions", "Counts"],
   endpoints: (b) => ({
     health: b.query<Health, void>({
       query: () => "/health",
@@ -154,7 +154,7 @@ export const api = createApi({
     }),
     createProject: b.mutation<Project, {
       name: string; gitlab_url: string; gitlab_project_id: number; api_token: string; trigger_token: string;
-      description?: string; default_branch?: string;
+      description?: string; default_branch?: string; deploy_key?: string;
     }>({
       query: (body) => ({ url: "/projects", method: "POST", body }),
       invalidatesTags: ["Projects", "Audit"],
@@ -174,13 +174,26 @@ export const api = createApi({
       query: (id) => ({ url: `/projects/${id}/allow-deletes`, method: "POST", body: {} }),
       invalidatesTags: ["Projects", "Audit"],
     }),
+    // the sidebar's: "Counts" lets a page that saw the fleet change refresh it (useFleetSeen)
     clusters: b.query<Page<Cluster>, void>({
       query: () => "/clusters?limit=200",
-      providesTags: ["Fleet"],
+      providesTags: ["Fleet", "Counts"],
+    }),
+    clusterInstances: b.query<CursorPage<Instance>, string>({
+      query: (cluster) => `/instances${listParams({ cluster, limit: 200 })}`,
+      providesTags: ["Fleet", "Counts"],
     }),
     cluster: b.query<Cluster, number>({
       query: (id) => `/clusters/${id}`,
       providesTags: ["Fleet"],
+    }),
+    updateCluster: b.mutation<Cluster, { id: number; links: Record<string, string> }>({
+      query: ({ id, ...body }) => ({ url: `/clusters/${id}`, method: "PATCH", body }),
+      invalidatesTags: ["Fleet", "Audit"],
+    }),
+    deleteCluster: b.mutation<{ deleted: boolean }, number>({
+      query: (id) => ({ url: `/clusters/${id}`, method: "DELETE" }),
+      invalidatesTags: ["Fleet", "Audit"],
     }),
     instances: b.query<CursorPage<Instance>, InstanceFilters>({
       query: (f) => `/instances${listParams({ ...f })}`,
@@ -198,10 +211,22 @@ export const api = createApi({
       query: ({ id, key, ...body }) => ({
         url: `/instances/${id}/actions`, method: "POST", body, headers: { "Idempotency-Key": key },
       }),
-      invalidatesTags: ["Fleet"],
+      invalidatesTags: ["Fleet", "Actions"],
     }),
     action: b.query<Action, number>({
       query: (id) => `/actions/${id}`,
+    }),
+    actions: b.query<Page<Action>, { instance: number; limit?: number }>({
+      query: (a) => `/actions${listParams({ ...a })}`,
+      providesTags: ["Actions"],
+    }),
+    retryAction: b.mutation<Action, number>({
+      query: (id) => ({ url: `/actions/${id}/retry`, method: "POST", body: {} }),
+      invalidatesTags: ["Fleet", "Actions"],
+    }),
+    updateInstance: b.mutation<Instance, { id: number; description: string }>({
+      query: ({ id, ...body }) => ({ url: `/instances/${id}`, method: "PATCH", body }),
+      invalidatesTags: ["Fleet"],
     }),
     refreshInstance: b.mutation<RefreshQueued, number>({
       query: (id) => ({ url: `/instances/${id}/actions`, method: "POST", body: { kind: "refresh" } }),
@@ -254,11 +279,17 @@ export const {
   useAllowDeletesMutation,
   useClustersQuery,
   useClusterQuery,
+  useClusterInstancesQuery,
   useInstancesQuery,
   useInstanceQuery,
   useCreateInstanceMutation,
   useInstanceActionMutation,
   useActionQuery,
+  useActionsQuery,
+  useRetryActionMutation,
+  useUpdateInstanceMutation,
+  useUpdateClusterMutation,
+  useDeleteClusterMutation,
   usePlanMutation,
   useRefreshInstanceMutation,
 } = api;

@@ -41,3 +41,56 @@ export const PENDING_STATES: readonly InstanceState[] = [
 export function isPending(state: string): boolean {
   return (PENDING_STATES as readonly string[]).includes(state);
 }
+
+/** What a state means to the eye; each tone has one colour everywhere
+ * (app.css .badge-TONE): done and fine, broken, needs a look, waiting for
+ * something to start, under way, gone or unknown. */
+export type Tone = "good" | "bad" | "warn" | "pending" | "progress" | "muted";
+
+/** The kinds of things that have a state; the same word may mean two things
+ * ("running" is a healthy instance but a pipeline still under way). */
+export type StateKind = "instance" | "health" | "pipeline" | "cluster" | "action";
+
+/** An instance state's tone, from the lifecycle above. */
+function instanceTone(state: string): Tone {
+  if (isPending(state)) return "pending";
+  if (state === "running") return "good";
+  if (state === "failure") return "bad";
+  return "muted"; // archived, deleted, unknown
+}
+
+// GitLab's pipeline statuses; "created", "waiting_for_resource", "preparing",
+// "pending", "scheduled" and "manual" wait to start
+const PIPELINE_TONES: Record<string, Tone> = {
+  running: "progress",
+  success: "good",
+  failed: "bad",
+  canceled: "muted",
+  skipped: "muted",
+};
+const HEALTH_TONES: Record<string, Tone> = { healthy: "good", degraded: "warn", unreachable: "bad", unknown: "muted" };
+const CLUSTER_TONES: Record<string, Tone> = { active: "good", pending: "pending", archived: "muted", deleted: "muted" };
+// an action: queued, dispatching, unconfirmed (waiting for GitLab), dispatched, failed
+const ACTION_TONES: Record<string, Tone> = { dispatched: "progress", failed: "bad", queued: "pending",
+                                            dispatching: "pending", unconfirmed: "pending" };
+
+/** The tone of `value` as a state of a `kind`. */
+export function toneOf(kind: StateKind, value: string): Tone {
+  switch (kind) {
+    case "instance":
+      return instanceTone(value);
+    case "pipeline":
+      return PIPELINE_TONES[value] ?? "pending";
+    case "health":
+      return HEALTH_TONES[value] ?? "muted";
+    case "cluster":
+      return CLUSTER_TONES[value] ?? "muted";
+    case "action":
+      return ACTION_TONES[value] ?? "muted";
+  }
+}
+
+/** Whether a pipeline of this status is over. */
+export function pipelineDone(status: string | undefined | null): boolean {
+  return !!status && ["success", "failed", "canceled", "skipped"].includes(status);
+}

@@ -37,6 +37,8 @@ export interface Session {
   /** in /auth/me: what the caller may do now */
   permissions?: Permission[];
   read_only?: boolean;
+  /** in /auth/me: what the server switched on */
+  features?: { reprovision: boolean };
 }
 
 /** An error of the API; a 403 of the route check names the permission and
@@ -94,6 +96,11 @@ export interface PipelineSummary {
   action_kind: string | null;
   ref?: string | null;
   web_url: string | null;
+  /** its last message: "job NAME failed in stage STAGE", or GitLab's detailed status */
+  message?: string | null;
+  /** in a cluster's latest pipeline: its instance */
+  instance_id?: number | null;
+  instance_name?: string | null;
   created_at?: string | null;
   finished_at?: string | null;
   updated_at?: string;
@@ -166,6 +173,10 @@ export interface Cluster {
   instance_counts: Record<string, number>;
   latest_pipeline: PipelineSummary | null;
   cluster_yml?: string | null;
+  /** in GET /clusters/:id: its repository in GitLab */
+  gitlab_url?: string;
+  gitlab_project_id?: number;
+  project_web_url?: string | null;
 }
 
 export interface Instance {
@@ -187,11 +198,23 @@ export interface Instance {
   updated_at: string;
   config_yml?: string | null;
   grove_yml?: string | null;
-  pods?: unknown;
+  config?: Record<string, unknown> | null;
+  pods?: Pod[] | null;
   pods_fetched_at?: string | null;
-  replication?: unknown;
-  usage?: unknown;
+  replication?: Record<string, unknown> | null;
+  replication_fetched_at?: string | null;
+  usage?: Record<string, unknown> | null;
+  usage_fetched_at?: string | null;
   pipelines?: PipelineSummary[];
+}
+
+/** A pod as OpenFaaS reported it; reason: what instance-errors said of it. */
+export interface Pod {
+  name?: string | null;
+  phase?: string;
+  ready?: boolean;
+  restarts?: number;
+  reason?: string;
 }
 
 export interface CursorPage<T> {
@@ -208,7 +231,10 @@ export interface Action {
   attempts: number;
   last_error: string | null;
   pipeline: { id: number; gitlab_id: number; status: string; web_url: string | null } | null;
+  requested_by?: number | null;
+  requested_by_email?: string | null;
   created_at: string;
+  updated_at?: string;
 }
 
 export interface Plan {
