@@ -2,7 +2,7 @@
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
-  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project,
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Pipeline, Plan, Project,
   RefreshQueued, Role, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
@@ -20,6 +20,16 @@ const baseQuery = fetchBaseQuery({
     return headers;
   },
 });
+
+/** The base query, and a 401 of any request but the login's own makes
+ * the session be asked again: when it has expired, RequireAuth sends the
+ * user to the login page and back to where they were. */
+const sessionQuery: typeof baseQuery = async (args, bapi, extra) => {
+  const result = await baseQuery(args, bapi, extra);
+  const url = typeof args === "string" ? args : args.url;
+  if (result.error?.status === 401 && !url.startsWith("/auth/")) bapi.dispatch(api.util.invalidateTags(["Me"]));
+  return result;
+};
 
 /** Remembers the CSRF token of any answer that carries one. */
 async function rememberCsrf(
@@ -48,7 +58,7 @@ function listParams(a: Record<string, string | number | null | undefined>): stri
 
 export const api = createApi({
   reducerPath: "api",
-  baseQuery,
+  baseQuery: sessionQuery,
   refetchOnFocus: true,
   tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects"],
   endpoints: (b) => ({
@@ -134,7 +144,7 @@ export const api = createApi({
     syncRuns: b.query<Page<SyncRun>, ListArgs>({
       query: (a) => `/sync-runs${listParams({ ...a })}`,
     }),
-    audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string }>({
+    audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string; object?: string }>({
       query: (a) => `/audit${listParams({ ...a })}`,
       providesTags: ["Audit"],
     }),
@@ -190,6 +200,10 @@ export const api = createApi({
       }),
       invalidatesTags: ["Fleet"],
     }),
+    pipelines: b.query<Page<Pipeline>, ListArgs & PipelineFilters>({
+      query: (a) => `/pipelines${listParams({ ...a })}`,
+      providesTags: ["Fleet"],
+    }),
     action: b.query<Action, number>({
       query: (id) => `/actions/${id}`,
     }),
@@ -201,6 +215,15 @@ export const api = createApi({
     }),
   }),
 });
+
+export interface PipelineFilters {
+  status?: string;
+  action?: string;
+  cluster?: string;
+  project?: string;
+  since?: string;
+  until?: string;
+}
 
 export interface InstanceFilters {
   status?: string;
@@ -248,6 +271,7 @@ export const {
   useCreateInstanceMutation,
   useInstanceActionMutation,
   useActionQuery,
+  usePipelinesQuery,
   usePlanMutation,
   useRefreshInstanceMutation,
 } = api;
