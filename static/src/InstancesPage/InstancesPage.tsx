@@ -21,7 +21,9 @@ export function InstancesPage() {
   const err = apiError(list.error);
 
   function set(name: string, value: string) {
-    const next = new URLSearchParams(params);
+    // from the address as it is now: two debounced filters that fire
+    // together must not undo each other with the params of an older render
+    const next = new URLSearchParams(window.location.search);
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next, { replace: true });
