@@ -233,8 +233,8 @@ cursor_ok(const char *cursor, const char *sort)
 void
 h_instances_list(struct app *app, struct request *req, struct response *resp)
 {
-	char limit[24], project[24], key[128];
-	const char *params[11], *sort, *config, *cursor;
+	char limit[24], project[24], cluster_id[24], key[128];
+	const char *params[12], *sort, *config, *cursor;
 	enum db_status st;
 	enum db_stmt stmt;
 	char *page;
@@ -248,6 +248,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	    text_param(resp, req, "config", 500, &config) < 0 ||
 	    text_param(resp, req, "q", 200, &params[6]) < 0 ||
 	    id_param(resp, req, "project", project, &params[7]) < 0 ||
+	    id_param(resp, req, "cluster_id", cluster_id, &params[11]) < 0 ||
 	    choice_param(resp, req, "sort", "name|updated|status", &sort) < 0 ||
 	    text_param(resp, req, "cursor", 300, &cursor) < 0)
 		return;
@@ -280,7 +281,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	       strcmp(sort, "updated") == 0 ? STMT_INSTANCE_LIST_UPDATED : STMT_INSTANCE_LIST_STATUS;
 	if (stmt == STMT_INSTANCE_LIST_NAME && params[0] == NULL && params[1] == NULL &&
 	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL &&
-	    params[10] == NULL) {
+	    params[10] == NULL && params[11] == NULL) {
 		/* all, or one status, by name: the statement with plans of its own */
 		char cname[101] = "", cid[24] = "0";
 		const char *fast[4] = { params[3], cname, cid, limit };
@@ -293,7 +294,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 		}
 		page = db_page(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, l, &st);
 	} else {
-		page = db_page(app->db, stmt, 11, params, l, &st);
+		page = db_page(app->db, stmt, 12, params, l, &st);
 	}
 	if (page != NULL)
 		response_raw_json(resp, 200, page);

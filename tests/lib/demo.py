@@ -30,7 +30,7 @@ def start_openfaas(st, client):
         name = "openfaas-%d" % cluster["id"]
         state = os.path.join(st.rundir, name)
         os.makedirs(state, exist_ok=True)
-        instances = [i["name"] for i in client.get("/api/v1/instances?limit=200&cluster=%s" % cluster["name"]).json["items"]]
+        instances = [i["name"] for i in client.get("/api/v1/instances?limit=200&cluster_id=%d" % cluster["id"]).json["items"]]
         answers = {
             "instances": [{"name": n, "pods": [{"name": "lms-" + n, "phase": "Running", "ready": True, "restarts": 0},
                                                {"name": "cms-" + n, "phase": "Running", "ready": True, "restarts": 0}]}

@@ -8,7 +8,7 @@ import { StateBadge } from "../StateBadge/StateBadge";
 import { poll } from "../api/poll";
 
 const STATES = ["", ...INSTANCE_STATES];
-const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"] as const;
+const FILTERS = ["cluster", "cluster_id", "provider", "name", "config", "status", "q", "sort"] as const;
 
 /** Every instance, filtered by the query string (so filters can be shared as links). */
 export function InstancesPage() {

@@ -229,6 +229,8 @@ export interface InstanceFilters {
   status?: string;
   provider?: string;
   cluster?: string;
+  /** one cluster, by id (links from the sidebar and the cluster page) */
+  cluster_id?: string;
   name?: string;
   config?: string;
   q?: string;
