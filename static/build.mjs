@@ -1,14 +1,21 @@
-// Bundles src/ into dist/ (app.js, app.css, index.html) with esbuild.
+// Bundles src/ into dist/ (app-HASH.js, app-HASH.css, index.html) with esbuild.
+// The bundle's names carry a hash of their content, so nginx serves them as
+// immutable (a year in the browser's cache) and index.html, revalidated at
+// every load, names the current ones; every text file gets a .gz made here,
+// at build time, that nginx sends as it is (gzip_static).
 // The licences of the bundled npm packages stay with the bundle: esbuild
 // keeps their legal comments in app.js.LEGAL.txt (which app.js names), and
 // THIRD-PARTY-LICENSES.txt has the licence file of every package that
 // esbuild took code from (debian/copyright lists the same packages).
 import { build } from "esbuild";
-import { copyFile, mkdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { gzipSync, constants } from "node:zlib";
 
 const dev = process.argv.includes("--dev");
 
 await mkdir("dist", { recursive: true });
+// the previous build's files: hashed names pile up otherwise
+for (const f of await readdir("dist")) if (/^app[-.]|\.gz$/.test(f)) await unlink(`dist/${f}`);
 const result = await build({
   entryPoints: { app: "src/main.tsx" },
   bundle: true,
@@ -16,6 +23,7 @@ const result = await build({
   sourcemap: dev ? "inline" : false,
   target: ["es2020"],
   outdir: "dist",
+  entryNames: dev ? "[name]" : "[name]-[hash]",
   define: { "process.env.NODE_ENV": JSON.stringify(dev ? "development" : "production") },
   logLevel: "warning",
   legalComments: "linked",
@@ -47,10 +55,22 @@ for (const name of [...packages].sort()) {
 }
 await writeFile("dist/THIRD-PARTY-LICENSES.txt", text);
 // an empty legal file (app.css has no legal comments) is not worth shipping
-for (const f of ["dist/app.js.LEGAL.txt", "dist/app.css.LEGAL.txt"]) {
+for (const f of (await readdir("dist")).filter((x) => x.endsWith(".LEGAL.txt")).map((x) => `dist/${x}`)) {
   try {
     if ((await stat(f)).size === 0) await unlink(f);
   } catch {}
 }
-await copyFile("src/index.html", "dist/index.html");
+// index.html names the bundle's files as this build made them
+const outputs = Object.keys(result.metafile.outputs).map((o) => o.replace(/^dist\//, ""));
+const js = outputs.find((o) => /^app(-[A-Z0-9]+)?\.js$/.test(o));
+const css = outputs.find((o) => /^app(-[A-Z0-9]+)?\.css$/.test(o));
+if (!js || !css) throw new Error("esbuild made no app.js or app.css: " + outputs.join(" "));
+const html = (await readFile("src/index.html", "utf8")).replace('"/app.css"', `"/${css}"`).replace('"/app.js"', `"/${js}"`);
+if (!html.includes(js) || !html.includes(css)) throw new Error("src/index.html does not name /app.js and /app.css");
+await writeFile("dist/index.html", html);
+for (const f of await readdir("dist")) {
+  if (!/\.(js|css|html|txt)$/.test(f)) continue;
+  const gz = gzipSync(await readFile(`dist/${f}`), { level: constants.Z_BEST_COMPRESSION });
+  await writeFile(`dist/${f}.gz`, gz);
+}
 await writeFile("dist/.stamp", new Date().toISOString() + "\n");

@@ -1,4 +1,4 @@
-/* audit (admin): the audit log, newest first. */
+/* audit (admin): the audit log, newest first, by user, action, object and time. */
 #include "config.h"
 
 #include <stdio.h>
@@ -28,9 +28,9 @@ void
 h_audit_list(struct app *app, struct request *req, struct response *resp)
 {
 	const char *action = kv_get(&req->query, "action"), *since = kv_get(&req->query, "since");
-	const char *until = kv_get(&req->query, "until");
+	const char *until = kv_get(&req->query, "until"), *object = kv_get(&req->query, "object");
 	char cuser[24], limit[24], cursor[24];
-	const char *params[6];
+	const char *params[7];
 	long user;
 
 	if (input_query_long(resp, req, "user", 0, LONG_MAX, 0, &user) < 0 ||
@@ -38,6 +38,10 @@ h_audit_list(struct app *app, struct request *req, struct response *resp)
 		return;
 	if (action != NULL && strlen(action) > 64) {
 		response_error(resp, 400, "invalid_parameter", "action", "'action' is at most 64 characters");
+		return;
+	}
+	if (object != NULL && strlen(object) > 200) {
+		response_error(resp, 400, "invalid_parameter", "object", "'object' is at most 200 characters");
 		return;
 	}
 	if ((since != NULL && !time_ok(since)) || (until != NULL && !time_ok(until))) {
@@ -52,5 +56,6 @@ h_audit_list(struct app *app, struct request *req, struct response *resp)
 	params[3] = until;
 	params[4] = cursor[0] ? cursor : NULL;
 	params[5] = limit;
-	respond_list(app, resp, STMT_AUDIT_LIST, 6, params, atol(limit), "id");
+	params[6] = object && object[0] ? object : NULL;
+	respond_list(app, resp, STMT_AUDIT_LIST, 7, params, atol(limit), "id");
 }

@@ -55,6 +55,19 @@ id_param(struct response *resp, const struct request *req, const char *name, cha
 	return 0;
 }
 
+/* A time filter: NULL when absent, else ISO 8601 (2026-11-22T14:00:00Z);
+ * PostgreSQL refuses an impossible date (422). */
+static int
+time_param(struct response *resp, const struct request *req, const char *name, const char **out)
+{
+	if (text_param(resp, req, name, 40, out) < 0)
+		return -1;
+	if (*out != NULL && (strlen(*out) < 10 || strspn(*out, "0123456789-:TZ+. ") != strlen(*out))) {
+		response_error(resp, 400, "invalid_parameter", name, "'%s' looks like 2026-11-22T14:00:00Z", name);
+		return -1;
+	}
+	return 0;
+}
 
 #define PROVIDERS "aws|digitalocean|other"
 #define CLUSTER_STATUSES "pending|active|archived|deleted"
@@ -220,8 +233,8 @@ cursor_ok(const char *cursor, const char *sort)
 void
 h_instances_list(struct app *app, struct request *req, struct response *resp)
 {
-	char limit[24], project[24], key[128];
-	const char *params[11], *sort, *config, *cursor;
+	char limit[24], project[24], cluster_id[24], key[128];
+	const char *params[12], *sort, *config, *cursor;
 	enum db_status st;
 	enum db_stmt stmt;
 	char *page;
@@ -235,19 +248,25 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	    text_param(resp, req, "config", 500, &config) < 0 ||
 	    text_param(resp, req, "q", 200, &params[6]) < 0 ||
 	    id_param(resp, req, "project", project, &params[7]) < 0 ||
+	    id_param(resp, req, "cluster_id", cluster_id, &params[11]) < 0 ||
 	    choice_param(resp, req, "sort", "name|updated|status", &sort) < 0 ||
 	    text_param(resp, req, "cursor", 300, &cursor) < 0)
 		return;
 	params[4] = params[5] = NULL;
 	if (config != NULL) {
+		/* KEY=VALUE, or a bare KEY: the instances whose config.yml,
+		 * grove.yml or cluster's cluster.yml has it */
 		const char *eq = strchr(config, '=');
-		if (eq == NULL || eq == config || (size_t)(eq - config) >= sizeof key) {
-			response_error(resp, 400, "invalid_parameter", "config", "'config' looks like KEY=VALUE");
+		size_t klen = eq != NULL ? (size_t)(eq - config) : strlen(config);
+
+		if (klen == 0 || klen >= sizeof key) {
+			response_error(resp, 400, "invalid_parameter", "config",
+			               "'config' looks like KEY=VALUE or KEY (a key of at most %zu characters)", sizeof key - 1);
 			return;
 		}
-		snprintf(key, sizeof key, "%.*s", (int)(eq - config), config);
+		snprintf(key, sizeof key, "%.*s", (int)klen, config);
 		params[4] = key;
-		params[5] = eq + 1;
+		params[5] = eq != NULL ? eq + 1 : NULL;
 	}
 	/* the cursor is the previous page's next_cursor, as it was given */
 	if (cursor != NULL && !cursor_ok(cursor, sort == NULL ? "name" : sort)) {
@@ -262,7 +281,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 	       strcmp(sort, "updated") == 0 ? STMT_INSTANCE_LIST_UPDATED : STMT_INSTANCE_LIST_STATUS;
 	if (stmt == STMT_INSTANCE_LIST_NAME && params[0] == NULL && params[1] == NULL &&
 	    params[2] == NULL && params[4] == NULL && params[6] == NULL && params[7] == NULL &&
-	    params[10] == NULL) {
+	    params[10] == NULL && params[11] == NULL) {
 		/* all, or one status, by name: the statement with plans of its own */
 		char cname[101] = "", cid[24] = "0";
 		const char *fast[4] = { params[3], cname, cid, limit };
@@ -275,7 +294,7 @@ h_instances_list(struct app *app, struct request *req, struct response *resp)
 		}
 		page = db_page(app->db, STMT_INSTANCE_LIST_STATE, 4, fast, l, &st);
 	} else {
-		page = db_page(app->db, stmt, 11, params, l, &st);
+		page = db_page(app->db, stmt, 12, params, l, &st);
 	}
 	if (page != NULL)
 		response_raw_json(resp, 200, page);
@@ -323,19 +342,20 @@ void
 h_pipelines_list(struct app *app, struct request *req, struct response *resp)
 {
 	char limit[24], cursor[24], project[24], cluster[24], instance[24];
-	const char *params[8];
+	const char *params[10];
 
 	if (page_params(resp, req, limit, cursor) < 0 ||
 	    id_param(resp, req, "project", project, &params[0]) < 0 ||
 	    id_param(resp, req, "cluster", cluster, &params[1]) < 0 ||
 	    id_param(resp, req, "instance", instance, &params[2]) < 0 ||
 	    text_param(resp, req, "status", 64, &params[3]) < 0 ||
-	    choice_param(resp, req, "action", "create|update|archive|unarchive|delete|build-images|reprovision", &params[4]) < 0)
+	    choice_param(resp, req, "action", "create|update|archive|unarchive|delete|build-images|reprovision", &params[4]) < 0 ||
+	    time_param(resp, req, "since", &params[8]) < 0 || time_param(resp, req, "until", &params[9]) < 0)
 		return;
 	params[5] = cursor[0] ? cursor : NULL;
 	params[6] = limit;
 	params[7] = app_visible_projects(app);
-	respond_list(app, resp, STMT_PIPELINE_LIST, 8, params, atol(limit), "id");
+	respond_list(app, resp, STMT_PIPELINE_LIST, 10, params, atol(limit), "id");
 }
 
 void

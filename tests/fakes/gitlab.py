@@ -29,7 +29,8 @@ Routes (PRIVATE-TOKEN must be --token, except for the trigger):
        (variables[NAME]=value), as JSON ({"variables": {NAME: value}}) or in the query, as GitLab
        takes them; each request is appended to STATE_DIR/triggers.jsonl as {"form": {...}, "pipeline": id};
        the pipeline moves created -> pending -> running -> success (failed with
-       variables[FAIL]=1, its job failing in stage "deploy") every --step-seconds, calling
+       variables[FAIL]=1 or an INSTANCE_NAME of --fail-instances, its job failing in stage
+       "deploy") every --step-seconds, calling
        --webhook-url on each change.  With --grove-commits a successful create pipeline commits
        instances/NAME/config.yml and grove.yml (as Grove's pipelines do) and a delete pipeline
        removes the folder.
@@ -678,7 +679,8 @@ class Server(ThreadingHTTPServer):
             time.sleep(step)
             self.set_status(pid, status)
         time.sleep(step)
-        fail = self.state.pipelines[pid]["variables"].get("FAIL") == "1"
+        v = self.state.pipelines[pid]["variables"]
+        fail = v.get("FAIL") == "1" or v.get("INSTANCE_NAME") in self.state.args.fail_instances
         self.set_status(pid, "failed" if fail else "success")
 
     def webhook(self, p):
@@ -722,6 +724,8 @@ def main():
     ap.add_argument("--step-seconds", type=float, default=1.0)
     ap.add_argument("--grove-commits", action="store_true",
                     help="create pipelines commit the instance folder, delete pipelines remove it (the demo)")
+    ap.add_argument("--fail-instances", type=lambda v: set(filter(None, v.split(","))), default=set(),
+                    help="NAME,NAME: the pipelines of these instances fail (the demo shows a failure)")
     ap.add_argument("--webhook-url")
     ap.add_argument("--webhook-token")
     args = ap.parse_args()

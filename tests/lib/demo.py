@@ -18,6 +18,9 @@ import stack as stacklib  # noqa: E402
 from client import Client  # noqa: E402
 
 REPOS = (("grove-aws", 1), ("grove-do", 2))
+# its pipelines fail (the fake GitLab's --fail-instances): the demo starts
+# with an update of it, so a failed pipeline and its message are there to see
+FAILING = "sandbox-pr-101"
 
 
 def start_openfaas(st, client):
@@ -27,7 +30,7 @@ def start_openfaas(st, client):
         name = "openfaas-%d" % cluster["id"]
         state = os.path.join(st.rundir, name)
         os.makedirs(state, exist_ok=True)
-        instances = [i["name"] for i in client.get("/api/v1/instances?limit=200&cluster=%s" % cluster["name"]).json["items"]]
+        instances = [i["name"] for i in client.get("/api/v1/instances?limit=200&cluster_id=%d" % cluster["id"]).json["items"]]
         answers = {
             "instances": [{"name": n, "pods": [{"name": "lms-" + n, "phase": "Running", "ready": True, "restarts": 0},
                                                {"name": "cms-" + n, "phase": "Running", "ready": True, "restarts": 0}]}
@@ -88,12 +91,17 @@ def main():
                                     "--repo", os.path.join(stacklib.SRCDIR, "tests", "fixtures", name),
                                     "--project-id", str(gid), "--token", "demo-api-token",
                                     "--trigger-token", "demo-trigger-token", "--step-seconds", "5", "--grove-commits",
+                                    "--fail-instances", FAILING,
                                     "--webhook-url", st.url + "/hooks/gitlab", "--webhook-token=" + secret])
         stacklib.wait_port(port, what="the fake GitLab for " + name)
     sync = [st.program("ocim-sync"), "--config", st.config]
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     start_openfaas(st, client)
     subprocess.run(sync, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    failing = client.get("/api/v1/instances?name=%s" % FAILING).json["items"]
+    if failing and failing[0]["latest_pipeline"] is None:
+        client.post("/api/v1/instances/%d/actions" % failing[0]["id"], {"kind": "update"},
+                    headers={"Idempotency-Key": "demo-failing-update"})
     # what cron does in production: a run every minute (the two above were the first)
     st.spawn("sync-loop", ["/bin/sh", "-c", 'while :; do sleep 60; "$0" --config "$1" >/dev/null 2>&1; done',
                            sync[0], st.config])

@@ -7,6 +7,8 @@ import { InstancePage } from "../InstancePage/InstancePage";
 import { InstancesPage } from "../InstancesPage/InstancesPage";
 import { ProjectsPage } from "../ProjectsPage/ProjectsPage";
 import { AuditPage } from "../AuditPage/AuditPage";
+import { ActionPage } from "../ActionPage/ActionPage";
+import { PipelinesPage } from "../PipelinesPage/PipelinesPage";
 import { ChangePasswordPage } from "../ChangePasswordPage/ChangePasswordPage";
 import { ForgotPasswordPage } from "../ForgotPasswordPage/ForgotPasswordPage";
 import { HealthPanel } from "../HealthPanel/HealthPanel";
@@ -54,6 +56,14 @@ export function App() {
       <Route
         path="/clusters/:id"
         element={<RequireAuth>{(u) => <Layout user={u}><ClusterPage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/pipelines"
+        element={<RequireAuth>{(u) => <Layout user={u}><PipelinesPage /></Layout>}</RequireAuth>}
+      />
+      <Route
+        path="/actions/:id"
+        element={<RequireAuth>{(u) => <Layout user={u}><ActionPage /></Layout>}</RequireAuth>}
       />
       <Route
         path="/deploy"

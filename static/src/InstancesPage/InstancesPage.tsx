@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "react-router-dom";
 import { apiError, useInstancesQuery } from "../api/api";
 import { usePermissions } from "../api/permissions";
@@ -8,7 +8,7 @@ import { StateBadge } from "../StateBadge/StateBadge";
 import { poll } from "../api/poll";
 
 const STATES = ["", ...INSTANCE_STATES];
-const FILTERS = ["cluster", "provider", "name", "config", "status", "q", "sort"] as const;
+const FILTERS = ["cluster", "cluster_id", "provider", "name", "config", "status", "q", "sort"] as const;
 
 /** Every instance, filtered by the query string (so filters can be shared as links). */
 export function InstancesPage() {
@@ -21,7 +21,9 @@ export function InstancesPage() {
   const err = apiError(list.error);
 
   function set(name: string, value: string) {
-    const next = new URLSearchParams(params);
+    // from the address as it is now: two debounced filters that fire
+    // together must not undo each other with the params of an older render
+    const next = new URLSearchParams(window.location.search);
     if (value) next.set(name, value);
     else next.delete(name);
     setParams(next, { replace: true });
@@ -38,31 +40,50 @@ export function InstancesPage() {
           </Link>
         )}
       </div>
-      <div className="filters">
-        <input aria-label="Instance name" placeholder="Instance name" value={filters.name} onChange={(e) => set("name", e.target.value)} />
-        <input aria-label="Cluster" placeholder="Cluster" value={filters.cluster} onChange={(e) => set("cluster", e.target.value)} />
-        <select aria-label="Provider" value={filters.provider} onChange={(e) => set("provider", e.target.value)}>
-          <option value="">Any provider</option>
-          <option value="aws">AWS</option>
-          <option value="digitalocean">DigitalOcean</option>
-          <option value="other">Other</option>
-        </select>
-        <select aria-label="Status" value={filters.status} onChange={(e) => set("status", e.target.value)}>
-          {STATES.map((s) => (
-            <option key={s} value={s}>
-              {s ? s.replace(/_/g, " ") : "Any status"}
-            </option>
-          ))}
-        </select>
-        <input aria-label="Configuration" placeholder="KEY=value" value={filters.config} onChange={(e) => set("config", e.target.value)} />
-        <input aria-label="Search" placeholder="Search" value={filters.q} onChange={(e) => set("q", e.target.value)} />
-        <select aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value)}>
-          <option value="">By name</option>
-          <option value="updated">Recently updated</option>
-          <option value="status">By status</option>
-        </select>
+      <div className="filters" data-testid="filters">
+        <TextFilter label="Instance name" value={filters.name} onChange={(v) => set("name", v)} placeholder="part of the name" />
+        <TextFilter label="Cluster" value={filters.cluster} onChange={(v) => set("cluster", v)} placeholder="part of the name" />
+        <label className="filter">
+          <span>Provider</span>
+          <select aria-label="Provider" value={filters.provider} onChange={(e) => set("provider", e.target.value)}>
+            <option value="">Any provider</option>
+            <option value="aws">AWS</option>
+            <option value="digitalocean">DigitalOcean</option>
+            <option value="other">Other</option>
+          </select>
+        </label>
+        <label className="filter">
+          <span>Status</span>
+          <select aria-label="Status" value={filters.status} onChange={(e) => set("status", e.target.value)}>
+            {STATES.map((s) => (
+              <option key={s} value={s}>
+                {s ? s.replace(/_/g, " ") : "Any status"}
+              </option>
+            ))}
+          </select>
+        </label>
+        <TextFilter
+          label="Configuration"
+          value={filters.config}
+          onChange={(v) => set("config", v)}
+          placeholder="KEY=value or KEY"
+          title="a key of config.yml, grove.yml or cluster.yml: KEY=value, or KEY alone for every instance that has it"
+        />
+        <TextFilter label="Search" value={filters.q} onChange={(v) => set("q", v)} placeholder="name, description, YAML" />
+        <label className="filter">
+          <span>Sort</span>
+          <select aria-label="Sort" value={filters.sort} onChange={(e) => set("sort", e.target.value)}>
+            <option value="">By name</option>
+            <option value="updated">Recently updated</option>
+            <option value="status">By status</option>
+          </select>
+        </label>
       </div>
-      {err && <p className="form-error" role="alert">{err.message}</p>}
+      {err && (
+        <p className="form-error" role="alert" data-testid="filter-error">
+          {err.message}
+        </p>
+      )}
       <table data-testid="instances">
         <thead>
           <tr>
@@ -75,7 +96,7 @@ export function InstancesPage() {
           </tr>
         </thead>
         <tbody>
-          {list.data?.items.map((i) => (
+          {!err && list.data?.items.map((i) => (
             <tr key={i.id}>
               <td>
                 <Link to={`/instances/${i.id}`}>{i.name}</Link>
@@ -97,7 +118,7 @@ export function InstancesPage() {
           ))}
         </tbody>
       </table>
-      {list.data && list.data.items.length === 0 && <p className="muted">No instance matches.</p>}
+      {!err && list.data && list.data.items.length === 0 && <p className="muted">No instance matches.</p>}
       <div className="pager">
         {cursors.length > 0 && (
           <button type="button" onClick={() => setCursors(cursors.slice(0, -1))}>
@@ -111,5 +132,34 @@ export function InstancesPage() {
         )}
       </div>
     </section>
+  );
+}
+
+/** A text filter with its label in sight; the URL (and so the query)
+ * follows the typing 300 ms after the last key, not at every key. */
+function TextFilter(props: { label: string; value: string; onChange: (v: string) => void; placeholder?: string; title?: string }) {
+  const { label, value, onChange, placeholder, title } = props;
+  const [text, setText] = useState(value);
+  const sent = useRef(value);
+  useEffect(() => {
+    // the URL changed by itself (back, a link): show what it says
+    if (value !== sent.current) {
+      sent.current = value;
+      setText(value);
+    }
+  }, [value]);
+  useEffect(() => {
+    if (text === sent.current) return;
+    const t = setTimeout(() => {
+      sent.current = text;
+      onChange(text);
+    }, 300);
+    return () => clearTimeout(t);
+  }, [text]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <label className="filter">
+      <span>{label}</span>
+      <input aria-label={label} placeholder={placeholder} title={title} value={text} onChange={(e) => setText(e.target.value)} />
+    </label>
   );
 }

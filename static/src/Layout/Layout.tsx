@@ -1,5 +1,5 @@
-import type { ReactNode } from "react";
-import { NavLink, useNavigate } from "react-router-dom";
+import { useEffect, useState, type ReactNode } from "react";
+import { NavLink, useLocation, useNavigate } from "react-router-dom";
 import { api, useLogoutMutation } from "../api/api";
 import { usePermissions } from "../api/permissions";
 import { setCsrfToken } from "../api/csrf";
@@ -15,6 +15,11 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
   const dispatch = useDispatch();
   const { can } = usePermissions();
   const admin = can("admin");
+  // on a narrow screen the navigation folds behind a button, and folds
+  // again once a link of it was followed
+  const [menu, setMenu] = useState(false);
+  const location = useLocation();
+  useEffect(() => setMenu(false), [location.pathname]);
 
   async function onLogout() {
     try {
@@ -27,8 +32,11 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
   }
 
   return (
-    <div className="layout">
+    <div className={menu ? "layout menu-open" : "layout"}>
       <header className="topbar">
+        <button type="button" className="menu-toggle" aria-expanded={menu} aria-label="Menu" onClick={() => setMenu(!menu)}>
+          ☰
+        </button>
         <NavLink to="/" className="brand">
           Ocim
         </NavLink>
@@ -38,6 +46,7 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
           </NavLink>
           <NavLink to="/instances">Instances</NavLink>
           <NavLink to="/projects">Repositories</NavLink>
+          <NavLink to="/pipelines">Pipelines</NavLink>
           <NavLink to="/sync">Sync runs</NavLink>
           {admin && <NavLink to="/admin/users">Users</NavLink>}
           {admin && <NavLink to="/admin/invites">Invites</NavLink>}

@@ -2,7 +2,7 @@
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
-  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Plan, Project,
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Pipeline, Plan, Project,
   RefreshQueued, Role, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
@@ -20,6 +20,16 @@ const baseQuery = fetchBaseQuery({
     return headers;
   },
 });
+
+/** The base query, and a 401 of any request but the login's own makes
+ * the session be asked again: when it has expired, RequireAuth sends the
+ * user to the login page and back to where they were. */
+const sessionQuery: typeof baseQuery = async (args, bapi, extra) => {
+  const result = await baseQuery(args, bapi, extra);
+  const url = typeof args === "string" ? args : args.url;
+  if (result.error?.status === 401 && !url.startsWith("/auth/")) bapi.dispatch(api.util.invalidateTags(["Me"]));
+  return result;
+};
 
 /** Remembers the CSRF token of any answer that carries one. */
 async function rememberCsrf(
@@ -55,7 +65,7 @@ function listParams(a: Record<string, string | number | null | undefined>): stri
 
 export const api = createApi({
   reducerPath: "api",
-  baseQuery,
+  baseQuery: sessionQuery,
   refetchOnFocus: true,
   tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects", "Actions", "Counts"],
   endpoints: (b) => ({
@@ -144,7 +154,7 @@ export const api = createApi({
     syncRuns: b.query<Page<SyncRun>, ListArgs>({
       query: (a) => `/sync-runs${listParams({ ...a })}`,
     }),
-    audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string }>({
+    audit: b.query<Page<AuditEntry>, ListArgs & { action?: string; user?: string; object?: string }>({
       query: (a) => `/audit${listParams({ ...a })}`,
       providesTags: ["Audit"],
     }),
@@ -213,6 +223,10 @@ export const api = createApi({
       }),
       invalidatesTags: ["Fleet", "Actions"],
     }),
+    pipelines: b.query<Page<Pipeline>, ListArgs & PipelineFilters>({
+      query: (a) => `/pipelines${listParams({ ...a })}`,
+      providesTags: ["Fleet"],
+    }),
     action: b.query<Action, number>({
       query: (id) => `/actions/${id}`,
     }),
@@ -237,10 +251,21 @@ export const api = createApi({
   }),
 });
 
+export interface PipelineFilters {
+  status?: string;
+  action?: string;
+  cluster?: string;
+  project?: string;
+  since?: string;
+  until?: string;
+}
+
 export interface InstanceFilters {
   status?: string;
   provider?: string;
   cluster?: string;
+  /** one cluster, by id (links from the sidebar and the cluster page) */
+  cluster_id?: string;
   name?: string;
   config?: string;
   q?: string;
@@ -290,6 +315,7 @@ export const {
   useUpdateInstanceMutation,
   useUpdateClusterMutation,
   useDeleteClusterMutation,
+  usePipelinesQuery,
   usePlanMutation,
   useRefreshInstanceMutation,
 } = api;

@@ -106,6 +106,20 @@ export interface PipelineSummary {
   updated_at?: string;
 }
 
+/** A pipeline of the pipelines list: where it ran and what started it. */
+export interface Pipeline extends PipelineSummary {
+  project_id: number;
+  project_name: string;
+  cluster_id: number | null;
+  cluster_name: string | null;
+  instance_id: number | null;
+  instance_name: string | null;
+  action_id: number | null;
+  sha: string | null;
+  message: string | null;
+  started_at: string | null;
+}
+
 /** A file (or instances/ folder) a tree read could not take, until it is fixed. */
 export interface FileError {
   path: string;
