@@ -19,7 +19,7 @@ export function ActionPage() {
       </h1>
       <dl className="facts">
         <dt>State</dt>
-        <dd><StateBadge value={x.state} /> after {x.attempts} attempt{x.attempts === 1 ? "" : "s"}</dd>
+        <dd><StateBadge kind="action" value={x.state} /> after {x.attempts} attempt{x.attempts === 1 ? "" : "s"}</dd>
         <dt>Asked</dt>
         <dd>{when(x.created_at)}</dd>
         {x.last_error && (<><dt>Last error</dt><dd className="pipeline-error">{x.last_error}</dd></>)}
@@ -28,7 +28,7 @@ export function ActionPage() {
           {x.pipeline ? (
             <>
               {x.pipeline.web_url ? <a href={x.pipeline.web_url} target="_blank" rel="noreferrer">#{x.pipeline.gitlab_id}</a> : `#${x.pipeline.gitlab_id}`}{" "}
-              <StateBadge value={x.pipeline.status} />
+              <StateBadge kind="pipeline" value={x.pipeline.status} />
             </>
           ) : "none yet"}
         </dd>

@@ -172,11 +172,11 @@ export function ClusterPage() {
         <h2>Instances</h2>
         <p className="counts-line">
           {Object.entries(c.instance_counts).map(([state, n]) => (
-            <Link key={state} to={`/instances?cluster=${encodeURIComponent(c.name)}&status=${state}`}>
+            <Link key={state} to={`/instances?cluster_id=${c.id}&status=${state}`}>
               <StateBadge kind="instance" value={state} /> {n}
             </Link>
           ))}
-          <Link to={`/instances?cluster=${encodeURIComponent(c.name)}`}>all</Link>
+          <Link to={`/instances?cluster_id=${c.id}`}>all</Link>
         </p>
         <ul className="plain cluster-instances" data-testid="cluster-instances">
           {mine.map((i) => (

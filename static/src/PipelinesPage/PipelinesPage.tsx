@@ -102,7 +102,7 @@ export function PipelinesPage() {
                   <div className="muted small">{p.project_name}</div>
                 </td>
                 <td>
-                  <StateBadge value={p.status} />
+                  <StateBadge kind="pipeline" value={p.status} />
                   {p.message && <div className={BAD.has(p.status) ? "pipeline-error" : "muted small"} data-testid="pipeline-message">{p.message}</div>}
                 </td>
                 <td>

@@ -67,7 +67,7 @@ export function Sidebar() {
                 </div>
                 <span className="counts">
                   {Object.entries(c.instance_counts).map(([state, n]) => (
-                    <NavLink key={state} to={`/instances?cluster=${encodeURIComponent(c.name)}&status=${state}`}
+                    <NavLink key={state} to={`/instances?cluster_id=${c.id}&status=${state}`}
                              className={`count badge-${toneOf("instance", state)}`} data-state={state}>
                       {n} {state.replace(/_/g, " ")}
                     </NavLink>
