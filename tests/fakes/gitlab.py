@@ -60,14 +60,14 @@ import io
 import json
 import os
 import re
-import socket
 import tarfile
 import threading
 import time
 import urllib.parse
 import urllib.request
 import uuid
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
+from quiet_http import QuietHandler
 
 STEPS = ["created", "pending", "running"]
 
@@ -197,18 +197,8 @@ class State:
         return None
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class Handler(QuietHandler):
     server_version = "FakeGitLab/17.5"
-
-    def setup(self):
-        super().setup()
-        # headers and body go out in two writes: without this, Nagle and the
-        # client's delayed ACK add 40 ms to every answer, which GitLab does not
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, fmt, *args):
-        pass
 
     # -- plumbing ------------------------------------------------------------
     @property

@@ -32,14 +32,14 @@ import base64
 import html
 import json
 import secrets
-import socket
 import threading
 import time
 import urllib.parse
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from authlib.jose import JsonWebKey, jwt
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from quiet_http import QuietHandler
 
 
 class Provider:
@@ -108,15 +108,7 @@ class Provider:
         return jwt.encode({"alg": alg, "kid": kid}, claims, key).decode()
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def setup(self):
-        super().setup()
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def log_message(self, fmt, *args):
-        pass
+class Handler(QuietHandler):
 
     @property
     def p(self):
