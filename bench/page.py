@@ -10,6 +10,11 @@ next to the targets (render < 1 s, bundle <= 150 KB gzip); it does not pass
 or fail.
 
     OCIM_BUILDDIR=build bench/page.py [--runs 5] [--instances 5000]
+
+Where the time goes: TRACE=1 prints each run's requests (start, end,
+bytes; 0 bytes = from the cache) and the moment of use; PROFILE=FILE writes
+the last run's CPU profile (Chrome DevTools' format), TRACEFILE=FILE its
+timeline trace.
 """
 import argparse
 import glob
@@ -53,10 +58,16 @@ const probe = () => {
   const one = async (ctx) => {
     const page = await ctx.newPage();
     await page.addInitScript(probe);
+    let cdp;
+    if (process.env.PROFILE) { cdp = await ctx.newCDPSession(page); await cdp.send("Profiler.enable"); await cdp.send("Profiler.setSamplingInterval", { interval: 200 }); await cdp.send("Profiler.start"); }
+    if (process.env.TRACEFILE) await browser.startTracing(page, { path: process.env.TRACEFILE, categories: ["devtools.timeline", "v8.execute", "disabled-by-default-devtools.timeline"] });
     await page.goto(url + "/");
     await page.waitForFunction(() => window.__usable !== undefined, null, { timeout: 30000 });
+    if (process.env.TRACEFILE) await browser.stopTracing();
+    if (cdp) { const { profile } = await cdp.send("Profiler.stop"); require("fs").writeFileSync(process.env.PROFILE, JSON.stringify(profile)); }
     out.rows = await page.locator('[data-testid="instances"] tbody tr').count();
     const t = await page.evaluate(() => window.__usable);
+    if (process.env.TRACE) console.error(JSON.stringify(await page.evaluate(() => performance.getEntriesByType("resource").map((e) => [e.name.replace(/^https?:\/\/[^/]+/, ""), Math.round(e.startTime), Math.round(e.responseEnd), e.transferSize]).concat([["nav", 0, Math.round(performance.getEntriesByType("navigation")[0].responseEnd), 0], ["usable", Math.round(window.__usable)]]))));
     await page.close();
     return t;
   };
@@ -98,6 +109,8 @@ def main():
         r = subprocess.run(["node", "-e", DRIVER, os.path.join(stacklib.SRCDIR, "static", "node_modules"), st.url,
                             "bench@example.com", "bench passphrase 1", str(args.runs)],
                            capture_output=True, text=True, timeout=600)
+        if os.environ.get("TRACE"):
+            print(r.stderr, file=sys.stderr)
         if r.returncode != 0:
             print(r.stderr, file=sys.stderr)
             return 1

@@ -6,18 +6,18 @@ import { INSTANCE_STATES } from "../api/states";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
 import { poll } from "../api/poll";
+import { instanceFilters, instanceListArgs } from "../api/prefetch";
 
 const STATES = ["", ...INSTANCE_STATES];
-const FILTERS = ["cluster", "cluster_id", "provider", "name", "config", "status", "q", "sort"] as const;
 
 /** Every instance, filtered by the query string (so filters can be shared as links). */
 export function InstancesPage() {
   const [params, setParams] = useSearchParams();
   const { can } = usePermissions();
   const [cursors, setCursors] = useState<string[]>([]);
-  const filters = Object.fromEntries(FILTERS.map((f) => [f, params.get(f) ?? ""]));
   const cursor = cursors.length ? cursors[cursors.length - 1] : null;
-  const list = useInstancesQuery({ ...filters, cursor, limit: 50 }, poll(15000));
+  const filters = instanceFilters(params);
+  const list = useInstancesQuery(instanceListArgs(params, cursor), poll(15000));
   const err = apiError(list.error);
 
   function set(name: string, value: string) {
