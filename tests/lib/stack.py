@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import pwd
+import random
 import shutil
 import signal
 import socket
@@ -38,10 +39,38 @@ class StackError(Exception):
     pass
 
 
+_taken = set()
+
+# The stacks this process started and has not stopped: a test whose setup
+# fails after starting one stops them (tap.run), so nothing outlives it.
+STARTED = set()
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A loopback port for a server to listen on, below the kernel's
+    ephemeral range: a port the kernel hands out for bind(0) is the kind an
+    outgoing connection of another test may take between this check and the
+    server's own bind(), and a server that then cannot bind is not seen
+    (wait_port connects to whoever listens).  Picked at random, so suites
+    running side by side rarely try the same one, and checked free."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        low = 32768
+    low = max(low, 12000)
+    for _ in range(200):
+        port = random.randrange(10000, low)
+        if port in _taken:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _taken.add(port)
+        return port
+    raise StackError("no free port below %d on 127.0.0.1" % low)
 
 
 def wait_port(port, timeout=20.0, proc=None, what="server"):
@@ -452,6 +481,7 @@ class Stack:
                 self.state = json.load(f)
         self.state.update({"port": self.port, "url": self.url, "config": self.config})
         self.save()
+        STARTED.add(self)
         try:
             self.start_postgres()
             if self.smtp:
@@ -471,6 +501,7 @@ class Stack:
         return self
 
     def stop(self):
+        STARTED.discard(self)
         # nginx first (no new requests), then whatever else this run started
         names = ["nginx"] + sorted(k[:-4] for k in self.state if k.endswith("_pid") and k != "nginx_pid")
         for name in names:

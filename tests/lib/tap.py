@@ -45,8 +45,15 @@ def run(setup=None, teardown=None, only=None):
             print("# " + line, flush=True)
         failed += 1
     finally:
-        if teardown:
-            teardown(ctx)
+        try:
+            if teardown and ctx is not None:
+                teardown(ctx)
+        finally:
+            # what a setup that failed half-way had started (a teardown
+            # without its context cannot know): the servers of stack.py
+            stack = sys.modules.get("stack")
+            for st in list(getattr(stack, "STARTED", ())):
+                st.stop()
     return 1 if failed else 0
 
 
