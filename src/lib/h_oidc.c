@@ -421,6 +421,12 @@ h_oidc_callback(struct app *app, struct request *req, struct response *resp)
 		refuse(app, req, resp, p, 0, token_error_code(r), "ID token refused (%s): %s", oidc_result_name(r), why);
 		goto out;
 	}
+	/* the rule of the verified email's domain before anything is linked or
+	 * an invite consumed; the account's own email (a link by sub) after */
+	if (!rule_allows(app, id.email, p, why, sizeof why)) {
+		refuse(app, req, resp, p, 0, "provider_not_allowed", "%s", why);
+		goto out;
+	}
 	if ((res = account_for(app, req, resp, p, &id, &how)) == NULL)
 		goto out;
 	snprintf(uid, sizeof uid, "%s", PQgetvalue(res, 0, OIDCUSER_ID));
