@@ -20,6 +20,7 @@
 #include "lib/log.h"
 #include "lib/mail.h"
 #include "lib/migrate.h"
+#include "lib/oidc.h"
 #include "lib/password.h"
 #include "lib/route.h"
 #include "lib/secret.h"
@@ -347,6 +348,28 @@ run_invite_create(struct conf *conf, int argc, char **argv)
 	return 0;
 }
 
+/* Whether the domain of email requires OpenID Connect: 0 when not, else
+ * 1 with a message (-1 when the database cannot say). */
+static int
+oidc_domain_of(struct db *db, const char *email)
+{
+	const char *params[1] = { email };
+	PGresult *res = db_exec(db, STMT_OIDC_RULE_FOR, 1, params);
+	int rc = 0;
+
+	if (db_result_status(res) != DB_OK) {
+		fprintf(stderr, "ocimctl: %s\n", db_error(db));
+		rc = -1;
+	} else if (PQntuples(res) == 1) {
+		fprintf(stderr, "ocimctl: %s signs in through OpenID Connect (the rule of %s): no reset link; "
+		        "'ocimctl oidc-domain remove %s' allows passwords again\n", email, PQgetvalue(res, 0, RULE_DOMAIN),
+		        PQgetvalue(res, 0, RULE_DOMAIN));
+		rc = 1;
+	}
+	PQclear(res);
+	return rc;
+}
+
 static int
 run_user_reset_password(struct conf *conf, int argc, char **argv)
 {
@@ -375,6 +398,8 @@ run_user_reset_password(struct conf *conf, int argc, char **argv)
 		fprintf(stderr, "ocimctl user reset-password: no user with the email %s\n", argv[optind]);
 	} else if (PQgetvalue(res, 0, LOGIN_ACTIVE)[0] != 't') {
 		fprintf(stderr, "ocimctl user reset-password: %s is deactivated\n", argv[optind]);
+	} else if (oidc_domain_of(db, argv[optind]) != 0) {
+		/* said there */
 	} else {
 		parse_long(PQgetvalue(res, 0, LOGIN_ID), &uid);
 		if (accounts_reset_link(conf, db, uid, link, sizeof link) < 0) {
@@ -385,6 +410,147 @@ run_user_reset_password(struct conf *conf, int argc, char **argv)
 			       conf->auth.reset_seconds / 60, link);
 			rc = 0;
 		}
+	}
+	PQclear(res);
+	db_free(db);
+	return rc;
+}
+
+/* oidc-domain list: one line per rule. */
+static int
+run_oidc_domain_list(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const json_t *items, *r;
+	enum db_status st;
+	struct db *db;
+	json_t *list;
+	size_t i;
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (optind != argc) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	if ((db = open_db(conf)) == NULL)
+		return 1;
+	list = db_json(db, STMT_OIDC_RULE_LIST, 0, NULL, &st);
+	if (list == NULL) {
+		fprintf(stderr, "ocimctl oidc-domain list: %s\n", db_error(db));
+		db_free(db);
+		return 1;
+	}
+	items = json_object_get(list, "items");
+	if (json_array_size(items) == 0)
+		printf("no domain requires OpenID Connect\n");
+	json_array_foreach(items, i, r) {
+		const json_t *pv = json_object_get(r, "providers"), *v;
+		size_t k;
+
+		printf("%s: ", json_string_value(json_object_get(r, "domain")));
+		if (json_array_size(pv) == 0)
+			printf("any provider");
+		json_array_foreach(pv, k, v)
+			printf("%s%s", k ? ", " : "", json_string_value(v));
+		printf(" (%lld users)\n", (long long)json_integer_value(json_object_get(r, "users")));
+	}
+	json_decref(list);
+	db_free(db);
+	return 0;
+}
+
+/* oidc-domain add DOMAIN [--provider NAME]...: the checks and the
+ * statement of the API's POST /oidc-domains. */
+static int
+run_oidc_domain_add(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "provider", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *names[CONF_MAX_OIDC_PROVIDERS + 1], *field, *params[4];
+	char domain[256], pgarray[600], err[400];
+	size_t n = 0;
+	enum db_status st;
+	struct db *db;
+	json_t *rule;
+	int opt;
+
+	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
+		if (opt == 'p') {
+			if (n == CONF_MAX_OIDC_PROVIDERS) {
+				fprintf(stderr, "ocimctl oidc-domain add: --provider: at most %d\n", CONF_MAX_OIDC_PROVIDERS);
+				return 2;
+			}
+			names[n++] = optarg;
+		}
+	}
+	if (optind != argc - 1) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	snprintf(domain, sizeof domain, "%s", argv[optind]);
+	if (oidc_rule_check(conf, domain, names, n, pgarray, sizeof pgarray, &field, err, sizeof err) < 0) {
+		fprintf(stderr, "ocimctl oidc-domain add: %s: %s\n", strcmp(field, "domain") == 0 ? "DOMAIN" : "--provider",
+		        err);
+		return 2;
+	}
+	if ((db = open_db(conf)) == NULL)
+		return 1;
+	params[0] = domain;
+	params[1] = pgarray;
+	params[2] = NULL;
+	params[3] = NULL;
+	rule = db_json(db, STMT_OIDC_RULE_ADD, 4, params, &st);
+	if (rule == NULL) {
+		fprintf(stderr, "ocimctl oidc-domain add: %s\n", st == DB_CONFLICT ?
+		        "this domain has a rule already: remove it first to change it" : db_error(db));
+		db_free(db);
+		return 1;
+	}
+	audit(db, 0, NULL, "oidc.domain_add", NULL,
+	      json_pack("{s:s, s:O, s:O, s:O, s:s}", "domain", domain, "providers", json_object_get(rule, "providers"),
+	                "sessions_ended", json_object_get(rule, "sessions_ended"), "reset_links_voided",
+	                json_object_get(rule, "reset_links_voided"), "via", "ocimctl"));
+	printf("%s now signs in through %s only; ended %lld password session(s), voided %lld reset link(s)\n", domain,
+	       n ? "the providers named" : "a provider", (long long)json_integer_value(json_object_get(rule, "sessions_ended")),
+	       (long long)json_integer_value(json_object_get(rule, "reset_links_voided")));
+	json_decref(rule);
+	db_free(db);
+	return 0;
+}
+
+static int
+run_oidc_domain_remove(struct conf *conf, int argc, char **argv)
+{
+	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+	const char *params[1];
+	struct db *db;
+	PGresult *res;
+	int rc = 1;
+
+	while (sub_getopt(argc, argv, longopts) != -1)
+		;
+	if (optind != argc - 1) {
+		cmd_usage(current, stderr);
+		return 2;
+	}
+	if ((db = open_db(conf)) == NULL)
+		return 1;
+	params[0] = argv[optind];
+	res = db_exec(db, STMT_OIDC_RULE_REMOVE, 1, params);
+	if (db_result_status(res) != DB_OK) {
+		fprintf(stderr, "ocimctl oidc-domain remove: %s\n", db_error(db));
+	} else if (PQntuples(res) != 1) {
+		fprintf(stderr, "ocimctl oidc-domain remove: no rule for %s\n", argv[optind]);
+	} else {
+		audit(db, 0, NULL, "oidc.domain_remove", NULL,
+		      json_pack("{s:s, s:s, s:s}", "domain", argv[optind], "providers", PQgetvalue(res, 0, 0), "via",
+		                "ocimctl"));
+		printf("%s may log in with a password again\n", argv[optind]);
+		rc = 0;
 	}
 	PQclear(res);
 	db_free(db);
@@ -716,6 +882,15 @@ static const struct cmd cmds[] = {
 	  "Creates an invitation for a role (default viewer; --admin: --role admin), mails it when mail is\n"
 	  "configured, and prints its link.",
 	  run_invite_create },
+	{ "oidc-domain list", "", "Lists the email domains that must sign in through OpenID Connect.",
+	  run_oidc_domain_list },
+	{ "oidc-domain add", "DOMAIN [--provider NAME]...",
+	  "Requires OpenID Connect for the email addresses of DOMAIN (exact; a subdomain needs its own rule):\n"
+	  "their password logins are refused and no reset link is sent; their password sessions end.\n"
+	  "--provider limits them to these oidc.providers (default: any configured one).  Refused when no\n"
+	  "provider is configured.",
+	  run_oidc_domain_add },
+	{ "oidc-domain remove", "DOMAIN", "Allows password logins for DOMAIN again.", run_oidc_domain_remove },
 	{ "keygen", "", "Writes a new key for stored credentials to secrets.key_file (never overwrites one).",
 	  run_keygen },
 	{ "rotate-key", "",
@@ -737,7 +912,7 @@ usage(FILE *out)
 {
 	fputs("usage: ocimctl [--config PATH] [--db-user USER] COMMAND [ARGS]\n\ncommands:\n", out);
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-		fprintf(out, "  %-14s %s\n", cmds[i].name, cmds[i].args);
+		fprintf(out, "  %-19s %s\n", cmds[i].name, cmds[i].args);
 	fputs("\n'ocimctl COMMAND --help' describes a command.  The configuration file is\n"
 	      "--config PATH, else $OCIM_CONFIG, else " SYSCONFDIR "/ocim/ocim.yml.\n"
 	      "--db-user USER (as root): connect to the database as that system user (peer\n"

@@ -97,14 +97,19 @@ void h_oidc_providers(struct app *app, struct request *req, struct response *res
 void h_oidc_start(struct app *app, struct request *req, struct response *resp);
 void h_oidc_callback(struct app *app, struct request *req, struct response *resp);
 /* Opens a browser session for user uid (h_auth.c), as a password login
- * does: the cookie into resp, the CSRF token into csrf (44 bytes).
- * Returns 0, or -1 with an error in resp. */
+ * does: the cookie into resp, the CSRF token into csrf (44 bytes); method
+ * ("password", "oidc") is stored with it.  Returns 0, or -1 with an
+ * error in resp. */
 int auth_session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
-                       char csrf[44]);
+                       const char *method, char csrf[44]);
 void h_users_list(struct app *app, struct request *req, struct response *resp);
 void h_users_create(struct app *app, struct request *req, struct response *resp);
 void h_users_update(struct app *app, struct request *req, struct response *resp);
 void h_users_end_sessions(struct app *app, struct request *req, struct response *resp);
+void h_users_oidc_unlink(struct app *app, struct request *req, struct response *resp);
+void h_oidc_domains_list(struct app *app, struct request *req, struct response *resp);
+void h_oidc_domains_add(struct app *app, struct request *req, struct response *resp);
+void h_oidc_domains_remove(struct app *app, struct request *req, struct response *resp);
 void h_invites_list(struct app *app, struct request *req, struct response *resp);
 void h_invites_create(struct app *app, struct request *req, struct response *resp);
 void h_invites_revoke(struct app *app, struct request *req, struct response *resp);

@@ -78,8 +78,8 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"UPDATE device_cookies SET " BACKOFF_SQL " WHERE id = $1::bigint "
 		"RETURNING failed_logins, coalesce(ceil(extract(epoch FROM locked_until - now())), 0)::bigint", 0, FAIL__COLS },
 	[STMT_SESSION_INSERT] = { "session_insert",
-		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address) "
-		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet)", 0 },
+		"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at, user_agent, address, method) "
+		"VALUES ($1, $2::bigint, $3, now() + make_interval(secs => $4::int), left($5, 512), $6::inet, $7)", 0 },
 	/* a live session of an active user; the last column says it is due a touch */
 	[STMT_SESSION_LOOKUP] = { "session_lookup",
 		"SELECT s.id, u.id, u.email, u.display_name, u.role, s.csrf_token, "
@@ -140,7 +140,10 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"WITH r AS (UPDATE password_resets SET used_at = now() "
 		"  WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now() RETURNING id, user_id), "
 		"u AS (UPDATE users SET password_hash = $2, failed_logins = 0, locked_until = NULL, last_failed_at = NULL "
-		"  FROM r WHERE users.id = r.user_id AND users.is_active RETURNING users.id, users.email), "
+		"  FROM r WHERE users.id = r.user_id AND users.is_active "
+		/* a link made before its domain required OIDC sets no password */
+		"  AND NOT EXISTS (SELECT 1 FROM oidc_domain_rules d WHERE d.domain = email_domain(users.email)) "
+		"  RETURNING users.id, users.email), "
 		"v AS (UPDATE password_resets p SET used_at = now() FROM r, u "
 		"  WHERE p.user_id = u.id AND p.id <> r.id AND p.used_at IS NULL RETURNING p.id), "
 		"d AS (DELETE FROM sessions USING u WHERE sessions.user_id = u.id RETURNING sessions.id), "
@@ -150,19 +153,22 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"FROM u", 0, ENDED__COLS },
 	/* A reset request does the same work whether or not the account exists
 	 * (its timing tells nothing): one statement that inserts the link, its
-	 * mail and the audit entry, the first two only for an active user.
+	 * mail and the audit entry, the first two only for an active user
+	 * whose domain does not require OIDC (sql/018: no reset link for them).
 	 * $1 email, $2 token hash, $3 seconds the link lives, $4 subject, $5 the
 	 * message without its To line (NULL: no mail), $6 the caller's address. */
 	[STMT_RESET_REQUEST] = { "reset_request",
-		"WITH u AS (SELECT id, email FROM users WHERE lower(email) = lower($1) AND is_active), "
+		"WITH u AS (SELECT id, email, EXISTS (SELECT 1 FROM oidc_domain_rules d "
+		"  WHERE d.domain = email_domain(users.email)) AS oidc_only FROM users WHERE lower(email) = lower($1) AND is_active), "
 		"r AS (INSERT INTO password_resets (token_hash, user_id, expires_at) "
-		"  SELECT $2, id, now() + make_interval(secs => $3::int) FROM u), "
+		"  SELECT $2, id, now() + make_interval(secs => $3::int) FROM u WHERE NOT oidc_only), "
 		"m AS (INSERT INTO mail_outbox (recipient, subject, message, expires_at) "
 		"  SELECT email, $4, 'To: ' || email || E'\\r\\n' || $5, now() + make_interval(secs => $3::int) "
-		"  FROM u WHERE $5::text IS NOT NULL), "
+		"  FROM u WHERE $5::text IS NOT NULL AND NOT oidc_only), "
 		"a AS (INSERT INTO audit_log (user_id, address, action, object, details) "
 		"  SELECT (SELECT min(id) FROM u), $6::inet, 'password.reset_request', NULL, "
-		"  CASE WHEN EXISTS (SELECT 1 FROM u) THEN '{}'::jsonb ELSE jsonb_build_object('email', $1::text) END) "
+		"  CASE WHEN EXISTS (SELECT 1 FROM u WHERE oidc_only) THEN '{\"refused\": \"oidc_required\"}'::jsonb "
+		"  WHEN EXISTS (SELECT 1 FROM u) THEN '{}'::jsonb ELSE jsonb_build_object('email', $1::text) END) "
 		"SELECT 1", 0 },
 	/* the mail outbox (sql/009_outbox.sql); $1 recipient, $2 subject, $3 the
 	 * message without its To line, $4 seconds until its link expires (or NULL) */
@@ -257,17 +263,50 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"INSERT INTO oidc_cache (provider, issuer, discovery, jwks) VALUES ($1, $2, $3::jsonb, $4::jsonb) "
 		"ON CONFLICT (provider) DO UPDATE SET issuer = $2, discovery = $3::jsonb, jwks = $4::jsonb, "
 		"fetched_at = now()", 0 },
+	/* the rule of the domain of email $1 (sql/018_oidc_domains.sql), with
+	 * the account of that email when there is one (RULE_*) */
+	[STMT_OIDC_RULE_FOR] = { "oidc_rule_for",
+		"SELECT r.domain, array_to_string(r.providers, ' '), "
+		"(SELECT u.id FROM users u WHERE lower(u.email) = lower($1)) "
+		"FROM oidc_domain_rules r WHERE r.domain = email_domain($1)", 0, RULE__COLS },
+	[STMT_OIDC_RULE_LIST] = { "oidc_rule_list",
+		"SELECT json_build_object('items', coalesce(json_agg(json_build_object('domain', r.domain, "
+		"'providers', to_json(r.providers), 'created_by', r.created_by, 'created_at', r.created_at, "
+		"'users', (SELECT count(*) FROM users u WHERE email_domain(u.email) = r.domain)) ORDER BY r.domain), '[]'), "
+		"'next_cursor', NULL) FROM oidc_domain_rules r", 0 },
+	/* adds the rule of domain $1 for providers $2 (text[]) by user $3,
+	 * ends the password sessions and voids the reset links of its users;
+	 * no row when the caller's own session $4 is a password session of
+	 * that domain (the rule would end it: sign in through a provider first) */
+	[STMT_OIDC_RULE_ADD] = { "oidc_rule_add",
+		"WITH r AS (INSERT INTO oidc_domain_rules (domain, providers, created_by) "
+		"  SELECT $1, $2::text[], $3::bigint WHERE NOT EXISTS (SELECT 1 FROM sessions s JOIN users u ON u.id = s.user_id "
+		"    WHERE s.id = $4::bigint AND s.method = 'password' AND email_domain(u.email) = $1) "
+		"  RETURNING domain, providers, created_by, created_at), "
+		"d AS (DELETE FROM sessions s USING users u, r WHERE s.user_id = u.id AND s.method = 'password' "
+		"  AND email_domain(u.email) = r.domain RETURNING s.id), "
+		"v AS (UPDATE password_resets p SET used_at = now() FROM users u, r WHERE p.user_id = u.id "
+		"  AND p.used_at IS NULL AND email_domain(u.email) = r.domain RETURNING p.id) "
+		"SELECT json_build_object('domain', r.domain, 'providers', to_json(r.providers), 'created_by', r.created_by, "
+		"'created_at', r.created_at, 'users', (SELECT count(*) FROM users u WHERE email_domain(u.email) = r.domain), "
+		"'sessions_ended', (SELECT count(*) FROM d), 'reset_links_voided', (SELECT count(*) FROM v)) FROM r", 0 },
+	[STMT_OIDC_RULE_REMOVE] = { "oidc_rule_remove",
+		"DELETE FROM oidc_domain_rules WHERE domain = lower($1) RETURNING array_to_string(providers, ' ')", 0 },
+	/* an admin unlinks user $1 from provider $2: the next sign-in through
+	 * it matches by verified email again */
+	[STMT_OIDC_LINK_DELETE] = { "oidc_link_delete",
+		"DELETE FROM oidc_links WHERE user_id = $1::bigint AND provider = $2 RETURNING subject, email", 0 },
 	[STMT_USER_LIST] = { "user_list",
 		"SELECT coalesce(json_agg(j ORDER BY id), '[]') FROM ("
-		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) AS j FROM users u "
+		"SELECT u.id, json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false), 'sign_in', user_sign_in(u.id, u.email, u.password_hash)) AS j FROM users u "
 		"WHERE ($1::bigint IS NULL OR u.id > $1::bigint) ORDER BY u.id LIMIT $2::int) s", 1 },
 	[STMT_USER_GET] = { "user_get",
-		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false)) FROM users u WHERE u.id = $1::bigint", 0 },
+		"SELECT json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false), 'sign_in', user_sign_in(u.id, u.email, u.password_hash)) FROM users u WHERE u.id = $1::bigint", 0 },
 	[STMT_USER_UPDATE] = { "user_update",
 		"UPDATE users u SET display_name = coalesce($2, display_name), "
 		"role = coalesce($3, role), is_active = coalesce($4::boolean, is_active), "
 		"can_reprovision = coalesce($5::boolean, can_reprovision) "
-		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false))", 0 },
+		"WHERE u.id = $1::bigint RETURNING json_build_object('id', u.id, 'email', u.email, 'display_name', u.display_name, 'is_admin', u.is_admin, 'role', u.role, 'can_reprovision', u.can_reprovision, 'project_ids', CASE WHEN u.all_projects THEN NULL ELSE (SELECT coalesce(json_agg(m.project_id ORDER BY m.project_id), '[]') FROM project_members m WHERE m.user_id = u.id) END, 'is_active', u.is_active, 'created_at', u.created_at, 'last_login_at', u.last_login_at, 'locked', coalesce(u.locked_until > now(), false), 'sign_in', user_sign_in(u.id, u.email, u.password_hash))", 0 },
 	/* what a user may do, locked for a change of it (role, grant, limit, projects) */
 	[STMT_USER_ACCESS] = { "user_access",
 		"SELECT u.role, u.can_reprovision, (SELECT coalesce(array_agg(m.project_id ORDER BY m.project_id), '{}') FROM project_members m WHERE m.user_id = u.id)::text, u.all_projects "

@@ -13,6 +13,7 @@
 #include "input.h"
 #include "log.h"
 #include "mail.h"
+#include "oidc.h"
 #include "password.h"
 #include "token.h"
 #include "util.h"
@@ -47,10 +48,10 @@ set_session_cookie(struct app *app, struct response *resp, const char *token, lo
  * into csrf.  Returns 0, or -1 with an error in resp. */
 int
 auth_session_start(struct app *app, struct request *req, struct response *resp, const char *uid,
-              char csrf[TOKEN_CHARS + 1])
+                   const char *method, char csrf[TOKEN_CHARS + 1])
 {
 	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], chash[TOKEN_HASH_HEX], lifetime[24];
-	const char *params[6];
+	const char *params[7];
 	PGresult *res;
 	int ok;
 
@@ -65,7 +66,8 @@ auth_session_start(struct app *app, struct request *req, struct response *resp, 
 	params[3] = lifetime;
 	params[4] = req->user_agent ? req->user_agent : "";
 	params[5] = is_ip_address(req->remote_addr) ? req->remote_addr : NULL;
-	res = db_exec(app->db, STMT_SESSION_INSERT, 6, params);
+	params[6] = method;
+	res = db_exec(app->db, STMT_SESSION_INSERT, 7, params);
 	ok = db_result_status(res) == DB_OK;
 	if (ok)
 		set_session_cookie(app, resp, token, app->conf->auth.session_absolute_seconds);
@@ -181,6 +183,41 @@ device_remember(struct app *app, struct response *resp, const char *uid, long de
 	sodium_memzero(token, sizeof token);
 }
 
+/* A password login of an address whose domain requires OpenID Connect
+ * (sql/018_oidc_domains.sql) is refused with a sentence that names the
+ * buttons to use.  The answer depends on the domain alone: every address
+ * of it, with an account or without, gets it before any password is
+ * looked at, so it tells nothing about accounts, confirms no password and
+ * counts no failure (docs/security.md).  Returns 0 when no rule applies,
+ * else 1 with the answer in resp. */
+static int
+refuse_oidc_domain(struct app *app, struct request *req, struct response *resp, const char *email)
+{
+	const char *params[1] = { email };
+	char msg[600];
+	long uid = 0;
+	PGresult *res = db_exec(app->db, STMT_OIDC_RULE_FOR, 1, params);
+
+	if (db_result_status(res) != DB_OK) {
+		respond_db_error(app, resp, db_result_status(res));
+		PQclear(res);
+		return 1;
+	}
+	if (PQntuples(res) != 1) {
+		PQclear(res);
+		return 0;
+	}
+	oidc_way_in(app->conf, PQgetvalue(res, 0, RULE_DOMAIN), PQgetvalue(res, 0, RULE_PROVIDERS), msg, sizeof msg);
+	if (!PQgetisnull(res, 0, RULE_USER_ID))
+		parse_long(PQgetvalue(res, 0, RULE_USER_ID), &uid);
+	audit(app->db, uid, req->remote_addr, "login.failure", NULL,
+	      json_pack("{s:s, s:s, s:s}", "email", email, "reason", "oidc required", "domain",
+	                PQgetvalue(res, 0, RULE_DOMAIN)));
+	PQclear(res);
+	response_error(resp, 403, "oidc_required", "email", "%s", msg);
+	return 1;
+}
+
 void
 h_auth_login(struct app *app, struct request *req, struct response *resp)
 {
@@ -196,6 +233,8 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 	    (password = input_string(resp, req->json, "password", PASSWORD_MAX_CHARS * 4, 1, NULL)) == NULL)
 		return;
 	params[0] = email;
+	if (refuse_oidc_domain(app, req, resp, email) != 0)
+		return;
 	res = db_exec(app->db, STMT_USER_BY_EMAIL, 1, params);
 	if (db_result_status(res) != DB_OK) {
 		respond_db_error(app, resp, db_result_status(res));
@@ -229,7 +268,7 @@ h_auth_login(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 
-	if (auth_session_start(app, req, resp, uid, csrf) < 0) {
+	if (auth_session_start(app, req, resp, uid, "password", csrf) < 0) {
 		PQclear(res);
 		return;
 	}
@@ -584,7 +623,7 @@ h_auth_register(struct app *app, struct request *req, struct response *resp)
 	audit(app->db, uid, req->remote_addr, "register", NULL, json_pack("{s:b}", "admin", PQgetvalue(res, 0, 3)[0] == 't'));
 
 	/* registered users are logged in at once */
-	if (auth_session_start(app, req, resp, PQgetvalue(res, 0, 0), csrf) < 0) {
+	if (auth_session_start(app, req, resp, PQgetvalue(res, 0, 0), "password", csrf) < 0) {
 		PQclear(res);
 		return;
 	}

@@ -305,6 +305,29 @@ account_for(struct app *app, struct request *req, struct response *resp, const s
 	return NULL;
 }
 
+/* Whether the domain rule of the account's email (if any) lets it sign in
+ * through p; when not, why says which providers it allows.  A rule that
+ * cannot be read lets nobody in. */
+static int
+rule_allows(struct app *app, const char *email, const struct oidc_provider *p, char *why, size_t whysz)
+{
+	const char *params[1] = { email };
+	PGresult *res = db_exec(app->db, STMT_OIDC_RULE_FOR, 1, params);
+	int ok;
+
+	if (db_result_status(res) != DB_OK) {
+		snprintf(why, whysz, "the domain rules cannot be read: %s", db_error(app->db));
+		PQclear(res);
+		return 0;
+	}
+	ok = PQntuples(res) == 0 || oidc_provider_allowed(PQgetvalue(res, 0, RULE_PROVIDERS), p->name);
+	if (!ok)
+		snprintf(why, whysz, "the rule of %s allows only %s", PQgetvalue(res, 0, RULE_DOMAIN),
+		         PQgetvalue(res, 0, RULE_PROVIDERS));
+	PQclear(res);
+	return ok;
+}
+
 void
 h_oidc_callback(struct app *app, struct request *req, struct response *resp)
 {
@@ -313,8 +336,9 @@ h_oidc_callback(struct app *app, struct request *req, struct response *resp)
 	const char *error = kv_get(&req->query, "error");
 	const char *cookie = kv_get(&req->cookies, state_cookie_name(app)), *how = NULL;
 	char shash[TOKEN_HASH_HEX], nonce[129], verifier[129], ruri[1024], why[400], terr[64], csrf[TOKEN_CHARS + 1];
-	char uid[24];
+	char uid[24], email[256];
 	const char *params[2] = { shash, NULL };
+	long tstatus = -1;
 	json_t *disc = NULL, *jwks = NULL;
 	char *secret = NULL, *id_token = NULL;
 	struct oidc_identity id;
@@ -365,11 +389,10 @@ h_oidc_callback(struct app *app, struct request *req, struct response *resp)
 		goto out;
 	}
 	redirect_uri(app, p, ruri, sizeof ruri);
-	id_token = oidc_exchange_code(p, disc, secret, code, verifier, ruri, app->conf->oidc.timeout_seconds, terr,
-	                              sizeof terr, why, sizeof why);
+	id_token = oidc_exchange_code(p, disc, secret, code, verifier, ruri, app->conf->oidc.timeout_seconds,
+	                              &tstatus, terr, sizeof terr, why, sizeof why);
 	if (id_token == NULL) {
-		refuse(app, req, resp, p, 0, strcmp(terr, "invalid_grant") == 0 ? "code_refused" :
-		       terr[0] ? "provider_error" : "provider_unavailable", "%s", why);
+		refuse(app, req, resp, p, 0, oidc_token_failure(tstatus, terr), "%s", why);
 		goto out;
 	}
 	memset(&x, 0, sizeof x);
@@ -398,11 +421,24 @@ h_oidc_callback(struct app *app, struct request *req, struct response *resp)
 		refuse(app, req, resp, p, 0, token_error_code(r), "ID token refused (%s): %s", oidc_result_name(r), why);
 		goto out;
 	}
+	/* the rule of the verified email's domain before anything is linked or
+	 * an invite consumed; the account's own email (a link by sub) after */
+	if (!rule_allows(app, id.email, p, why, sizeof why)) {
+		refuse(app, req, resp, p, 0, "provider_not_allowed", "%s", why);
+		goto out;
+	}
 	if ((res = account_for(app, req, resp, p, &id, &how)) == NULL)
 		goto out;
 	snprintf(uid, sizeof uid, "%s", PQgetvalue(res, 0, OIDCUSER_ID));
+	snprintf(email, sizeof email, "%s", PQgetvalue(res, 0, OIDCUSER_EMAIL));
 	PQclear(res);
-	if (auth_session_start(app, req, resp, uid, csrf) < 0) {
+	if (!rule_allows(app, email, p, why, sizeof why)) {
+		long u = 0;
+		parse_long(uid, &u);
+		refuse(app, req, resp, p, u, "provider_not_allowed", "%s", why);
+		goto out;
+	}
+	if (auth_session_start(app, req, resp, uid, "oidc", csrf) < 0) {
 		long u = 0;
 		parse_long(uid, &u);
 		refuse(app, req, resp, p, u, "internal", "the session could not be stored");

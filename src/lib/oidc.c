@@ -462,7 +462,7 @@ wants_post(const json_t *discovery)
 char *
 oidc_exchange_code(const struct oidc_provider *p, const json_t *discovery, const char *secret,
                    const char *code, const char *verifier, const char *redirect_uri, long timeout,
-                   char *error, size_t errorsz, char *why, size_t whysz)
+                   long *status, char *error, size_t errorsz, char *why, size_t whysz)
 {
 	const char *endpoint = json_string_value(json_object_get(discovery, "token_endpoint"));
 	struct buf form = { 0 };
@@ -472,6 +472,7 @@ oidc_exchange_code(const struct oidc_provider *p, const json_t *discovery, const
 	int post = wants_post(discovery);
 
 	error[0] = '\0';
+	*status = -1;
 	if (endpoint == NULL) {
 		snprintf(why, whysz, "no token endpoint");
 		return NULL;
@@ -502,6 +503,7 @@ oidc_exchange_code(const struct oidc_provider *p, const json_t *discovery, const
 	f.user = user;
 	f.password = pass;
 	fetch_run(&f, 1, timeout, 1, NULL);
+	*status = f.answer.status;
 	if (f.answer.status < 0) {
 		snprintf(why, whysz, "the token endpoint could not be reached: %s", f.error);
 		goto out;
@@ -534,4 +536,122 @@ out:
 	}
 	free(user);
 	return out;
+}
+
+const char *
+oidc_token_failure(long status, const char *error)
+{
+	if (error != NULL && strcmp(error, "invalid_grant") == 0)
+		return "code_refused";
+	/* the provider is down or overloaded, whatever its body says */
+	if (status < 0 || status >= 500 ||
+	    (error != NULL && (strcmp(error, "server_error") == 0 || strcmp(error, "temporarily_unavailable") == 0)))
+		return "provider_unavailable";
+	return "provider_error";
+}
+
+int
+oidc_domain_valid(const char *d)
+{
+	size_t n = strlen(d), label = 0;
+	int labels = 1;
+
+	if (n < 3 || n > 253)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = d[i];
+		if (c == '.') {
+			/* no empty label, none ending in a hyphen */
+			if (label == 0 || d[i - 1] == '-')
+				return 0;
+			label = 0;
+			labels++;
+			continue;
+		}
+		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || (c == '-' && label > 0)))
+			return 0;
+		if (++label > 63)
+			return 0;
+	}
+	return labels >= 2 && label > 0 && d[n - 1] != '-';
+}
+
+int
+oidc_provider_allowed(const char *list, const char *name)
+{
+	if (list == NULL || list[strspn(list, " ")] == '\0')
+		return 1;
+	return word_in(list, name);
+}
+
+void
+oidc_way_in(const struct conf *conf, const char *domain, const char *providers, char *out, size_t n)
+{
+	struct buf b = { 0 };
+	int shown = 0;
+
+	buf_printf(&b, "Accounts of %s sign in through their provider, not with a password: use ", domain);
+	for (size_t i = 0; i < conf->oidc.nproviders; i++) {
+		const struct oidc_provider *p = &conf->oidc.providers[i];
+		if (!oidc_provider_allowed(providers, p->name))
+			continue;
+		buf_printf(&b, "%s\"%s\"", shown ? " or " : "", p->label);
+		shown++;
+	}
+	if (shown)
+		buf_printf(&b, " above.");
+	if (b.data == NULL || !shown)
+		snprintf(out, n, "Accounts of %s sign in through a provider that is not set up now, not with a "
+		         "password. Ask an administrator.", domain);
+	else
+		utf8_clip(out, n, b.data);
+	buf_free(&b);
+}
+
+int
+oidc_rule_check(const struct conf *conf, char *domain, const char *const *names, size_t n, char *pgarray,
+                size_t pgsz, const char **field, char *err, size_t errsz)
+{
+	size_t len = 0;
+	char d[64];
+
+	for (char *c = domain; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	*field = "domain";
+	if (!oidc_domain_valid(domain)) {
+		snprintf(err, errsz, "'%s' is not a domain name such as example.com (the part of an email address "
+		         "after the @)", utf8_clip(d, sizeof d, domain));
+		return -1;
+	}
+	*field = "providers";
+	if (conf->oidc.nproviders == 0) {
+		snprintf(err, errsz, "no sign-in provider is configured (oidc.providers in the configuration file): "
+		         "the users of %s could not sign in at all", domain);
+		return -1;
+	}
+	if (n > CONF_MAX_OIDC_PROVIDERS) {
+		snprintf(err, errsz, "at most %d providers", CONF_MAX_OIDC_PROVIDERS);
+		return -1;
+	}
+	len = (size_t)snprintf(pgarray, pgsz, "{");
+	for (size_t i = 0; i < n; i++) {
+		size_t k;
+		for (k = 0; k < conf->oidc.nproviders; k++)
+			if (strcmp(conf->oidc.providers[k].name, names[i]) == 0)
+				break;
+		if (k == conf->oidc.nproviders) {
+			snprintf(err, errsz, "'%s' is not a configured sign-in provider (see oidc.providers)",
+			         utf8_clip(d, sizeof d, names[i]));
+			return -1;
+		}
+		/* configured names are letters, digits, _ and -: nothing to quote */
+		len += (size_t)snprintf(pgarray + len, len < pgsz ? pgsz - len : 0, "%s%s", i ? "," : "", names[i]);
+	}
+	if (len + 2 > pgsz) {
+		snprintf(err, errsz, "too many providers");
+		return -1;
+	}
+	snprintf(pgarray + len, pgsz - len, "}");
+	return 0;
 }

@@ -85,6 +85,35 @@ int oidc_provider_meta(struct db *db, const struct oidc_provider *p, long timeou
  * answered with an OAuth error, its code in error (e.g. "invalid_grant"). */
 char *oidc_exchange_code(const struct oidc_provider *p, const json_t *discovery, const char *secret,
                          const char *code, const char *verifier, const char *redirect_uri, long timeout,
-                         char *error, size_t errorsz, char *why, size_t whysz);
+                         long *status, char *error, size_t errorsz, char *why, size_t whysz);
+
+/* The login page's code for a token request that gave no ID token, from
+ * the endpoint's HTTP status (-1: no answer in time) and OAuth error code
+ * ("" none): "code_refused" (invalid_grant), "provider_unavailable" (no
+ * answer, a 5xx, server_error, temporarily_unavailable), else
+ * "provider_error". */
+const char *oidc_token_failure(long status, const char *error);
+
+/* Whether d is a domain a rule may name: lower-case labels of letters,
+ * digits and inner hyphens (63 at most), at least two, 253 bytes at most. */
+int oidc_domain_valid(const char *d);
+
+/* Whether name is one of the space-separated words of list ("" or NULL:
+ * any name). */
+int oidc_provider_allowed(const char *list, const char *name);
+
+/* Checks a domain rule before it is stored (API and ocimctl alike):
+ * domain (lower-cased in place) must pass oidc_domain_valid, a provider
+ * must be configured, and each of the n names too.  Writes the names as a
+ * PostgreSQL text[] ("{a,b}", "{}" for any) into pgarray.  Returns 0, or
+ * -1 with the field at fault ("domain", "providers") in *field and a
+ * sentence in err. */
+int oidc_rule_check(const struct conf *conf, char *domain, const char *const *names, size_t n, char *pgarray,
+                    size_t pgsz, const char **field, char *err, size_t errsz);
+
+/* The sentence that refuses a password login of an address of domain,
+ * whose rule allows providers (space-separated, "": any): it names the
+ * configured buttons to use instead. */
+void oidc_way_in(const struct conf *conf, const char *domain, const char *providers, char *out, size_t n);
 
 #endif

@@ -22,7 +22,9 @@ Test control (no auth):
          "exp": seconds from now, "iat": seconds from now, "nbf": seconds from now,
          "aud": "...", "iss": "...", "nonce": "...", "bad_signature": true,
          "alg": "ES256" (sign with the EC key), "status": N (discovery, JWKS and
-         token answer N), "slow": seconds (they wait first)
+         token answer N), "slow": seconds (they wait first), "token_status": N
+         (the token endpoint alone answers N, with "token_body" as its text:
+         a proxy's HTML page, say; default {"error": "server_error"})
   DELETE /_control/faults
   POST   /_control/rotate  a new RSA key signs from now on; the JWKS holds only it
   GET    /_control/requests  the paths asked, in order; DELETE to forget
@@ -206,6 +208,10 @@ class Handler(QuietHandler):
             return self.send(404, {"error": "not_found"})
         if self.faulted():
             return None
+        f = self.p.faults
+        if f.get("token_status"):
+            body = f.get("token_body", {"error": "server_error"})
+            return self.send(int(f["token_status"]), body, "application/json" if isinstance(body, dict) else "text/html")
         return self.token(dict(urllib.parse.parse_qsl(raw.decode())))
 
     def do_DELETE(self):

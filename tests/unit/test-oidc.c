@@ -315,6 +315,109 @@ START_TEST(pkce_s256)
 }
 END_TEST
 
+START_TEST(token_failure_codes)
+{
+	/* the provider down, slow or failing: unavailable, whatever the body says */
+	ck_assert_str_eq(oidc_token_failure(-1, ""), "provider_unavailable");
+	ck_assert_str_eq(oidc_token_failure(503, "server_error"), "provider_unavailable");
+	ck_assert_str_eq(oidc_token_failure(502, ""), "provider_unavailable");
+	ck_assert_str_eq(oidc_token_failure(500, "invalid_request"), "provider_unavailable");
+	ck_assert_str_eq(oidc_token_failure(400, "temporarily_unavailable"), "provider_unavailable");
+	/* a used or forged code */
+	ck_assert_str_eq(oidc_token_failure(400, "invalid_grant"), "code_refused");
+	/* the provider's own refusal */
+	ck_assert_str_eq(oidc_token_failure(401, "invalid_client"), "provider_error");
+	ck_assert_str_eq(oidc_token_failure(400, ""), "provider_error");
+	ck_assert_str_eq(oidc_token_failure(200, ""), "provider_error");
+}
+END_TEST
+
+START_TEST(domains)
+{
+	static const char *const good[] = { "example.com", "corp.example", "a.b.c.example", "x-y.example",
+	                                    "1.example", "xn--bcher-kva.example" };
+	static const char *const bad[] = { "", "com", "localhost", "Example.com", "-a.example", "a-.example",
+	                                   "a..example", ".example.com", "example.com.", "ex ample.com",
+	                                   "ex_ample.com", "a@example.com", "b\xc3\xbc" "cher.example" };
+	char label64[80];
+
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+		ck_assert_msg(oidc_domain_valid(good[i]), "%s", good[i]);
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+		ck_assert_msg(!oidc_domain_valid(bad[i]), "%s", bad[i]);
+	memset(label64, 'a', 64);
+	snprintf(label64 + 64, sizeof label64 - 64, ".example");
+	ck_assert(!oidc_domain_valid(label64));
+	ck_assert(oidc_domain_valid(label64 + 1));      /* 63 is the most */
+}
+END_TEST
+
+/* a configuration with two providers, as conf.c would load it */
+static char n_google[] = "google", l_google[] = "Sign in with Google";
+static char n_kc[] = "keycloak", l_kc[] = "Staff SSO";
+
+static void
+two_providers(struct conf *c)
+{
+	memset(c, 0, sizeof *c);
+	c->oidc.nproviders = 2;
+	c->oidc.providers[0].name = n_google;
+	c->oidc.providers[0].label = l_google;
+	c->oidc.providers[1].name = n_kc;
+	c->oidc.providers[1].label = l_kc;
+}
+
+START_TEST(way_in_names_the_buttons)
+{
+	struct conf c;
+	char msg[600];
+
+	two_providers(&c);
+	oidc_way_in(&c, "corp.example", "", msg, sizeof msg);
+	ck_assert_str_eq(msg, "Accounts of corp.example sign in through their provider, not with a password: use "
+	                      "\"Sign in with Google\" or \"Staff SSO\" above.");
+	oidc_way_in(&c, "corp.example", "keycloak", msg, sizeof msg);
+	ck_assert_str_eq(msg, "Accounts of corp.example sign in through their provider, not with a password: use "
+	                      "\"Staff SSO\" above.");
+	/* a rule whose providers are gone from the configuration still refuses */
+	oidc_way_in(&c, "corp.example", "gone", msg, sizeof msg);
+	ck_assert_ptr_nonnull(strstr(msg, "Ask an administrator"));
+	ck_assert(oidc_provider_allowed("", "google"));
+	ck_assert(oidc_provider_allowed(NULL, "google"));
+	ck_assert(oidc_provider_allowed("keycloak google", "google"));
+	ck_assert(!oidc_provider_allowed("keycloak", "google"));
+	ck_assert(!oidc_provider_allowed("googlex", "google"));
+}
+END_TEST
+
+START_TEST(rule_check)
+{
+	const char *names[2] = { "keycloak", "google" }, *field = NULL;
+	char domain[64], arr[600], err[400];
+	struct conf c;
+
+	two_providers(&c);
+	snprintf(domain, sizeof domain, "Corp.Example");
+	ck_assert_int_eq(oidc_rule_check(&c, domain, names, 2, arr, sizeof arr, &field, err, sizeof err), 0);
+	ck_assert_str_eq(domain, "corp.example");
+	ck_assert_str_eq(arr, "{keycloak,google}");
+	ck_assert_int_eq(oidc_rule_check(&c, domain, names, 0, arr, sizeof arr, &field, err, sizeof err), 0);
+	ck_assert_str_eq(arr, "{}");
+	snprintf(domain, sizeof domain, "not a domain");
+	ck_assert_int_eq(oidc_rule_check(&c, domain, names, 0, arr, sizeof arr, &field, err, sizeof err), -1);
+	ck_assert_str_eq(field, "domain");
+	snprintf(domain, sizeof domain, "corp.example");
+	names[1] = "nosuch";
+	ck_assert_int_eq(oidc_rule_check(&c, domain, names, 2, arr, sizeof arr, &field, err, sizeof err), -1);
+	ck_assert_str_eq(field, "providers");
+	ck_assert_ptr_nonnull(strstr(err, "nosuch"));
+	c.oidc.nproviders = 0;
+	ck_assert_int_eq(oidc_rule_check(&c, domain, names, 0, arr, sizeof arr, &field, err, sizeof err), -1);
+	ck_assert_str_eq(field, "providers");
+	ck_assert_ptr_nonnull(strstr(err, "oidc.providers"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -334,6 +437,10 @@ main(void)
 	tcase_add_test(tc, email_verified);
 	tcase_add_test(tc, hosted_domain);
 	tcase_add_test(tc, pkce_s256);
+	tcase_add_test(tc, token_failure_codes);
+	tcase_add_test(tc, domains);
+	tcase_add_test(tc, way_in_names_the_buttons);
+	tcase_add_test(tc, rule_check);
 	suite_add_tcase(s, tc);
 	return run_suite(s);
 }

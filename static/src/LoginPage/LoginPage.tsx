@@ -24,7 +24,10 @@ export const OIDC_ERRORS: Record<string, string> = {
     "There is no Ocim account or invitation for this email address. Ask an administrator to invite you.",
   account_unavailable:
     "The Ocim account of this email address is deactivated or linked to another account at this provider.",
-  provider_unavailable: "The sign-in provider did not answer in time. Try again in a moment, or log in with your password.",
+  provider_not_allowed:
+    "Accounts of your email domain sign in through another provider. Use the button your administrator named.",
+  provider_unavailable:
+    "The sign-in provider is unavailable: it did not answer, or answered with an error of its own. Try again in a moment.",
   provider_error: "The sign-in provider reported an error. Try again, or log in with your password.",
   misconfigured: "Sign-in with this provider is not set up correctly. Tell an administrator.",
   internal: "Something went wrong on our side. Try again.",

@@ -1,9 +1,39 @@
 import { useState } from "react";
-import { apiError, useEndSessionsMutation, useProjectsQuery, useUpdateUserMutation, useUsersQuery } from "../api/api";
+import {
+  apiError, useEndSessionsMutation, useProjectsQuery, useUnlinkOidcMutation, useUpdateUserMutation, useUsersQuery,
+} from "../api/api";
 import { ROLES, ROLE_TEXT } from "../api/permissions";
 import type { Project, Role, User } from "../api/types";
 import { when } from "../format";
+import { OidcDomains } from "../OidcDomains/OidcDomains";
 import { Pager } from "../Pager/Pager";
+
+/** How a user can get in: password or not, each linked provider with its
+ * last sign-in (an admin may unlink it), and the domain rule that applies. */
+function SignInMethods({ user, onUnlink }: { user: User; onUnlink: (provider: string) => void }) {
+  const s = user.sign_in;
+  if (!s) return null;
+  return (
+    <div className="sign-in" data-testid={`sign-in-${user.email}`}>
+      <div>{s.password ? "password" : <span className="muted">no password</span>}</div>
+      {s.oidc.map((l) => (
+        <div key={l.provider}>
+          {l.provider} <span className="muted small">(last sign-in {l.last_used_at ? when(l.last_used_at) : "never"})</span>{" "}
+          <button type="button" className="small" aria-label={`Unlink ${user.email} from ${l.provider}`}
+                  onClick={() => onUnlink(l.provider)}>
+            Unlink
+          </button>
+        </div>
+      ))}
+      {s.oidc_required && (
+        <div className="small" data-testid={`oidc-required-${user.email}`}>
+          provider required ({s.oidc_required.domain}
+          {s.oidc_required.providers.length ? `: ${s.oidc_required.providers.join(", ")}` : ""})
+        </div>
+      )}
+    </div>
+  );
+}
 
 /** The repositories a user is limited to: every one, or the ones ticked. */
 function Memberships({ user, projects, onChange }: { user: User; projects: Project[];
@@ -33,9 +63,11 @@ export function UsersPage({ me }: { me: User }) {
   const projects = useProjectsQuery();
   const [update, updated] = useUpdateUserMutation();
   const [endSessions, ended] = useEndSessionsMutation();
-  const err = apiError(updated.error) ?? apiError(ended.error);
+  const [unlink, unlinked] = useUnlinkOidcMutation();
+  const err = apiError(updated.error) ?? apiError(ended.error) ?? apiError(unlinked.error);
 
   return (
+    <>
     <section className="panel">
       <h1>Users</h1>
       <p className="muted">
@@ -54,6 +86,7 @@ export function UsersPage({ me }: { me: User }) {
             <th>Reprovision</th>
             <th>Repositories</th>
             <th>Status</th>
+            <th>Sign-in</th>
             <th>Last login</th>
             <th />
           </tr>
@@ -88,6 +121,9 @@ export function UsersPage({ me }: { me: User }) {
                 )}
               </td>
               <td>{u.is_active ? (u.locked ? "locked" : "active") : "deactivated"}</td>
+              <td>
+                <SignInMethods user={u} onUnlink={(provider) => unlink({ id: u.id, provider })} />
+              </td>
               <td>{when(u.last_login_at)}</td>
               <td className="actions">
                 {u.id !== me.id && (
@@ -105,5 +141,7 @@ export function UsersPage({ me }: { me: User }) {
       </table>
       <Pager cursor={cursor} next={list.data?.next_cursor} onChange={setCursor} />
     </section>
+    <OidcDomains />
+    </>
   );
 }

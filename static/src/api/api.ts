@@ -2,7 +2,8 @@
 import { createApi, fetchBaseQuery, type FetchBaseQueryError } from "@reduxjs/toolkit/query/react";
 import type { SerializedError } from "@reduxjs/toolkit";
 import type {
-  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, Page, Pipeline, Plan, Project,
+  Action, ApiError, ApiToken, AuditEntry, Cluster, CursorPage, Health, Instance, Invite, OidcDomain, Page, Pipeline, Plan,
+  Project,
   RefreshQueued, Role, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
@@ -67,7 +68,7 @@ export const api = createApi({
   reducerPath: "api",
   baseQuery: sessionQuery,
   refetchOnFocus: true,
-  tagTypes: ["Me", "Users", "Invites", "Tokens", "Audit", "Fleet", "Projects", "Actions", "Counts"],
+  tagTypes: ["Me", "Users", "OidcDomains", "Invites", "Tokens", "Audit", "Fleet", "Projects", "Actions", "Counts"],
   endpoints: (b) => ({
     health: b.query<Health, void>({
       query: () => "/health",
@@ -126,6 +127,22 @@ export const api = createApi({
     endSessions: b.mutation<{ ended: number }, number>({
       query: (id) => ({ url: `/users/${id}/end-sessions`, method: "POST", body: {} }),
       invalidatesTags: ["Audit"],
+    }),
+    unlinkOidc: b.mutation<{ unlinked: boolean }, { id: number; provider: string }>({
+      query: ({ id, provider }) => ({ url: `/users/${id}/oidc-links/${encodeURIComponent(provider)}`, method: "DELETE" }),
+      invalidatesTags: ["Users", "Audit"],
+    }),
+    oidcDomains: b.query<Page<OidcDomain>, void>({
+      query: () => "/oidc-domains",
+      providesTags: ["OidcDomains"],
+    }),
+    addOidcDomain: b.mutation<OidcDomain, { domain: string; providers: string[] }>({
+      query: (body) => ({ url: "/oidc-domains", method: "POST", body }),
+      invalidatesTags: ["OidcDomains", "Users", "Audit"],
+    }),
+    removeOidcDomain: b.mutation<{ removed: boolean }, string>({
+      query: (domain) => ({ url: `/oidc-domains/${encodeURIComponent(domain)}`, method: "DELETE" }),
+      invalidatesTags: ["OidcDomains", "Users", "Audit"],
     }),
     invites: b.query<Page<Invite>, ListArgs>({
       query: (a) => `/invites${listParams({ ...a })}`,
@@ -289,6 +306,10 @@ export const {
   useCreateUserMutation,
   useUpdateUserMutation,
   useEndSessionsMutation,
+  useUnlinkOidcMutation,
+  useOidcDomainsQuery,
+  useAddOidcDomainMutation,
+  useRemoveOidcDomainMutation,
   useInvitesQuery,
   useCreateInviteMutation,
   useRevokeInviteMutation,

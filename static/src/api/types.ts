@@ -29,6 +29,27 @@ export interface User {
   created_at?: string;
   last_login_at?: string | null;
   locked?: boolean;
+  /** in the users list (admin): the user's ways in */
+  sign_in?: SignIn;
+}
+
+/** A domain whose users must sign in through a provider (no password). */
+export interface OidcDomain {
+  domain: string;
+  /** the providers allowed; empty: any configured one */
+  providers: string[];
+  created_by?: number | null;
+  created_at?: string;
+  users?: number;
+  sessions_ended?: number;
+  reset_links_voided?: number;
+}
+
+export interface SignIn {
+  /** a password is set */
+  password: boolean;
+  oidc: { provider: string; email: string; linked_at: string; last_used_at: string | null }[];
+  oidc_required: { domain: string; providers: string[] } | null;
 }
 
 export interface Session {
