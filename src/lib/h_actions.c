@@ -552,6 +552,13 @@ h_actions_retry(struct app *app, struct request *req, struct response *resp)
 	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(iid, sizeof iid, "%s", PQgetvalue(res, 0, 1));
+	/* sending a reprovision again takes what asking for one takes */
+	if (strcmp(kind, "reprovision") == 0 && !app_may(app, PERM_REPROVISION)) {
+		PQclear(res);
+		rollback(app);
+		app_forbid(app, req, resp, PERM_REPROVISION);
+		return;
+	}
 	if (strcmp(PQgetvalue(res, 0, 2), "failed") != 0) {
 		response_error(resp, 409, "wrong_state", NULL, "only a failed action can be retried; this one is %s",
 		               PQgetvalue(res, 0, 2));
