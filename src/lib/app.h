@@ -141,5 +141,6 @@ void h_instances_plan(struct app *app, struct request *req, struct response *res
 void h_actions_list(struct app *app, struct request *req, struct response *resp);
 void h_actions_get(struct app *app, struct request *req, struct response *resp);
 void h_actions_retry(struct app *app, struct request *req, struct response *resp);
+void h_actions_cancel(struct app *app, struct request *req, struct response *resp);
 
 #endif

@@ -468,21 +468,43 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_CLUSTER_FOR_ACTION] = { "cluster_for_action",
 		"SELECT c.id, c.project_id, c.status FROM clusters c WHERE c.id = $1::bigint", 0 },
 	[STMT_ACTION_BY_KEY] = { "action_by_key",
-		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'requested_by_email', (SELECT u.email FROM users u WHERE u.id = a.requested_by), 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.requested_by = $1::bigint AND a.idempotency_key = $2", 0 },
+		"SELECT ocim_action_json(a) FROM actions a WHERE a.requested_by = $1::bigint AND a.idempotency_key = $2", 0 },
 	/* $6: the trigger variables; DEPLOYMENT_REQUEST_ID is the new id */
 	[STMT_ACTION_INSERT] = { "action_insert",
 		"WITH n AS (SELECT nextval(pg_get_serial_sequence('actions', 'id')) AS id) INSERT INTO actions (id, kind, project_id, cluster_id, instance_id, instance_name, variables, requested_by, idempotency_key) SELECT n.id, $1, $2::bigint, $3::bigint, $4::bigint, $5, $6::jsonb || jsonb_build_object('DEPLOYMENT_REQUEST_ID', n.id::text), $7::bigint, $8 FROM n RETURNING id", 0 },
+	/* the action $3 keeps the state it moves the instance from, which a
+	 * cancel restores (the CTE reads the row as it was before the UPDATE) */
 	[STMT_INSTANCE_PENDING] = { "instance_pending",
+		"WITH prior AS (UPDATE actions a SET prior_state = i.state, prior_state_since = i.state_since, "
+		"prior_state_reason = i.state_reason, prior_state_action_id = i.state_action_id "
+		"FROM instances i WHERE a.id = $3::bigint AND i.id = $1::bigint) "
 		"UPDATE instances SET state = $2, state_since = now(), state_reason = NULL, state_action_id = $3::bigint, updated_at = now() WHERE id = $1::bigint", 0 },
 	/* a new instance, or a deleted one of the same name brought back */
 	[STMT_INSTANCE_CREATE_PENDING] = { "instance_create_pending",
 		"INSERT INTO instances (cluster_id, name, state) VALUES ($1::bigint, $2, 'create_pending') ON CONFLICT (cluster_id, name) DO UPDATE SET state = 'create_pending', state_since = now(), state_reason = NULL, updated_at = now() WHERE instances.state = 'deleted' RETURNING id", 0 },
 	[STMT_ACTION_GET] = { "action_get",
-		"SELECT json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'requested_by_email', (SELECT u.email FROM users u WHERE u.id = a.requested_by), 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) FROM actions a WHERE a.id = $1::bigint", 0 },
+		"SELECT ocim_action_json(a) FROM actions a WHERE a.id = $1::bigint", 0 },
 	[STMT_ACTION_LIST] = { "action_list",
-		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT a.id, json_build_object('id', a.id, 'kind', a.kind, 'project_id', a.project_id, 'cluster_id', a.cluster_id, 'instance_id', a.instance_id, 'instance_name', a.instance_name, 'variables', a.variables, 'requested_by', a.requested_by, 'requested_by_email', (SELECT u.email FROM users u WHERE u.id = a.requested_by), 'state', a.state, 'attempts', a.attempts, 'next_attempt_at', a.next_attempt_at, 'last_error', a.last_error, 'pipeline_id', a.pipeline_id, 'pipeline', (SELECT json_build_object('id', pl.id, 'gitlab_id', pl.gitlab_id, 'status', pl.status, 'web_url', pl.web_url) FROM pipelines pl WHERE pl.id = a.pipeline_id), 'created_at', a.created_at, 'updated_at', a.updated_at) AS j FROM actions a WHERE ($1::text IS NULL OR a.state = $1) AND ($2::bigint IS NULL OR a.instance_id = $2::bigint) AND ($3::text IS NULL OR a.kind = $3) AND ($4::bigint IS NULL OR a.id < $4::bigint) AND ($6::bigint[] IS NULL OR a.project_id = ANY($6::bigint[])) ORDER BY a.id DESC LIMIT $5::int) s", 1 },
+		"SELECT coalesce(json_agg(j ORDER BY id DESC), '[]') FROM (SELECT a.id, ocim_action_json(a) AS j FROM actions a WHERE ($1::text IS NULL OR a.state = $1) AND ($2::bigint IS NULL OR a.instance_id = $2::bigint) AND ($3::text IS NULL OR a.kind = $3) AND ($4::bigint IS NULL OR a.id < $4::bigint) AND ($6::bigint[] IS NULL OR a.project_id = ANY($6::bigint[])) ORDER BY a.id DESC LIMIT $5::int) s", 1 },
 	[STMT_ACTION_RETRY] = { "action_retry",
 		"UPDATE actions SET state = 'queued', attempts = 0, next_attempt_at = now(), last_error = NULL, updated_at = now() WHERE id = $1::bigint AND state = 'failed' RETURNING id", 0 },
+	/* row-locks the action: the dispatcher's claim (UPDATE ... WHERE state =
+	 * 'queued') waits for the cancel's unit and then finds it cancelled */
+	[STMT_ACTION_FOR_CANCEL] = { "action_for_cancel",
+		"SELECT kind, instance_id, state FROM actions WHERE id = $1::bigint FOR UPDATE", 0, CANCEL__COLS },
+	[STMT_ACTION_CANCEL] = { "action_cancel",
+		"UPDATE actions SET state = 'cancelled', cancelled_by = $2::bigint, cancelled_at = now(), updated_at = now() "
+		"WHERE id = $1::bigint AND state = 'queued' RETURNING id", 0 },
+	/* the instance the action $2 made pending ($3, still this action's)
+	 * goes back to the state it had then, or to $4 (with the reason $5)
+	 * when the kind says where a cancelled one leaves it */
+	[STMT_INSTANCE_CANCEL_RESTORE] = { "instance_cancel_restore",
+		"UPDATE instances i SET state = coalesce($4, a.prior_state), "
+		"state_since = CASE WHEN $4::text IS NULL THEN a.prior_state_since ELSE now() END, "
+		"state_reason = CASE WHEN $4::text IS NULL THEN a.prior_state_reason ELSE $5 END, "
+		"state_action_id = CASE WHEN $4::text IS NULL THEN a.prior_state_action_id ELSE a.id END, updated_at = now() "
+		"FROM actions a WHERE i.id = $1::bigint AND a.id = $2::bigint AND i.state_action_id = a.id "
+		"AND i.state = $3 AND a.prior_state IS NOT NULL RETURNING i.state", 0 },
 	/* the projects to refresh: the ones a push marked first */
 	[STMT_SYNC_PROJECTS] = { "sync_projects",
 		/* the pipelines watermark: 5 minutes before the last complete read

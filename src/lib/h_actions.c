@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "actions.h"
@@ -551,6 +552,13 @@ h_actions_retry(struct app *app, struct request *req, struct response *resp)
 	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1))
 		snprintf(iid, sizeof iid, "%s", PQgetvalue(res, 0, 1));
+	/* sending a reprovision again takes what asking for one takes */
+	if (strcmp(kind, "reprovision") == 0 && !app_may(app, PERM_REPROVISION)) {
+		PQclear(res);
+		rollback(app);
+		app_forbid(app, req, resp, PERM_REPROVISION);
+		return;
+	}
 	if (strcmp(PQgetvalue(res, 0, 2), "failed") != 0) {
 		response_error(resp, 409, "wrong_state", NULL, "only a failed action can be retried; this one is %s",
 		               PQgetvalue(res, 0, 2));
@@ -598,4 +606,133 @@ h_actions_retry(struct app *app, struct request *req, struct response *resp)
 		return;
 	snprintf(object, sizeof object, "action:%s", cid);
 	dispatch_and_answer(app, req, resp, id, "retry", object);
+}
+
+/* The 409 of a cancel that comes too late (or twice): the message names
+ * the action's state, and error.state carries it for clients. */
+static void
+refuse_cancel(struct response *resp, const char *state)
+{
+	json_t *err;
+
+	if (strcmp(state, "cancelled") == 0)
+		response_error(resp, 409, "wrong_state", NULL, "this action is cancelled already");
+	else if (strcmp(state, "failed") == 0)
+		response_error(resp, 409, "wrong_state", NULL,
+		               "only a queued action can be cancelled; this one is failed (it never reached GitLab "
+		               "and will not be sent again unless retried)");
+	else
+		response_error(resp, 409, "wrong_state", NULL,
+		               "only a queued action can be cancelled; this one is %s (it may have reached GitLab: "
+		               "cancel its pipeline there)", state);
+	err = resp->json != NULL ? json_object_get(resp->json, "error") : NULL;
+	if (err != NULL)
+		json_object_set_new(err, "state", json_string(state));
+}
+
+/* A queued action withdrawn before it reaches GitLab.  The action's row
+ * lock and the conditional UPDATE make it race safely with the dispatcher,
+ * whose claim is UPDATE ... WHERE state = 'queued': whichever commits
+ * first wins, and the other finds the row no longer queued (a cancel that
+ * comes second answers 409 "dispatching"; a claim that comes second skips
+ * the action).  The instance goes back to the state the action found it
+ * in (the kind's table entry says otherwise for create), and the audit
+ * entry is written in the same unit. */
+void
+h_actions_cancel(struct app *app, struct request *req, struct response *resp)
+{
+	char cid[24], uid[24], object[40], kind[32], iid[24] = "", state[32], reason[120];
+	const char *params[5] = { cid, uid };
+	const char *restored = NULL;
+	const struct action_kind *def;
+	json_t *a, *details;
+	PGresult *res;
+	enum db_status st;
+	long id;
+
+	if (input_path_id(resp, req, "id", &id) < 0)
+		return;
+	snprintf(cid, sizeof cid, "%ld", id);
+	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
+	if (begin(app, resp) < 0)
+		return;
+	res = db_exec(app->db, STMT_ACTION_FOR_CANCEL, 1, params);
+	st = db_result_status(res);
+	if (st != DB_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		rollback(app);
+		if (st != DB_OK)
+			respond_db_error(app, resp, st);
+		else
+			response_error(resp, 404, "not_found", NULL, "no such action");
+		return;
+	}
+	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, CANCEL_KIND));
+	if (!PQgetisnull(res, 0, CANCEL_INSTANCE_ID))
+		snprintf(iid, sizeof iid, "%s", PQgetvalue(res, 0, CANCEL_INSTANCE_ID));
+	snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, CANCEL_STATE));
+	PQclear(res);
+	/* stopping an action takes what starting one of its kind takes */
+	if (strcmp(kind, "reprovision") == 0 && !app_may(app, PERM_REPROVISION)) {
+		rollback(app);
+		app_forbid(app, req, resp, PERM_REPROVISION);
+		return;
+	}
+	if (strcmp(state, "queued") != 0) {
+		rollback(app);
+		refuse_cancel(resp, state);
+		return;
+	}
+	res = db_exec(app->db, STMT_ACTION_CANCEL, 2, params);
+	st = db_result_status(res);
+	if (st == DB_OK && PQntuples(res) != 1)
+		st = DB_ERROR;          /* the row lock makes this impossible */
+	PQclear(res);
+	if (st != DB_OK) {
+		rollback(app);
+		respond_db_error(app, resp, st);
+		return;
+	}
+	def = action_kind_find(kind);
+	if (iid[0] != '\0' && def != NULL && def->pending != NULL) {
+		snprintf(reason, sizeof reason, "its %s (action %ld) was cancelled before it reached GitLab", kind, id);
+		params[0] = iid;
+		params[1] = cid;
+		params[2] = def->pending;
+		params[3] = def->cancelled;
+		params[4] = reason;
+		res = db_exec(app->db, STMT_INSTANCE_CANCEL_RESTORE, 5, params);
+		st = db_result_status(res);
+		if (st == DB_OK && PQntuples(res) == 1)
+			snprintf(state, sizeof state, "%s", PQgetvalue(res, 0, 0));
+		else
+			state[0] = '\0';
+		PQclear(res);
+		params[0] = cid;
+		params[1] = uid;
+		if (st != DB_OK) {
+			rollback(app);
+			respond_db_error(app, resp, st);
+			return;
+		}
+		restored = state[0] ? state : NULL;
+	}
+	snprintf(object, sizeof object, "action:%s", cid);
+	details = json_pack("{s:s, s:s?}", "kind", kind, "instance_state", restored);
+	if (iid[0] != '\0')
+		json_object_set_new(details, "instance_id", json_integer(atol(iid)));
+	if (audit(app->db, app->caller.user_id, req->remote_addr, "action.cancel", object, details) < 0) {
+		/* the unit is aborted: the cancel is not kept without its record */
+		rollback(app);
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return;
+	}
+	if (commit(app, resp) < 0)
+		return;
+	a = db_json(app->db, STMT_ACTION_GET, 1, params, &st);
+	if (a == NULL) {
+		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
+		return;
+	}
+	response_json(resp, 200, a);
 }

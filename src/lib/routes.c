@@ -56,6 +56,7 @@ const struct route app_routes[] = {
 	{ HTTP_GET, "/api/v1/actions", h_actions_list, ROUTE_POLLED, PERM_READ },
 	{ HTTP_GET, "/api/v1/actions/:id", h_actions_get, ROUTE_POLLED, PERM_READ },
 	{ HTTP_POST, "/api/v1/actions/:id/retry", h_actions_retry, ROUTE_CSRF, PERM_OPERATE },
+	{ HTTP_POST, "/api/v1/actions/:id/cancel", h_actions_cancel, ROUTE_CSRF, PERM_OPERATE },
 	{ HTTP_GET, "/api/v1/pipelines", h_pipelines_list, ROUTE_POLLED, PERM_READ },
 	{ HTTP_GET, "/api/v1/pipelines/:id", h_pipelines_get, ROUTE_POLLED, PERM_READ },
 	{ HTTP_POST, "/hooks/gitlab", h_hook_gitlab, 0, PERM_PUBLIC },

@@ -24,15 +24,17 @@ const size_t instance_state_count = ARRAY_SIZE(instance_states);
 
 /* What each action sends and does (Grove's trigger variables).  An update
  * sends CONFIG_OVERRIDES instead of a trigger variable; create starts
- * from no instance (or a deleted one). */
+ * from no instance (or a deleted one).  Cancelled before it reached
+ * GitLab, an action leaves its instance as it found it; a create found
+ * none, so the instance Ocim made for it is deleted (its name free again). */
 const struct action_kind action_kinds[] = {
-	{ "create", "NEW_INSTANCE_TRIGGER", "create_pending", "deleted", "running" },
-	{ "update", NULL, "update_pending", "running|failure", "running" },
-	{ "archive", "ARCHIVE_INSTANCE_TRIGGER", "archive_pending", "running|failure", "archived" },
-	{ "unarchive", "UNARCHIVE_INSTANCE_TRIGGER", "unarchive_pending", "archived", "running" },
-	{ "delete", "DELETE_INSTANCE_TRIGGER", "delete_pending", "running|failure|archived|unknown", "deleted" },
-	{ "build-images", "BUILD_IMAGES_TRIGGER", NULL, "running|failure", "running" },
-	{ "reprovision", "REPROVISION_INSTANCE_TRIGGER", "update_pending", "running|failure", "running" },
+	{ "create", "NEW_INSTANCE_TRIGGER", "create_pending", "deleted", "running", "deleted" },
+	{ "update", NULL, "update_pending", "running|failure", "running", NULL },
+	{ "archive", "ARCHIVE_INSTANCE_TRIGGER", "archive_pending", "running|failure", "archived", NULL },
+	{ "unarchive", "UNARCHIVE_INSTANCE_TRIGGER", "unarchive_pending", "archived", "running", NULL },
+	{ "delete", "DELETE_INSTANCE_TRIGGER", "delete_pending", "running|failure|archived|unknown", "deleted", NULL },
+	{ "build-images", "BUILD_IMAGES_TRIGGER", NULL, "running|failure", "running", NULL },
+	{ "reprovision", "REPROVISION_INSTANCE_TRIGGER", "update_pending", "running|failure", "running", NULL },
 };
 const size_t action_kind_count = ARRAY_SIZE(action_kinds);
 
@@ -159,8 +161,8 @@ states_json(void)
 		for (size_t s = 0; s < instance_state_count; s++)
 			if (action_may_start(k, instance_states[s].name))
 				json_array_append_new(from, json_string(instance_states[s].name));
-		json_array_append_new(kinds, json_pack("{s:s, s:s?, s:o, s:s}", "kind", k->kind, "pending", k->pending,
-		                                       "from", from, "done", k->done));
+		json_array_append_new(kinds, json_pack("{s:s, s:s?, s:o, s:s, s:s?}", "kind", k->kind, "pending", k->pending,
+		                                       "from", from, "done", k->done, "cancelled", k->cancelled));
 	}
 	out = json_pack("{s:o, s:o}", "states", states, "actions", kinds);
 	return out;

@@ -23,10 +23,12 @@ struct action_kind {
 	const char *pending;            /* the state while its pipeline runs, or NULL */
 	const char *from;               /* the states it may start from, |-separated */
 	const char *done;               /* the state its successful pipeline leaves */
+	const char *cancelled;          /* the state a cancel before GitLab leaves, or
+	                                 * NULL: back to the state it started from */
 };
 
 /* The states of an action (the outbox), |-separated. */
-#define ACTION_STATES "queued|dispatching|unconfirmed|dispatched|failed"
+#define ACTION_STATES "queued|dispatching|unconfirmed|dispatched|failed|cancelled"
 
 extern const struct instance_state instance_states[];
 extern const size_t instance_state_count;

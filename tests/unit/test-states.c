@@ -123,6 +123,22 @@ START_TEST(transitions)
 			if (strcmp(instance_states[s].name, p) == 0)
 				ck_assert(instance_states[s].pending);
 	}
+	/* a cancel leaves a state that waits for nothing, and only a kind
+	 * that moves the instance has one to leave */
+	for (size_t i = 0; i < action_kind_count; i++) {
+		const char *c = action_kinds[i].cancelled;
+
+		if (c == NULL)
+			continue;
+		ck_assert_ptr_nonnull(action_kinds[i].pending);
+		ck_assert_msg(instance_state_valid(c), "%s: cancelled state %s", action_kinds[i].kind, c);
+		for (size_t s = 0; s < instance_state_count; s++)
+			if (strcmp(instance_states[s].name, c) == 0)
+				ck_assert(!instance_states[s].pending);
+	}
+	ck_assert_str_eq(action_kind_find("create")->cancelled, "deleted");
+	ck_assert_ptr_null(action_kind_find("update")->cancelled);
+	ck_assert(list_has(ACTION_STATES, "cancelled"));
 }
 END_TEST
 

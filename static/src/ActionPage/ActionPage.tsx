@@ -3,6 +3,7 @@ import { apiError, useActionQuery } from "../api/api";
 import { poll } from "../api/poll";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
+import { CancelAction } from "../CancelAction/CancelAction";
 
 /** One instance action: what was asked, where it stands, its pipeline. */
 export function ActionPage() {
@@ -19,7 +20,11 @@ export function ActionPage() {
       </h1>
       <dl className="facts">
         <dt>State</dt>
-        <dd><StateBadge kind="action" value={x.state} /> after {x.attempts} attempt{x.attempts === 1 ? "" : "s"}</dd>
+        <dd>
+          <StateBadge kind="action" value={x.state} /> after {x.attempts} attempt{x.attempts === 1 ? "" : "s"}{" "}
+          <CancelAction action={x} />
+        </dd>
+        {x.state === "cancelled" && (<><dt>Cancelled</dt><dd>by {x.cancelled_by_email ?? "—"} {when(x.cancelled_at)}</dd></>)}
         <dt>Asked</dt>
         <dd>{when(x.created_at)}</dd>
         {x.last_error && (<><dt>Last error</dt><dd className="pipeline-error">{x.last_error}</dd></>)}

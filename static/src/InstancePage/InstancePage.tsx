@@ -13,6 +13,7 @@ import type { Action, Instance } from "../api/types";
 import { when } from "../format";
 import { useIntentKeys } from "../key";
 import { StateBadge } from "../StateBadge/StateBadge";
+import { CancelAction } from "../CancelAction/CancelAction";
 import { poll } from "../api/poll";
 
 const ACTIONS: { kind: string; label: string; danger?: boolean; from: readonly string[] }[] = [
@@ -112,7 +113,7 @@ function Description({ i, operate }: { i: Instance; operate: boolean }) {
 }
 
 /** The actions asked of this instance: who, what, when, how it ended; a
- * failed one can be retried. */
+ * failed one can be retried, a queued one cancelled. */
 function History({ id, operate }: { id: number; operate: boolean }) {
   const list = useActionsQuery({ instance: id, limit: 20 }, poll(10000));
   const [retry, retried] = useRetryActionMutation();
@@ -132,7 +133,7 @@ function History({ id, operate }: { id: number; operate: boolean }) {
         </thead>
         <tbody>
           {items.map((a) => (
-            <tr key={a.id}>
+            <tr key={a.id} data-action={a.id}>
               <td>{when(a.created_at)}</td>
               <td>{a.requested_by_email ?? "—"}</td>
               <td>{a.kind}</td>
@@ -145,12 +146,16 @@ function History({ id, operate }: { id: number; operate: boolean }) {
                     <StateBadge kind="pipeline" value={a.pipeline.status} />
                   </>
                 )}
+                {a.state === "cancelled" && a.cancelled_by_email && (
+                  <div className="muted small">by {a.cancelled_by_email} {when(a.cancelled_at)}</div>
+                )}
                 {a.last_error && <div className="form-error small">{a.last_error}</div>}
               </td>
               <td>
                 {operate && a.state === "failed" && (
                   <button type="button" onClick={() => retry(a.id)} disabled={retried.isLoading}>Retry</button>
                 )}
+                <CancelAction action={a} />
               </td>
             </tr>
           ))}

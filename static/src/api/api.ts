@@ -246,6 +246,7 @@ export const api = createApi({
     }),
     action: b.query<Action, number>({
       query: (id) => `/actions/${id}`,
+      providesTags: ["Actions"],
     }),
     actions: b.query<Page<Action>, { instance: number; limit?: number }>({
       query: (a) => `/actions${listParams({ ...a })}`,
@@ -253,6 +254,10 @@ export const api = createApi({
     }),
     retryAction: b.mutation<Action, number>({
       query: (id) => ({ url: `/actions/${id}/retry`, method: "POST", body: {} }),
+      invalidatesTags: ["Fleet", "Actions"],
+    }),
+    cancelAction: b.mutation<Action, number>({
+      query: (id) => ({ url: `/actions/${id}/cancel`, method: "POST", body: {} }),
       invalidatesTags: ["Fleet", "Actions"],
     }),
     updateInstance: b.mutation<Instance, { id: number; description: string }>({
@@ -333,6 +338,7 @@ export const {
   useActionQuery,
   useActionsQuery,
   useRetryActionMutation,
+  useCancelActionMutation,
   useUpdateInstanceMutation,
   useUpdateClusterMutation,
   useDeleteClusterMutation,

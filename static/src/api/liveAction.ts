@@ -12,9 +12,9 @@ import { poll } from "./poll";
  * dispatched one waits for its pipeline (webhooks or ocim-sync tell it). */
 const MOVING: Record<string, number> = { queued: 1000, dispatching: 1000, unconfirmed: 5000, dispatched: 3000 };
 
-/** Whether an action reached its end: failed, or its pipeline is over. */
+/** Whether an action reached its end: failed, cancelled, or its pipeline is over. */
 export function actionOver(a: Action): boolean {
-  if (a.state === "failed") return true;
+  if (a.state === "failed" || a.state === "cancelled") return true;
   return a.state === "dispatched" && pipelineDone(a.pipeline?.status);
 }
 

@@ -70,9 +70,10 @@ const PIPELINE_TONES: Record<string, Tone> = {
 };
 const HEALTH_TONES: Record<string, Tone> = { healthy: "good", degraded: "warn", unreachable: "bad", unknown: "muted" };
 const CLUSTER_TONES: Record<string, Tone> = { active: "good", pending: "pending", archived: "muted", deleted: "muted" };
-// an action: queued, dispatching, unconfirmed (waiting for GitLab), dispatched, failed
+// an action: queued, dispatching, unconfirmed (waiting for GitLab), dispatched, failed,
+// cancelled (withdrawn before it reached GitLab)
 const ACTION_TONES: Record<string, Tone> = { dispatched: "progress", failed: "bad", queued: "pending",
-                                            dispatching: "pending", unconfirmed: "pending" };
+                                            dispatching: "pending", unconfirmed: "pending", cancelled: "muted" };
 
 /** The tone of `value` as a state of a `kind`. */
 export function toneOf(kind: StateKind, value: string): Tone {

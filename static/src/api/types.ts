@@ -262,12 +262,14 @@ export interface Action {
   kind: string;
   instance_id: number | null;
   instance_name: string;
-  state: "queued" | "dispatching" | "unconfirmed" | "dispatched" | "failed";
+  state: "queued" | "dispatching" | "unconfirmed" | "dispatched" | "failed" | "cancelled";
   attempts: number;
   last_error: string | null;
   pipeline: { id: number; gitlab_id: number; status: string; web_url: string | null } | null;
   requested_by?: number | null;
   requested_by_email?: string | null;
+  cancelled_by_email?: string | null;
+  cancelled_at?: string | null;
   created_at: string;
   updated_at?: string;
 }
