@@ -16,6 +16,8 @@ CREATE TABLE oidc_domain_rules (
     created_by      bigint REFERENCES users (id) ON DELETE SET NULL,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
+-- deleting a user finds the rules it made without a scan
+CREATE INDEX oidc_domain_rules_created_by_idx ON oidc_domain_rules (created_by);
 
 -- How a session was opened: adding a rule ends the password sessions of
 -- its domain and leaves those opened through a provider.
