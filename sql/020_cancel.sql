@@ -8,6 +8,8 @@ ALTER TABLE actions ADD CONSTRAINT actions_state_check
     CHECK (state IN ('queued', 'dispatching', 'unconfirmed', 'dispatched', 'failed', 'cancelled'));
 ALTER TABLE actions ADD COLUMN cancelled_by bigint REFERENCES users (id) ON DELETE SET NULL;
 ALTER TABLE actions ADD COLUMN cancelled_at timestamptz;
+-- deleting a user sets their cancels' cancelled_by to NULL: found by index
+CREATE INDEX actions_cancelled_by_idx ON actions (cancelled_by) WHERE cancelled_by IS NOT NULL;
 ALTER TABLE actions ADD CONSTRAINT actions_cancelled_check CHECK (state <> 'cancelled' OR cancelled_at IS NOT NULL);
 -- the instance's state before this action made it pending (NULL: it did not)
 ALTER TABLE actions ADD COLUMN prior_state text;
