@@ -17,7 +17,8 @@ await mkdir("dist", { recursive: true });
 // the previous build's files: hashed names pile up otherwise
 for (const f of await readdir("dist")) if (/^app[-.]|\.gz$/.test(f)) await unlink(`dist/${f}`);
 const result = await build({
-  entryPoints: { app: "src/main.tsx" },
+  // app-boot: the first screen's requests, started before the bundle runs (src/boot.ts)
+  entryPoints: { app: "src/main.tsx", "app-boot": "src/boot.ts" },
   bundle: true,
   minify: !dev,
   sourcemap: dev ? "inline" : false,
@@ -64,9 +65,11 @@ for (const f of (await readdir("dist")).filter((x) => x.endsWith(".LEGAL.txt")).
 const outputs = Object.keys(result.metafile.outputs).map((o) => o.replace(/^dist\//, ""));
 const js = outputs.find((o) => /^app(-[A-Z0-9]+)?\.js$/.test(o));
 const css = outputs.find((o) => /^app(-[A-Z0-9]+)?\.css$/.test(o));
-if (!js || !css) throw new Error("esbuild made no app.js or app.css: " + outputs.join(" "));
-const html = (await readFile("src/index.html", "utf8")).replace('"/app.css"', `"/${css}"`).replace('"/app.js"', `"/${js}"`);
-if (!html.includes(js) || !html.includes(css)) throw new Error("src/index.html does not name /app.js and /app.css");
+const boot = outputs.find((o) => /^app-boot(-[A-Z0-9]+)?\.js$/.test(o));
+if (!js || !css || !boot) throw new Error("esbuild made no app.js, app.css or app-boot.js: " + outputs.join(" "));
+const html = (await readFile("src/index.html", "utf8"))
+  .replace('"/app.css"', `"/${css}"`).replace('"/app.js"', `"/${js}"`).replace('"/app-boot.js"', `"/${boot}"`);
+if (![js, css, boot].every((f) => html.includes(f))) throw new Error("src/index.html does not name /app.js, /app.css and /app-boot.js");
 await writeFile("dist/index.html", html);
 for (const f of await readdir("dist")) {
   if (!/\.(js|css|html|txt)$/.test(f)) continue;

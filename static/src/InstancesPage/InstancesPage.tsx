@@ -6,7 +6,7 @@ import { INSTANCE_STATES } from "../api/states";
 import { when } from "../format";
 import { StateBadge } from "../StateBadge/StateBadge";
 import { poll } from "../api/poll";
-import { instanceFilters, instanceListArgs } from "../api/prefetch";
+import { instanceFilters, instanceListArgs } from "../api/urls";
 
 const STATES = ["", ...INSTANCE_STATES];
 

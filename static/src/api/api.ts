@@ -7,14 +7,27 @@ import type {
   RefreshQueued, Role, Session, SyncRun, User,
 } from "./types";
 import { setCsrfToken } from "./csrf";
+import { LAYOUT_URLS, listParams, takeBooted } from "./urls";
 
 interface StateWithCsrf {
   csrf: { token: string | null };
 }
 
+/** fetch, but the first GET of an address the boot script already asked
+ * for takes that answer instead of asking again. */
+const bootedFetch: typeof fetch = (input, init) => {
+  if (input instanceof Request && input.method === "GET") {
+    const u = new URL(input.url);
+    const booted = takeBooted(u.pathname + u.search);
+    if (booted) return booted;
+  }
+  return fetch(input, init);
+};
+
 const baseQuery = fetchBaseQuery({
   baseUrl: "/api/v1",
   credentials: "same-origin",
+  fetchFn: bootedFetch,
   prepareHeaders: (headers, { getState, type }) => {
     const token = (getState() as StateWithCsrf).csrf.token;
     if (type === "mutation" && token) headers.set("X-CSRF-Token", token);
@@ -57,12 +70,6 @@ export interface ListArgs {
   limit?: number;
 }
 
-function listParams(a: Record<string, string | number | null | undefined>): string {
-  const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(a)) if (v !== undefined && v !== null && v !== "") p.set(k, String(v));
-  const s = p.toString();
-  return s ? `?${s}` : "";
-}
 
 export const api = createApi({
   reducerPath: "api",
@@ -71,12 +78,12 @@ export const api = createApi({
   tagTypes: ["Me", "Users", "OidcDomains", "Invites", "Tokens", "Audit", "Fleet", "Projects", "Actions", "Counts"],
   endpoints: (b) => ({
     health: b.query<Health, void>({
-      query: () => "/health",
+      query: () => LAYOUT_URLS.health,
       // a 503 still has a health body worth showing
       transformErrorResponse: (e) => e,
     }),
     me: b.query<Session, void>({
-      query: () => "/auth/me",
+      query: () => LAYOUT_URLS.me,
       providesTags: ["Me"],
       onQueryStarted: (_a, { dispatch, queryFulfilled }) => rememberCsrf(queryFulfilled, dispatch),
     }),
@@ -176,7 +183,7 @@ export const api = createApi({
       providesTags: ["Audit"],
     }),
     projects: b.query<Page<Project>, void>({
-      query: () => "/projects?limit=200",
+      query: () => LAYOUT_URLS.projects,
       providesTags: ["Projects"],
     }),
     createProject: b.mutation<Project, {
@@ -203,7 +210,7 @@ export const api = createApi({
     }),
     // the sidebar's: "Counts" lets a page that saw the fleet change refresh it (useFleetSeen)
     clusters: b.query<Page<Cluster>, void>({
-      query: () => "/clusters?limit=200",
+      query: () => LAYOUT_URLS.clusters,
       providesTags: ["Fleet", "Counts"],
     }),
     clusterInstances: b.query<CursorPage<Instance>, string>({
