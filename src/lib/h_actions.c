@@ -517,6 +517,26 @@ h_actions_get(struct app *app, struct request *req, struct response *resp)
 	respond_by_id(app, req, resp, STMT_ACTION_GET, "action");
 }
 
+/* The row of the action a retry or a cancel names (stmt takes its id),
+ * locked inside the open unit; NULL when there is none or the database
+ * failed: the unit is then rolled back and resp says which. */
+static PGresult *
+locked_action(struct app *app, struct response *resp, enum db_stmt stmt, const char *const *params)
+{
+	PGresult *res = db_exec(app->db, stmt, 1, params);
+	enum db_status st = db_result_status(res);
+
+	if (st == DB_OK && PQntuples(res) == 1)
+		return res;
+	PQclear(res);
+	rollback(app);
+	if (st != DB_OK)
+		respond_db_error(app, resp, st);
+	else
+		response_error(resp, 404, "not_found", NULL, "no such action");
+	return NULL;
+}
+
 /* A failed action queued again, through the same state table as a new
  * one: its instance must be in a state the kind starts from (or in the
  * failure this action left it in), and waits in the kind's pending state
@@ -537,17 +557,8 @@ h_actions_retry(struct app *app, struct request *req, struct response *resp)
 	snprintf(cid, sizeof cid, "%ld", id);
 	if (begin(app, resp) < 0)
 		return;
-	res = db_exec(app->db, STMT_ACTION_FOR_RETRY, 1, params);
-	st = db_result_status(res);
-	if (st != DB_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		rollback(app);
-		if (st != DB_OK)
-			respond_db_error(app, resp, st);
-		else
-			response_error(resp, 404, "not_found", NULL, "no such action");
+	if ((res = locked_action(app, resp, STMT_ACTION_FOR_RETRY, params)) == NULL)
 		return;
-	}
 	/* columns: kind, instance_id, state */
 	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, 0));
 	if (!PQgetisnull(res, 0, 1))
@@ -656,17 +667,8 @@ h_actions_cancel(struct app *app, struct request *req, struct response *resp)
 	snprintf(uid, sizeof uid, "%ld", app->caller.user_id);
 	if (begin(app, resp) < 0)
 		return;
-	res = db_exec(app->db, STMT_ACTION_FOR_CANCEL, 1, params);
-	st = db_result_status(res);
-	if (st != DB_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		rollback(app);
-		if (st != DB_OK)
-			respond_db_error(app, resp, st);
-		else
-			response_error(resp, 404, "not_found", NULL, "no such action");
+	if ((res = locked_action(app, resp, STMT_ACTION_FOR_CANCEL, params)) == NULL)
 		return;
-	}
 	snprintf(kind, sizeof kind, "%s", PQgetvalue(res, 0, CANCEL_KIND));
 	if (!PQgetisnull(res, 0, CANCEL_INSTANCE_ID))
 		snprintf(iid, sizeof iid, "%s", PQgetvalue(res, 0, CANCEL_INSTANCE_ID));
