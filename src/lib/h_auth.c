@@ -336,6 +336,33 @@ h_auth_me(struct app *app, struct request *req, struct response *resp)
 	response_json(resp, 200, body);
 }
 
+/* The end of a password's unit (a change or a reset): queues msg, the mail
+ * that tells the account's owner (when there is one), and commits; when
+ * ok is false or any of it fails, nothing is kept and the answer is 503.
+ * Takes msg.  Returns 0 when committed, -1 when answered. */
+static int
+finish_password_unit(struct app *app, struct response *resp, int ok, const char *email, char *msg,
+                     const char *what)
+{
+	if (ok && msg != NULL) {
+		const char *mp[4] = { email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
+		PGresult *res = db_exec(app->db, STMT_MAIL_QUEUE, 4, mp);
+
+		ok = db_result_status(res) == DB_OK;
+		PQclear(res);
+	}
+	app->after_mail = msg != NULL;
+	accounts_mail_free(msg);
+	if (!ok || db_commit(app->db) < 0) {
+		log_warning("%s not stored: %s", what, db_error(app->db));
+		db_rollback(app->db);
+		app->after_mail = 0;
+		respond_db_error(app, resp, DB_UNAVAILABLE);
+		return -1;
+	}
+	return 0;
+}
+
 /* A change needs a browser session (an API token never changes the
  * password it stands beside), and a wrong current password counts like a
  * failed login, against the same counter and lock a login from this client
@@ -415,22 +442,8 @@ h_auth_password(struct app *app, struct request *req, struct response *resp)
 		                                     ended[ENDED_TOKENS_KEPT]);
 	}
 	PQclear(res);
-	if (ok && msg != NULL) {
-		const char *mp[4] = { app->caller.email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
-
-		res = db_exec(app->db, STMT_MAIL_QUEUE, 4, mp);
-		ok = db_result_status(res) == DB_OK;
-		PQclear(res);
-	}
-	app->after_mail = msg != NULL;
-	accounts_mail_free(msg);
-	if (!ok || db_commit(app->db) < 0) {
-		log_warning("password change not stored: %s", db_error(app->db));
-		db_rollback(app->db);
-		app->after_mail = 0;
-		respond_db_error(app, resp, DB_UNAVAILABLE);
+	if (finish_password_unit(app, resp, ok, app->caller.email, msg, "password change") < 0)
 		return;
-	}
 	audit(app->db, app->caller.user_id, req->remote_addr, "password.change", NULL,
 	      json_pack("{s:I, s:I, s:I, s:I}", "sessions_ended", (json_int_t)ended[ENDED_SESSIONS],
 	                "tokens_ended", (json_int_t)ended[ENDED_TOKENS], "tokens_kept", (json_int_t)ended[ENDED_TOKENS_KEPT],
@@ -525,22 +538,8 @@ h_auth_reset_confirm(struct app *app, struct request *req, struct response *resp
 		msg = accounts_password_changed_mail(app->conf, 1, ended[ENDED_SESSIONS], ended[ENDED_TOKENS], 0);
 	}
 	PQclear(res);
-	if (ok && msg != NULL) {
-		const char *mp[4] = { email, ACCOUNTS_PASSWORD_CHANGED_SUBJECT, msg, NULL };
-
-		res = db_exec(app->db, STMT_MAIL_QUEUE, 4, mp);
-		ok = db_result_status(res) == DB_OK;
-		PQclear(res);
-	}
-	app->after_mail = msg != NULL;
-	accounts_mail_free(msg);
-	if (!ok || db_commit(app->db) < 0) {
-		log_warning("password reset not stored: %s", db_error(app->db));
-		db_rollback(app->db);
-		app->after_mail = 0;
-		respond_db_error(app, resp, DB_UNAVAILABLE);
+	if (finish_password_unit(app, resp, ok, email, msg, "password reset") < 0)
 		return;
-	}
 	if (!found) {
 		audit(app->db, 0, req->remote_addr, "password.reset_failure", NULL, NULL);
 		response_error(resp, 404, "invalid_link", "token", "this reset link is invalid, used or expired");

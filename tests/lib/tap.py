@@ -34,7 +34,9 @@ def run(setup=None, teardown=None, only=None):
                 print("ok %d - %s # SKIP %s" % (n, name, e), flush=True)
             except Exception as e:
                 failed += 1
-                print("not ok %d - %s" % (n, name), flush=True)
+                # the reason on the TAP line itself: harnesses that show only
+                # the FAIL lines (automake's summary, a CI excerpt) keep it
+                print("not ok %d - %s: %s" % (n, name, one_line(e)), flush=True)
                 detail = traceback.format_exc() if not isinstance(e, AssertionError) else \
                     "".join(traceback.format_exception(type(e), e, e.__traceback__)[-2:])
                 for line in detail.rstrip().splitlines():
@@ -55,6 +57,16 @@ def run(setup=None, teardown=None, only=None):
             for st in list(getattr(stack, "STARTED", ())):
                 st.stop()
     return 1 if failed else 0
+
+
+def one_line(e, limit=300):
+    """An exception as one line for a TAP description: its type unless it is
+    an assertion, no "#" (TAP would read a directive), cut at limit."""
+    text = " ".join(str(e).split()) or type(e).__name__
+    if not isinstance(e, AssertionError):
+        text = "%s: %s" % (type(e).__name__, text)
+    text = text.replace("#", "No.")
+    return text if len(text) <= limit else text[:limit - 3] + "..."
 
 
 def eq(actual, expected, what=""):
