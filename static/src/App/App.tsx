@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import { Route, Routes } from "react-router-dom";
+import type { Permission, User } from "../api/types";
+import { PUBLIC_PAGES, type PublicPage } from "../api/urls";
 import { ApiTokensPage } from "../ApiTokensPage/ApiTokensPage";
 import { ClusterPage } from "../ClusterPage/ClusterPage";
 import { DeployPage } from "../DeployPage/DeployPage";
@@ -33,70 +35,47 @@ function Public({ children }: { children: ReactNode }) {
   );
 }
 
+/** Each public page's component: a key for every PUBLIC_PAGES path, no other. */
+const PUBLIC: Record<PublicPage, ReactNode> = {
+  "/login": <LoginPage />,
+  "/forgot-password": <ForgotPasswordPage />,
+  "/reset-password": <ResetPasswordPage />,
+  "/register": <RegisterPage />,
+  "/logged-out": <LoggedOutPage />,
+};
+
+/** The pages behind the login, inside the navigation: the permission each
+ * needs (none: any signed-in user) and what it shows. */
+const PAGES: { path: string; perm?: Permission; page: (u: User) => ReactNode }[] = [
+  { path: "/", page: () => <><InstancesPage /><HealthPanel /></> },
+  { path: "/instances", page: () => <InstancesPage /> },
+  { path: "/instances/:id", page: () => <InstancePage /> },
+  { path: "/clusters/:id", page: () => <ClusterPage /> },
+  { path: "/pipelines", page: () => <PipelinesPage /> },
+  { path: "/actions/:id", page: () => <ActionPage /> },
+  { path: "/deploy", perm: "operate", page: () => <DeployPage /> },
+  { path: "/projects", page: (u) => <ProjectsPage admin={u.role === "admin"} /> },
+  { path: "/sync", page: () => <SyncRunsPage /> },
+  { path: "/account/password", page: () => <ChangePasswordPage /> },
+  { path: "/account/tokens", page: () => <ApiTokensPage /> },
+  { path: "/admin/users", perm: "admin", page: (u) => <UsersPage me={u} /> },
+  { path: "/admin/invites", perm: "admin", page: () => <InvitesPage /> },
+  { path: "/admin/audit", perm: "admin", page: () => <AuditPage /> },
+];
+
 export function App() {
   return (
     <Routes>
-      <Route path="/login" element={<Public><LoginPage /></Public>} />
-      <Route path="/forgot-password" element={<Public><ForgotPasswordPage /></Public>} />
-      <Route path="/reset-password" element={<Public><ResetPasswordPage /></Public>} />
-      <Route path="/register" element={<Public><RegisterPage /></Public>} />
-      <Route path="/logged-out" element={<Public><LoggedOutPage /></Public>} />
-      <Route
-        path="/"
-        element={<RequireAuth>{(u) => <Layout user={u}><InstancesPage /><HealthPanel /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/instances"
-        element={<RequireAuth>{(u) => <Layout user={u}><InstancesPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/instances/:id"
-        element={<RequireAuth>{(u) => <Layout user={u}><InstancePage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/clusters/:id"
-        element={<RequireAuth>{(u) => <Layout user={u}><ClusterPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/pipelines"
-        element={<RequireAuth>{(u) => <Layout user={u}><PipelinesPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/actions/:id"
-        element={<RequireAuth>{(u) => <Layout user={u}><ActionPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/deploy"
-        element={<RequireAuth perm="operate">{(u) => <Layout user={u}><DeployPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/projects"
-        element={<RequireAuth>{(u) => <Layout user={u}><ProjectsPage admin={u.role === "admin"} /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/sync"
-        element={<RequireAuth>{(u) => <Layout user={u}><SyncRunsPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/account/password"
-        element={<RequireAuth>{(u) => <Layout user={u}><ChangePasswordPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/account/tokens"
-        element={<RequireAuth>{(u) => <Layout user={u}><ApiTokensPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/admin/users"
-        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><UsersPage me={u} /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/admin/invites"
-        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><InvitesPage /></Layout>}</RequireAuth>}
-      />
-      <Route
-        path="/admin/audit"
-        element={<RequireAuth perm="admin">{(u) => <Layout user={u}><AuditPage /></Layout>}</RequireAuth>}
-      />
+      {PUBLIC_PAGES.map((path) => (
+        <Route key={path} path={path} element={<Public>{PUBLIC[path]}</Public>} />
+      ))}
+      {PAGES.map(({ path, perm, page }) => (
+        <Route
+          key={path}
+          path={path}
+          element={<RequireAuth perm={perm}>{(u) => <Layout user={u}>{page(u)}</Layout>}</RequireAuth>}
+        />
+      ))}
       <Route path="*" element={<Public><NotFoundPage /></Public>} />
     </Routes>
   );

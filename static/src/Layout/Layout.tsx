@@ -1,4 +1,4 @@
-import { useEffect, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { NavLink, useLocation, useNavigate } from "react-router-dom";
 import { api, useLogoutMutation } from "../api/api";
 import { usePermissions } from "../api/permissions";
@@ -19,7 +19,26 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
   // again once a link of it was followed
   const [menu, setMenu] = useState(false);
   const location = useLocation();
-  useEffect(() => setMenu(false), [location.pathname]);
+  // the account's menu (who, role, password, tokens, log out) closes
+  // after a choice, on Escape and on a click elsewhere
+  const account = useRef<HTMLDetailsElement>(null);
+  useEffect(() => {
+    setMenu(false);
+    if (account.current) account.current.open = false;
+  }, [location.pathname]);
+  useEffect(() => {
+    function close(e: Event) {
+      const el = account.current;
+      if (!el?.open) return;
+      if (e instanceof KeyboardEvent ? e.key === "Escape" : !el.contains(e.target as Node)) el.open = false;
+    }
+    document.addEventListener("click", close);
+    document.addEventListener("keydown", close);
+    return () => {
+      document.removeEventListener("click", close);
+      document.removeEventListener("keydown", close);
+    };
+  }, []);
 
   async function onLogout() {
     try {
@@ -59,14 +78,20 @@ export function Layout({ user, children }: { user: User; children: ReactNode }) 
               Add GitLab repository
             </NavLink>
           )}
-          <NavLink to="/account/password" data-testid="current-user">
-            {user.display_name || user.email}
-          </NavLink>
-          <span className="muted small" data-testid="current-role">{user.role}</span>
-          <NavLink to="/account/tokens">API tokens</NavLink>
-          <button type="button" className="link" onClick={onLogout} disabled={isLoading} data-testid="logout">
-            Log out
-          </button>
+          <details className="account" ref={account}>
+            <summary aria-label="Account menu">
+              <span data-testid="current-user">{user.display_name || user.email}</span>{" "}
+              <span className="muted small" data-testid="current-role">{user.role}</span>
+            </summary>
+            <div className="account-menu">
+              <span className="muted small">{user.email}</span>
+              <NavLink to="/account/password">Change password</NavLink>
+              <NavLink to="/account/tokens">API tokens</NavLink>
+              <button type="button" className="link" onClick={onLogout} disabled={isLoading} data-testid="logout">
+                Log out
+              </button>
+            </div>
+          </details>
         </div>
       </header>
       <div className="body">

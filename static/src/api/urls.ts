@@ -40,13 +40,16 @@ export type FirstAsk =
   | { endpoint: "syncRuns"; arg: { limit: number }; url: string }
   | { endpoint: "instances"; arg: ReturnType<typeof instanceListArgs>; url: string };
 
-const PUBLIC_PAGES = ["/login", "/forgot-password", "/reset-password", "/register", "/logged-out"];
+/** The pages one sees logged out: App.tsx gives each its component (the
+ * compiler holds the two to the same list), firstScreen asks nothing for them. */
+export const PUBLIC_PAGES = ["/login", "/forgot-password", "/reset-password", "/register", "/logged-out"] as const;
+export type PublicPage = (typeof PUBLIC_PAGES)[number];
 
 /** What the page at path?search asks for first: the layout's data (who is
  * logged in, the sidebar, the sync status) and the main page's; nothing for
  * the pages one sees logged out. */
 export function firstScreen(path: string, search: string): FirstAsk[] {
-  if (PUBLIC_PAGES.includes(path)) return [];
+  if ((PUBLIC_PAGES as readonly string[]).includes(path)) return [];
   const lastRun = { limit: 1 };
   const asks: FirstAsk[] = [
     { endpoint: "me", arg: undefined, url: LAYOUT_URLS.me },
