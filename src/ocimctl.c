@@ -511,11 +511,14 @@ run_oidc_domain_add(struct conf *conf, int argc, char **argv)
 		return 1;
 	}
 	audit(db, 0, NULL, "oidc.domain_add", NULL,
-	      json_pack("{s:s, s:O, s:O, s:O, s:s}", "domain", domain, "providers", json_object_get(rule, "providers"),
-	                "sessions_ended", json_object_get(rule, "sessions_ended"), "reset_links_voided",
+	      json_pack("{s:s, s:O, s:O, s:O, s:O, s:s}", "domain", domain, "providers", json_object_get(rule, "providers"),
+	                "sessions_ended", json_object_get(rule, "sessions_ended"), "tokens_revoked",
+	                json_object_get(rule, "tokens_revoked"), "reset_links_voided",
 	                json_object_get(rule, "reset_links_voided"), "via", "ocimctl"));
-	printf("%s now signs in through %s only; ended %lld password session(s), voided %lld reset link(s)\n", domain,
-	       n ? "the providers named" : "a provider", (long long)json_integer_value(json_object_get(rule, "sessions_ended")),
+	printf("%s now signs in through %s only; ended %lld password session(s), revoked %lld API token(s) made in them, "
+	       "voided %lld reset link(s)\n", domain, n ? "the providers named" : "a provider",
+	       (long long)json_integer_value(json_object_get(rule, "sessions_ended")),
+	       (long long)json_integer_value(json_object_get(rule, "tokens_revoked")),
 	       (long long)json_integer_value(json_object_get(rule, "reset_links_voided")));
 	json_decref(rule);
 	db_free(db);

@@ -120,10 +120,16 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 	[STMT_APITOKEN_TOUCH] = { "apitoken_touch",
 		"UPDATE api_tokens SET last_used_at = now() WHERE id = $1::bigint", 0 },
 	[STMT_APITOKEN_INSERT] = { "apitoken_insert",
-		"INSERT INTO api_tokens (token_hash, user_id, name, read_only) VALUES ($1, $2::bigint, $3, $4::boolean) "
-		"RETURNING json_build_object('id', id, 'name', name, 'read_only', read_only, 'created_at', created_at)", 0 },
+		/* the token is made the way its maker signed in: session $5 or,
+		 * made with a token, token $6 (sql/021_token_method.sql) */
+		"INSERT INTO api_tokens (token_hash, user_id, name, read_only, method) VALUES ($1, $2::bigint, $3, $4::boolean, "
+		"coalesce((SELECT method FROM sessions WHERE id = $5::bigint), "
+		"(SELECT method FROM api_tokens WHERE id = $6::bigint), 'password')) "
+		"RETURNING json_build_object('id', id, 'name', name, 'read_only', read_only, 'signed_in_with', method, "
+		"'created_at', created_at)", 0 },
 	[STMT_APITOKEN_LIST] = { "apitoken_list",
-		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'read_only', read_only, 'created_at', created_at, "
+		"SELECT coalesce(json_agg(json_build_object('id', id, 'name', name, 'read_only', read_only, "
+		"'signed_in_with', method, 'created_at', created_at, "
 		"'last_used_at', last_used_at) ORDER BY id), '[]') "
 		"FROM api_tokens WHERE user_id = $1::bigint AND revoked_at IS NULL", 0 },
 	[STMT_APITOKEN_REVOKE] = { "apitoken_revoke",
@@ -275,7 +281,8 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"'users', (SELECT count(*) FROM users u WHERE email_domain(u.email) = r.domain)) ORDER BY r.domain), '[]'), "
 		"'next_cursor', NULL) FROM oidc_domain_rules r", 0 },
 	/* adds the rule of domain $1 for providers $2 (text[]) by user $3,
-	 * ends the password sessions and voids the reset links of its users;
+	 * ends the password sessions, revokes the API tokens made in them and
+	 * voids the reset links of its users;
 	 * no row when the caller's own session $4 is a password session of
 	 * that domain (the rule would end it: sign in through a provider first) */
 	[STMT_OIDC_RULE_ADD] = { "oidc_rule_add",
@@ -286,10 +293,13 @@ static const struct stmt_def stmts[STMT__COUNT] = {
 		"d AS (DELETE FROM sessions s USING users u, r WHERE s.user_id = u.id AND s.method = 'password' "
 		"  AND email_domain(u.email) = r.domain RETURNING s.id), "
 		"v AS (UPDATE password_resets p SET used_at = now() FROM users u, r WHERE p.user_id = u.id "
-		"  AND p.used_at IS NULL AND email_domain(u.email) = r.domain RETURNING p.id) "
+		"  AND p.used_at IS NULL AND email_domain(u.email) = r.domain RETURNING p.id), "
+		"t AS (UPDATE api_tokens t SET revoked_at = now() FROM users u, r WHERE t.user_id = u.id "
+		"  AND t.method = 'password' AND t.revoked_at IS NULL AND email_domain(u.email) = r.domain RETURNING t.id) "
 		"SELECT json_build_object('domain', r.domain, 'providers', to_json(r.providers), 'created_by', r.created_by, "
 		"'created_at', r.created_at, 'users', (SELECT count(*) FROM users u WHERE email_domain(u.email) = r.domain), "
-		"'sessions_ended', (SELECT count(*) FROM d), 'reset_links_voided', (SELECT count(*) FROM v)) FROM r", 0 },
+		"'sessions_ended', (SELECT count(*) FROM d), 'tokens_revoked', (SELECT count(*) FROM t), "
+		"'reset_links_voided', (SELECT count(*) FROM v)) FROM r", 0 },
 	[STMT_OIDC_RULE_REMOVE] = { "oidc_rule_remove",
 		"DELETE FROM oidc_domain_rules WHERE domain = lower($1) RETURNING array_to_string(providers, ' ')", 0 },
 	/* an admin unlinks user $1 from provider $2: the next sign-in through

@@ -31,8 +31,8 @@ void
 h_tokens_create(struct app *app, struct request *req, struct response *resp)
 {
 	static const char *const fields[] = { "name", "read_only", NULL };
-	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], uid[24], object[40];
-	const char *name, *params[4] = { hash, uid, NULL, NULL };
+	char token[TOKEN_CHARS + 1], hash[TOKEN_HASH_HEX], uid[24], sid[24], tid[24], object[40];
+	const char *name, *params[6] = { hash, uid, NULL, NULL, sid, tid };
 	enum db_status st;
 	json_t *tok;
 	int ro;
@@ -50,7 +50,9 @@ h_tokens_create(struct app *app, struct request *req, struct response *resp)
 	/* a token never does more than its owner may do at the time of each
 	 * request; read_only takes writes away from it for good */
 	params[3] = ro == 1 ? "true" : "false";
-	tok = db_json(app->db, STMT_APITOKEN_INSERT, 4, params, &st);
+	snprintf(sid, sizeof sid, "%ld", app->caller.session_id);
+	snprintf(tid, sizeof tid, "%ld", app->caller.api_token_id);
+	tok = db_json(app->db, STMT_APITOKEN_INSERT, 6, params, &st);
 	if (tok == NULL) {
 		respond_db_error(app, resp, st == DB_OK ? DB_ERROR : st);
 		return;

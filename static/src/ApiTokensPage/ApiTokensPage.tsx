@@ -58,7 +58,8 @@ export function ApiTokensPage() {
           {list.data?.items.map((t) => (
             <tr key={t.id}>
               <td>
-                {t.name} {t.read_only && <span className="muted small">read-only</span>}
+                {t.name} {t.read_only && <span className="muted small">read-only</span>}{" "}
+                {t.signed_in_with === "oidc" && <span className="muted small">made in a provider's session</span>}
               </td>
               <td>{when(t.created_at)}</td>
               <td>{when(t.last_used_at)}</td>

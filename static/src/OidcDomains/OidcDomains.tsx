@@ -60,7 +60,8 @@ export function OidcDomains() {
       {added.data && (
         <p className="notice" data-testid="oidc-domain-added">
           {added.data.domain} now signs in through a provider: {added.data.sessions_ended ?? 0} password session(s)
-          ended, {added.data.reset_links_voided ?? 0} reset link(s) voided.
+          ended, {added.data.tokens_revoked ?? 0} API token(s) made in them revoked,{" "}
+          {added.data.reset_links_voided ?? 0} reset link(s) voided.
         </p>
       )}
       {list.isError && <p className="form-error">{apiError(list.error)?.message}</p>}

@@ -42,6 +42,7 @@ export interface OidcDomain {
   created_at?: string;
   users?: number;
   sessions_ended?: number;
+  tokens_revoked?: number;
   reset_links_voided?: number;
 }
 
@@ -94,6 +95,8 @@ export interface ApiToken {
   id: number;
   name: string;
   read_only?: boolean;
+  /** how its maker had signed in: a domain rule revokes password-made tokens */
+  signed_in_with?: "password" | "oidc";
   created_at: string;
   last_used_at?: string | null;
   token?: string;
