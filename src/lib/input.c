@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <limits.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -108,8 +109,11 @@ input_path_id(struct response *resp, const struct request *req, const char *name
 {
 	const char *v = kv_get(&req->params, name);
 
+	/* an id that cannot be one is the client's mistake, named; a good one
+	 * that names nothing is the handler's 404 */
 	if (v == NULL || parse_long(v, out) < 0 || *out < 1) {
-		response_error(resp, 404, "not_found", NULL, "no such resource");
+		response_error(resp, 400, "invalid_id", name, "the %s in the path must be a whole number from 1 to %ld",
+		               name, LONG_MAX);
 		return -1;
 	}
 	return 0;

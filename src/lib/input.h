@@ -29,7 +29,7 @@ int input_query_long(struct response *resp, const struct request *req, const cha
                      long min, long max, long def, long *out);
 
 /* The numeric path parameter name (a positive id).  Returns 0, or -1 with
- * a 404 in resp. */
+ * a 400 naming it in resp when it cannot be an id. */
 int input_path_id(struct response *resp, const struct request *req, const char *name, long *out);
 
 /* Overwrites the string value of field in body with zeros (passwords). */
