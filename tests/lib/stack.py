@@ -46,6 +46,23 @@ _taken = set()
 STARTED = set()
 
 
+def unix_listening(path):
+    """Whether a socket bound to path listens.  spawn-fcgi's socket file
+    appears at bind(), before listen(): a request sent in between is refused
+    (nginx answers 502), so a pool is ready only once /proc/net/unix marks
+    its socket listening (__SO_ACCEPTCON).  Without /proc: the file."""
+    try:
+        with open("/proc/net/unix") as f:
+            next(f, None)
+            for line in f:
+                fields = line.split(None, 7)
+                if len(fields) == 8 and fields[7].rstrip("\n") == path and int(fields[3], 16) & 0x10000:
+                    return os.path.exists(path)
+        return False
+    except (OSError, ValueError):
+        return os.path.exists(path)
+
+
 def free_port():
     """A loopback port for a server to listen on, below the kernel's
     ephemeral range: a port the kernel hands out for bind(0) is the kind an
@@ -388,7 +405,7 @@ class Stack:
                "/usr/bin/multiwatch", "-f", str(pool or self.pool), "-t", "0", "--"] + wrapper + prog
         proc = self.spawn(name, cmd)
         deadline = time.time() + 10
-        while not os.path.exists(socket_path):
+        while not unix_listening(socket_path):
             if proc.poll() is not None or time.time() > deadline:
                 raise StackError("the %s pool did not start; see %s/%s.log" % (name, self.rundir, name))
             time.sleep(0.02)
