@@ -475,7 +475,7 @@ run_oidc_domain_add(struct conf *conf, int argc, char **argv)
 	size_t n = 0;
 	enum db_status st;
 	struct db *db;
-	json_t *rule;
+	json_t *rule, *detail;
 	int opt;
 
 	while ((opt = sub_getopt(argc, argv, longopts)) != -1) {
@@ -510,11 +510,10 @@ run_oidc_domain_add(struct conf *conf, int argc, char **argv)
 		db_free(db);
 		return 1;
 	}
-	audit(db, 0, NULL, "oidc.domain_add", NULL,
-	      json_pack("{s:s, s:O, s:O, s:O, s:O, s:s}", "domain", domain, "providers", json_object_get(rule, "providers"),
-	                "sessions_ended", json_object_get(rule, "sessions_ended"), "tokens_revoked",
-	                json_object_get(rule, "tokens_revoked"), "reset_links_voided",
-	                json_object_get(rule, "reset_links_voided"), "via", "ocimctl"));
+	detail = oidc_rule_audit(rule);
+	json_object_set_new(detail, "domain", json_string(domain));
+	json_object_set_new(detail, "via", json_string("ocimctl"));
+	audit(db, 0, NULL, "oidc.domain_add", NULL, detail);
 	printf("%s now signs in through %s only; ended %lld password session(s), revoked %lld API token(s) made in them, "
 	       "voided %lld reset link(s)\n", domain, n ? "the providers named" : "a provider",
 	       (long long)json_integer_value(json_object_get(rule, "sessions_ended")),

@@ -93,10 +93,7 @@ h_oidc_domains_add(struct app *app, struct request *req, struct response *resp)
 		return;
 	}
 	snprintf(object, sizeof object, "oidc-domain:%s", domain);
-	audit(app->db, app->caller.user_id, req->remote_addr, "oidc.domain_add", object,
-	      json_pack("{s:O, s:O, s:O, s:O}", "providers", json_object_get(rule, "providers"), "sessions_ended",
-	                json_object_get(rule, "sessions_ended"), "tokens_revoked", json_object_get(rule, "tokens_revoked"),
-	                "reset_links_voided", json_object_get(rule, "reset_links_voided")));
+	audit(app->db, app->caller.user_id, req->remote_addr, "oidc.domain_add", object, oidc_rule_audit(rule));
 	response_json(resp, 201, rule);
 }
 

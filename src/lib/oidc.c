@@ -584,6 +584,14 @@ oidc_provider_allowed(const char *list, const char *name)
 	return word_in(list, name);
 }
 
+json_t *
+oidc_rule_audit(const json_t *rule)
+{
+	return json_pack("{s:O, s:O, s:O, s:O}", "providers", json_object_get(rule, "providers"), "sessions_ended",
+	                 json_object_get(rule, "sessions_ended"), "tokens_revoked", json_object_get(rule, "tokens_revoked"),
+	                 "reset_links_voided", json_object_get(rule, "reset_links_voided"));
+}
+
 void
 oidc_way_in(const struct conf *conf, const char *domain, const char *providers, char *out, size_t n)
 {

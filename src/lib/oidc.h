@@ -111,6 +111,10 @@ int oidc_provider_allowed(const char *list, const char *name);
 int oidc_rule_check(const struct conf *conf, char *domain, const char *const *names, size_t n, char *pgarray,
                     size_t pgsz, const char **field, char *err, size_t errsz);
 
+/* The audit detail of a rule just added (STMT_OIDC_RULE_ADD's answer), the
+ * same from the API and ocimctl: its providers and what it ended. */
+json_t *oidc_rule_audit(const json_t *rule);
+
 /* The sentence that refuses a password login of an address of domain,
  * whose rule allows providers (space-separated, "": any): it names the
  * configured buttons to use instead. */
